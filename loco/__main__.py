@@ -1,0 +1,5 @@
+import sys
+
+from loco.cli import main
+
+sys.exit(main())

@@ -1,0 +1,182 @@
+"""Configuration dataclasses and their YAML files (``configs/*.yaml``), with ``key.sub=value`` overrides.
+
+Numbers that are our choice rather than the paper's live here as defaults, so every ablation is one switch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+
+@dataclass
+class LCCConfig:
+    """Locality-aware Correspondence Correction (LOCO_MODEL.md §3)."""
+
+    enabled: bool = True
+    band: int = 2  # w: half-width of the local band, in steps
+    coherence_temperature: float = 0.1  # tau_c
+    loss_temperature: float = 0.1  # tau of the InfoNCE loss
+    loss_weight: float = 0.1  # lambda
+    gate_alpha_init: float = 5.0
+    gate_beta_init: float = -2.5
+    cross_aggregate: bool = False  # variant: also add g * W_o * (banded attention over the other modality)
+
+
+@dataclass
+class CDPConfig:
+    """Cross-modal Dynamic Perception (LOCO_MODEL.md §4)."""
+
+    mode: Literal["dense", "fixed", "adaptive"] = "adaptive"
+    levels: list[int] | None = None  # pyramid levels using CDP; None = all
+    max_extent: float = 16.0  # r_max, tokens
+    init_extent: float = 4.0  # initial delta
+    fixed_extent: float = 4.0  # w of the fixed mode
+    kappa: float = 1.0  # softness of the window edges, tokens
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of LoCo. ``compact`` (default, CPU) and ``unav`` (GPU, D=512, dependency block) are presets."""
+
+    visual_dim: int = 1280
+    audio_dim: int = 1024
+    num_classes: int = 100
+    embed_dim: int = 256  # D
+    num_heads: int = 4
+    encoder_layers: int = 2
+    pyramid_levels: int = 6  # strides 1, 2, 4, ..., 32
+    max_seq_len: int = 224
+    drop_path: float = 0.1
+    dropout: float = 0.0
+    head_dim: int = 256  # width of the classification/regression trunks
+    regression_ranges: list[list[float]] = field(
+        default_factory=lambda: [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]
+    )
+    class_aware_regression: bool = True
+    dependency_block: bool = False
+    prior_prob: float = 0.01
+    lcc: LCCConfig = field(default_factory=LCCConfig)
+    cdp: CDPConfig = field(default_factory=CDPConfig)
+
+
+@dataclass
+class PostprocessConfig:
+    """Decoding and soft-NMS (LOCO_MODEL.md §6)."""
+
+    pre_nms_threshold: float = 0.001
+    pre_nms_topk: int = 2000
+    min_length_steps: float = 0.05
+    nms_sigma: float = 0.4
+    min_score: float = 0.001
+    max_detections: int = 100
+
+
+@dataclass
+class DataConfig:
+    """Where a UnAV-format dataset lives and how its features are named (LOCO_MODEL.md §1, UNAV100.md)."""
+
+    annotation_file: str = ""
+    feature_dir: str = ""
+    feature_format: Literal["loco", "unav", "one_peace"] = "loco"
+    profile: str = "fast"  # feature profile name, recorded in checkpoints
+    grid: str = "unav"
+    train_split: str = "train"
+    val_split: str = "validation"
+    test_split: str = "test"
+    crop_ratio: list[float] = field(default_factory=lambda: [0.9, 1.0])
+    min_event_survival: float = 0.5
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation recipe (LOCO_MODEL.md §7)."""
+
+    epochs: int = 30
+    warmup_epochs: int = 5
+    batch_size: int = 16
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    seed: int = 1
+    num_workers: int = 0
+    eval_every: int = 1
+    device: str = "auto"
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    postprocess: PostprocessConfig = field(default_factory=PostprocessConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Config":
+        return _build(cls, data)
+
+    def with_overrides(self, overrides: list[str]) -> "Config":
+        """Apply ``section.key=value`` strings; values are parsed as YAML (``model.lcc.enabled=false``)."""
+        data = self.to_dict()
+        for item in overrides:
+            if "=" not in item:
+                raise ValueError(f"override {item!r} is not of the form key.path=value")
+            key, raw = item.split("=", 1)
+            node = data
+            *parents, leaf = key.strip().split(".")
+            for part in parents:
+                if not isinstance(node.get(part), dict):
+                    raise ValueError(f"unknown config section {part!r} in override {item!r}")
+                node = node[part]
+            if leaf not in node:
+                raise ValueError(f"unknown config key {key!r} in override {item!r}")
+            node[leaf] = _parse_value(raw)
+        return Config.from_dict(data)
+
+
+def _parse_value(raw: str) -> Any:
+    """YAML scalar parsing, plus floats like ``3e-4`` that YAML 1.1 reads as strings."""
+    value = yaml.safe_load(raw)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _build(cls, data: dict[str, Any]):
+    """Build a (nested) dataclass from a dict, rejecting unknown keys with a clear message."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} expects a mapping, got {type(data).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
+    kwargs = {}
+    for name, value in data.items():
+        default = known[name].default_factory() if known[name].default_factory is not dataclasses.MISSING else None
+        kwargs[name] = _build(type(default), value) if dataclasses.is_dataclass(default) else value
+    return cls(**kwargs)
+
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+def load_config(path_or_name: str | Path = "compact", overrides: list[str] | None = None) -> Config:
+    """Load ``configs/<name>.yaml`` or a YAML file path, then apply overrides."""
+    path = Path(path_or_name)
+    if not path.suffix:
+        path = CONFIG_DIR / f"{path_or_name}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"config {str(path_or_name)!r} not found (looked at {path})")
+    data = yaml.safe_load(path.read_text()) or {}
+    return Config.from_dict(data).with_overrides(overrides or [])

