@@ -9,6 +9,7 @@ export LOCO_DATA_DIR=${LOCO_DATA_DIR:-$ROOT/data}
 
 need_debs=()
 command -v ffmpeg >/dev/null || need_debs+=(ffmpeg)
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_debs+=(python3-venv)
 if [ "${1:-}" = test ]; then
   [ -x /usr/bin/chromium ] || need_debs+=(chromium)
   command -v pg_ctlcluster >/dev/null || need_debs+=(postgresql)
