@@ -1,0 +1,25 @@
+"""Datasets: UnAV-format annotations with per-video feature files, and generated sequences for tests."""
+
+from loco.data.unav import (
+    Batch,
+    DatasetError,
+    UnAVDataset,
+    VideoFeatureDataset,
+    VideoSample,
+    collate_videos,
+    load_video_features,
+    random_crop,
+    read_npz_features,
+)
+
+__all__ = [
+    "Batch",
+    "DatasetError",
+    "UnAVDataset",
+    "VideoFeatureDataset",
+    "VideoSample",
+    "collate_videos",
+    "load_video_features",
+    "random_crop",
+    "read_npz_features",
+]

@@ -1,0 +1,345 @@
+"""UnAV-format datasets: an annotation JSON plus a folder of per-video feature files, cropped, padded and batched.
+
+Three feature layouts are read (UNAV100.md, CONTRACTS.md):
+- ``loco``: ``<vid>.npz`` with ``visual`` [T, C_v], ``audio`` [T, C_a] and a JSON ``meta`` string (our extractor);
+- ``unav``: the official ``<vid>_rgb.npy`` + ``<vid>_flow.npy`` (I3D, concatenated to 2048) and ``<vid>_vggish.npy``;
+- ``one_peace``: ``<vid>_one_peace_video_finetune.npy`` and ``<vid>_one_peace_audio.npy``.
+Both streams are truncated to the shorter length. Segments are converted from seconds to feature steps by the grid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from loco.evaluate import class_table, remove_duplicate_annotations
+from loco.grid import FeatureGrid, UNAV_GRID
+
+FEATURE_FORMATS = ("loco", "unav", "one_peace")
+_SAFE_VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
+
+
+class DatasetError(ValueError):
+    """An annotation file or feature file that cannot be used (missing, wrong shape, unsafe video id)."""
+
+
+@dataclass
+class VideoSample:
+    """One video ready for the model: features channel-first and its events in feature steps."""
+
+    video_id: str
+    visual: torch.Tensor  # [C_v, T] float32
+    audio: torch.Tensor  # [C_a, T] float32
+    segments: torch.Tensor  # [N, 2] float32, start/end in steps (fractional)
+    labels: torch.Tensor  # [N] int64
+    duration: float  # seconds
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.visual.shape[-1])
+
+
+@dataclass
+class Batch:
+    """Padded batch: ``mask[b, t]`` is True on real steps; targets stay per video (lists)."""
+
+    visual: torch.Tensor  # [B, C_v, T_pad]
+    audio: torch.Tensor  # [B, C_a, T_pad]
+    mask: torch.Tensor  # [B, T_pad] bool
+    segments: list[torch.Tensor]
+    labels: list[torch.Tensor]
+    video_ids: list[str]
+    durations: list[float]
+    num_steps: list[int]
+
+    def to(self, device: torch.device | str) -> "Batch":
+        return Batch(
+            self.visual.to(device),
+            self.audio.to(device),
+            self.mask.to(device),
+            [s.to(device) for s in self.segments],
+            [lab.to(device) for lab in self.labels],
+            self.video_ids,
+            self.durations,
+            self.num_steps,
+        )
+
+
+# ------------------------------------------------------------------------------------------------------ feature files
+def check_video_id(video_id: str) -> str:
+    """Video ids become file names: allow only plain names (no separators, no leading dot)."""
+    if not isinstance(video_id, str) or not _SAFE_VIDEO_ID.match(video_id) or ".." in video_id:
+        raise DatasetError(f"video id {video_id!r} is not a plain file name")
+    return video_id
+
+
+def feature_paths(feature_dir: str | Path, video_id: str, feature_format: str) -> list[Path]:
+    """The file(s) holding one video's features in a given layout."""
+    folder = Path(feature_dir)
+    check_video_id(video_id)
+    if feature_format == "loco":
+        return [folder / f"{video_id}.npz"]
+    if feature_format == "unav":
+        return [folder / f"{video_id}_rgb.npy", folder / f"{video_id}_flow.npy", folder / f"{video_id}_vggish.npy"]
+    if feature_format == "one_peace":
+        return [folder / f"{video_id}_one_peace_video_finetune.npy", folder / f"{video_id}_one_peace_audio.npy"]
+    raise DatasetError(f"unknown feature format {feature_format!r}; known: {list(FEATURE_FORMATS)}")
+
+
+def _load_array(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise FileNotFoundError(f"feature file {path} does not exist")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise DatasetError(f"{path} is not a plain numpy array file: {err}") from None
+    if array.ndim != 2 or array.shape[0] == 0:
+        raise DatasetError(f"{path} should hold a [T, C] array, got shape {array.shape}")
+    return array
+
+
+def read_npz_features(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """``visual`` [T, C_v], ``audio`` [T, C_a] (float32, same T) and the ``meta`` dict of one ``loco`` feature file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"feature file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            visual, audio = data["visual"], data["audio"]
+            meta = json.loads(str(data["meta"][()])) if "meta" in data.files else {}
+    except (KeyError, ValueError, OSError) as err:
+        raise DatasetError(f"{path} is not a LoCo feature file (needs 'visual', 'audio', 'meta'): {err}") from None
+    if visual.ndim != 2 or audio.ndim != 2:
+        raise DatasetError(f"{path}: visual and audio must be [T, C], got {visual.shape} and {audio.shape}")
+    visual, audio = truncate_to_common_length(visual, audio)
+    return visual, audio, meta
+
+
+def truncate_to_common_length(visual: np.ndarray, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    length = min(len(visual), len(audio))
+    if length == 0:
+        raise DatasetError("feature sequences are empty")
+    return np.asarray(visual[:length], dtype=np.float32), np.asarray(audio[:length], dtype=np.float32)
+
+
+def load_video_features(feature_dir: str | Path, video_id: str, feature_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Visual [T, C_v] and audio [T, C_a] float32 features of one video in any supported layout."""
+    paths = feature_paths(feature_dir, video_id, feature_format)
+    if feature_format == "loco":
+        visual, audio, _ = read_npz_features(paths[0])
+        return visual, audio
+    arrays = [_load_array(p) for p in paths]
+    if feature_format == "unav":
+        rgb, flow, audio = arrays
+        length = min(len(rgb), len(flow))
+        visual = np.concatenate([rgb[:length], flow[:length]], axis=1)
+    else:
+        visual, audio = arrays
+    return truncate_to_common_length(visual, audio)
+
+
+# --------------------------------------------------------------------------------------------------------- cropping
+def random_crop(
+    sample: VideoSample,
+    rng: np.random.Generator,
+    max_seq_len: int,
+    crop_ratio: Sequence[float] = (0.9, 1.0),
+    min_event_survival: float = 0.5,
+    attempts: int = 10,
+) -> VideoSample:
+    """A random window of 90–100 % of the video (at most ``max_seq_len`` steps), keeping events of which at least
+    ``min_event_survival`` of their length survives, clipped to the window (ActionFormer's truncation, per sample)."""
+    total = sample.num_steps
+    low = max(1, int(round(crop_ratio[0] * total)))
+    high = max(low, min(int(round(crop_ratio[1] * total)), total))
+    length = min(int(rng.integers(low, high + 1)), max_seq_len)
+    if length >= total:
+        return sample
+    segments = sample.segments
+    for _ in range(attempts):
+        start = int(rng.integers(0, total - length + 1))
+        end = start + length
+        left = segments[:, 0].clamp(min=start)
+        right = segments[:, 1].clamp(max=end)
+        survival = (right - left).clamp(min=0) / (segments[:, 1] - segments[:, 0]).clamp(min=1e-6)
+        keep = survival >= min_event_survival
+        if len(segments) == 0 or bool(keep.any()):
+            break
+    window_segments = torch.stack([left[keep], right[keep]], dim=1) - start if len(segments) else segments
+    return VideoSample(
+        video_id=sample.video_id,
+        visual=sample.visual[:, start:end],
+        audio=sample.audio[:, start:end],
+        segments=window_segments.reshape(-1, 2),
+        labels=sample.labels[keep] if len(segments) else sample.labels,
+        duration=sample.duration,
+    )
+
+
+def collate_videos(samples: list[VideoSample], pad_multiple: int = 1) -> Batch:
+    """Zero-pad to the longest video, rounded up to ``pad_multiple`` (the pyramid's largest stride)."""
+    if not samples:
+        raise DatasetError("cannot collate an empty batch")
+    longest = max(s.num_steps for s in samples)
+    padded = -(-longest // pad_multiple) * pad_multiple
+    batch_size = len(samples)
+    visual = samples[0].visual.new_zeros(batch_size, samples[0].visual.shape[0], padded)
+    audio = samples[0].audio.new_zeros(batch_size, samples[0].audio.shape[0], padded)
+    mask = torch.zeros(batch_size, padded, dtype=torch.bool)
+    for b, s in enumerate(samples):
+        visual[b, :, : s.num_steps] = s.visual
+        audio[b, :, : s.num_steps] = s.audio
+        mask[b, : s.num_steps] = True
+    return Batch(
+        visual=visual,
+        audio=audio,
+        mask=mask,
+        segments=[s.segments for s in samples],
+        labels=[s.labels for s in samples],
+        video_ids=[s.video_id for s in samples],
+        durations=[s.duration for s in samples],
+        num_steps=[s.num_steps for s in samples],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------- datasets
+class VideoFeatureDataset(Dataset):
+    """Common training behaviour: deterministic per-(seed, epoch, index) random crops when ``training``.
+
+    Subclasses implement :meth:`load_sample` (the whole video). Randomness never depends on the worker or the rank,
+    so distributed and resumed runs see exactly the crops a single uninterrupted run sees.
+    """
+
+    def __init__(
+        self,
+        grid: FeatureGrid,
+        class_names: list[str],
+        training: bool = False,
+        max_seq_len: int = 224,
+        crop_ratio: Sequence[float] = (0.9, 1.0),
+        min_event_survival: float = 0.5,
+        seed: int = 0,
+    ) -> None:
+        self.grid = grid
+        self.class_names = list(class_names)
+        self.training = training
+        self.max_seq_len = max_seq_len
+        self.crop_ratio = tuple(crop_ratio)
+        self.min_event_survival = min_event_survival
+        self.seed = seed
+        self.epoch = 0
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def load_sample(self, index: int) -> VideoSample:
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> VideoSample:
+        sample = self.load_sample(index)
+        if not self.training:
+            return sample
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return random_crop(sample, rng, self.max_seq_len, self.crop_ratio, self.min_event_survival)
+
+    def feature_dims(self) -> tuple[int, int]:
+        """(visual, audio) channels, from the first video."""
+        sample = self.load_sample(0)
+        return int(sample.visual.shape[0]), int(sample.audio.shape[0])
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    video_id: str
+    duration: float
+    segments: np.ndarray  # [N, 2] seconds
+    labels: np.ndarray  # [N]
+
+
+def read_annotation_records(
+    annotation_file: str | Path, split: str | None
+) -> tuple[list[VideoRecord], list[str], dict[str, Any]]:
+    """Videos of one subset (duplicates removed), class names indexed by label_id, and the raw database."""
+    path = Path(annotation_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"annotation file {path} does not exist")
+    try:
+        database = json.loads(path.read_text(encoding="utf8"))["database"]
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise DatasetError(f"{path} is not a UnAV-format annotation file: {err}") from None
+    table = class_table(database)
+    if not table:
+        raise DatasetError(f"{path} has no annotated events, so no classes")
+    class_names = [table.get(k, str(k)) for k in range(max(table) + 1)]
+    records = []
+    for video_id, entry in database.items():
+        if split is not None and str(entry.get("subset", "")).lower() != split.lower():
+            continue
+        events = remove_duplicate_annotations(entry.get("annotations", []))
+        records.append(
+            VideoRecord(
+                video_id=check_video_id(video_id),
+                duration=float(entry.get("duration", 0.0)),
+                segments=np.array([e["segment"] for e in events], dtype=np.float64).reshape(-1, 2),
+                labels=np.array([int(e["label_id"]) for e in events], dtype=np.int64),
+            )
+        )
+    return records, class_names, database
+
+
+class UnAVDataset(VideoFeatureDataset):
+    """One subset of a UnAV-format annotation file, features read lazily from ``feature_dir``.
+
+    Videos whose feature files are missing are skipped (listed in ``missing_videos``) so a partial extraction can
+    still be trained on; an empty result is an error.
+    """
+
+    def __init__(
+        self,
+        annotation_file: str | Path,
+        feature_dir: str | Path,
+        split: str | None,
+        feature_format: str = "loco",
+        grid: FeatureGrid = UNAV_GRID,
+        **kwargs: Any,
+    ) -> None:
+        records, class_names, _ = read_annotation_records(annotation_file, split)
+        super().__init__(grid=grid, class_names=class_names, **kwargs)
+        self.feature_dir = Path(feature_dir)
+        self.feature_format = feature_format
+        if not self.feature_dir.is_dir():
+            raise FileNotFoundError(f"feature folder {self.feature_dir} does not exist")
+        present = [r for r in records if all(p.is_file() for p in feature_paths(feature_dir, r.video_id, feature_format))]
+        self.missing_videos = [r.video_id for r in records if r not in present]
+        if not present:
+            raise DatasetError(
+                f"no {feature_format!r} feature files in {self.feature_dir} for the {len(records)} videos of split {split!r}"
+            )
+        self.records = present
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def load_sample(self, index: int) -> VideoSample:
+        record = self.records[index]
+        visual, audio = load_video_features(self.feature_dir, record.video_id, self.feature_format)
+        steps = np.asarray(self.grid.seconds_to_step(record.segments), dtype=np.float32).reshape(-1, 2)
+        return VideoSample(
+            video_id=record.video_id,
+            visual=torch.from_numpy(np.ascontiguousarray(visual.T)),
+            audio=torch.from_numpy(np.ascontiguousarray(audio.T)),
+            segments=torch.from_numpy(steps),
+            labels=torch.from_numpy(record.labels.copy()),
+            duration=record.duration,
+        )

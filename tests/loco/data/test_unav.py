@@ -1,0 +1,129 @@
+"""UnAV-format dataset: the three feature layouts, seconds -> steps, crops, padding and masks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from loco.data.unav import (
+    DatasetError,
+    UnAVDataset,
+    VideoSample,
+    collate_videos,
+    load_video_features,
+    random_crop,
+)
+from loco.grid import ONE_PEACE_GRID, UNAV_GRID
+
+
+def _annotations(tmp_path, videos):
+    path = tmp_path / "ann.json"
+    path.write_text(json.dumps({"database": videos}))
+    return path
+
+
+VIDEOS = {
+    "vidA": {"subset": "train", "duration": 20.0, "annotations": [
+        {"segment": [0.48, 3.68], "label": "dog", "label_id": 0},
+        {"segment": [0.48, 3.6805], "label": "dog", "label_id": 0},  # duplicate within 1e-3 s
+        {"segment": [5.0, 9.0], "label": "car", "label_id": 1}]},
+    "vidB": {"subset": "test", "duration": 12.0, "annotations": [{"segment": [1.0, 2.0], "label": "car", "label_id": 1}]},
+}
+
+
+def test_official_unav_layout_concatenates_rgb_flow_and_converts_seconds(tmp_path):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "vidA_rgb.npy", rng.standard_normal((60, 1024)).astype(np.float32))
+    np.save(tmp_path / "vidA_flow.npy", rng.standard_normal((59, 1024)).astype(np.float32))
+    np.save(tmp_path / "vidA_vggish.npy", rng.standard_normal((61, 128)).astype(np.float32))
+    data = UnAVDataset(_annotations(tmp_path, VIDEOS), tmp_path, "train", feature_format="unav")
+    assert data.class_names == ["dog", "car"] and len(data) == 1
+    sample = data[0]
+    assert sample.visual.shape == (2048, 59) and sample.audio.shape == (128, 59)
+    # 0.48 s is step 0 on the UnAV grid (t = 0.32 g + 0.48), 3.68 s is step 10; the duplicate is gone
+    assert np.allclose(sample.segments.numpy(), [[0.0, 10.0], [(5.0 - 0.48) / 0.32, (9.0 - 0.48) / 0.32]], atol=1e-5)
+    assert sample.labels.tolist() == [0, 1]
+
+
+def test_one_peace_layout_and_missing_videos_are_reported(tmp_path):
+    np.save(tmp_path / "vidB_one_peace_video_finetune.npy", np.ones((40, 1536), np.float32))
+    np.save(tmp_path / "vidB_one_peace_audio.npy", np.ones((40, 1536), np.float32))
+    data = UnAVDataset(_annotations(tmp_path, VIDEOS), tmp_path, None, feature_format="one_peace", grid=ONE_PEACE_GRID)
+    assert [r.video_id for r in data.records] == ["vidB"] and data.missing_videos == ["vidA"]
+    assert data[0].segments.tolist() == [[2.0, 6.0]]  # t = 0.25 g + 0.5
+    assert data.feature_dims() == (1536, 1536)
+
+
+def test_loco_npz_layout(tmp_path):
+    meta = json.dumps({"profile": "fast", "grid": UNAV_GRID.to_dict()})
+    np.savez(tmp_path / "vidB.npz", visual=np.zeros((30, 8), np.float16), audio=np.zeros((28, 4), np.float16),
+             meta=np.array(meta))
+    visual, audio = load_video_features(tmp_path, "vidB", "loco")
+    assert visual.shape == (28, 8) and audio.shape == (28, 4) and visual.dtype == np.float32
+
+
+def test_bad_inputs_raise_typed_errors(tmp_path):
+    with pytest.raises(DatasetError, match="plain file name"):
+        load_video_features(tmp_path, "../etc/passwd", "loco")
+    with pytest.raises(DatasetError, match="unknown feature format"):
+        load_video_features(tmp_path, "vidA", "mp4")
+    with pytest.raises(FileNotFoundError):
+        load_video_features(tmp_path, "vidA", "loco")
+    np.save(tmp_path / "vidB_one_peace_video_finetune.npy", np.ones(5, np.float32))
+    np.save(tmp_path / "vidB_one_peace_audio.npy", np.ones((5, 3), np.float32))
+    with pytest.raises(DatasetError, match=r"\[T, C\]"):
+        load_video_features(tmp_path, "vidB", "one_peace")
+    with pytest.raises(DatasetError, match="no 'loco' feature files"):
+        UnAVDataset(_annotations(tmp_path, VIDEOS), tmp_path, "train")
+
+
+def _sample(steps=100, segments=((10.0, 30.0), (50.0, 52.0), (95.0, 120.0))):
+    return VideoSample("v", torch.arange(steps, dtype=torch.float32).repeat(3, 1), torch.zeros(2, steps),
+                       torch.tensor(segments, dtype=torch.float32), torch.arange(len(segments)), 40.0)
+
+
+def test_random_crop_keeps_mostly_surviving_events_and_shifts_them():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cropped = random_crop(_sample(), rng, max_seq_len=224)
+        length, start = cropped.num_steps, int(cropped.visual[0, 0])
+        assert 90 <= length <= 100
+        if length == 100:  # the whole video: nothing is cut or shifted
+            assert torch.equal(cropped.segments, _sample().segments)
+            continue
+        assert torch.equal(cropped.visual[0], torch.arange(start, start + length, dtype=torch.float32))
+        original = _sample().segments
+        for seg, label in zip(cropped.segments.tolist(), cropped.labels.tolist()):
+            s, e = original[label].tolist()
+            assert seg[0] == pytest.approx(max(s, start) - start) and seg[1] == pytest.approx(min(e, start + length) - start)
+            assert (seg[1] - seg[0]) / (e - s) >= 0.5
+        kept = set(cropped.labels.tolist())
+        assert 0 in kept  # [10, 30] always survives a crop of >= 90 steps
+    assert random_crop(_sample(steps=300), rng, max_seq_len=224).num_steps == 224
+
+
+def test_training_crops_are_deterministic_per_seed_epoch_and_index(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "vidA.npz", visual=rng.standard_normal((60, 8)).astype(np.float16),
+             audio=np.zeros((60, 4), np.float16), meta=np.array("{}"))
+    ann = _annotations(tmp_path, VIDEOS)
+    first = UnAVDataset(ann, tmp_path, "train", training=True, seed=5)
+    second = UnAVDataset(ann, tmp_path, "train", training=True, seed=5)
+    assert torch.equal(first[0].visual, second[0].visual)
+    lengths = set()
+    for epoch in range(8):
+        first.set_epoch(epoch)
+        lengths.add(first[0].num_steps)
+    assert len(lengths) > 1 and max(lengths) <= 60 and min(lengths) >= 54
+    assert UnAVDataset(ann, tmp_path, "train")[0].num_steps == 60  # no crop at evaluation
+
+
+def test_collate_pads_to_multiple_and_masks():
+    batch = collate_videos([_sample(steps=37), _sample(steps=20)], pad_multiple=32)
+    assert batch.visual.shape == (2, 3, 64) and batch.audio.shape == (2, 2, 64)
+    assert batch.mask.sum(1).tolist() == [37, 20] and not batch.mask[1, 20:].any()
+    assert batch.visual[1, :, 20:].abs().sum() == 0 and batch.num_steps == [37, 20]
+    assert len(batch.segments) == 2 and batch.to("cpu").mask.dtype == torch.bool
