@@ -1,0 +1,174 @@
+"""Segment geometry for the editor: nudging, snapping, splitting, merging and score filtering.
+
+Plain functions on seconds, so every editing gesture of the Correct page is testable without Streamlit. They compute the
+NEW times of an edit; the store validates and records it (``0 <= start < end <= duration``, minimum length, label), so
+nothing here duplicates its rules beyond what a gesture needs to produce a sensible proposal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Literal, Sequence, TypeVar
+
+from loco.grid import FeatureGrid
+
+Edge = Literal["start", "end", "both"]
+EDGES: tuple[str, ...] = ("start", "end", "both")
+
+
+class SegmentError(ValueError):
+    """An editing gesture that cannot produce a valid segment (split outside it, nudge past its other edge, ...)."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A time span in seconds."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def contains(self, seconds: float) -> bool:
+        return self.start < seconds < self.end
+
+
+def _check_edge(edge: str) -> None:
+    if edge not in EDGES:
+        raise SegmentError(f"edge must be one of {EDGES}, got {edge!r}")
+
+
+def nudge(interval: Interval, edge: Edge, delta: float, duration: float, min_length: float = 0.0) -> Interval:
+    """Move one edge (or the whole segment) by ``delta`` seconds, kept inside ``[0, duration]``.
+
+    Moving the whole segment keeps its length (it stops at the video's ends); moving one edge refuses to go past the
+    other edge minus ``min_length`` instead of silently flipping the segment."""
+    _check_edge(edge)
+    if edge == "both":
+        shift = min(max(delta, -interval.start), duration - interval.end)
+        return Interval(interval.start + shift, interval.end + shift)
+    if edge == "start":
+        start = min(max(0.0, interval.start + delta), duration)
+        if interval.end - start < min_length - 1e-9:
+            raise SegmentError(f"the start cannot pass {interval.end - min_length:.3f} s (minimum length {min_length:.3f} s)")
+        return Interval(start, interval.end)
+    end = max(min(duration, interval.end + delta), 0.0)
+    if end - interval.start < min_length - 1e-9:
+        raise SegmentError(f"the end cannot pass {interval.start + min_length:.3f} s (minimum length {min_length:.3f} s)")
+    return Interval(interval.start, end)
+
+
+def nudge_step(unit: Literal["frame", "step"], grid: FeatureGrid, video_fps: float | None = None) -> float:
+    """Seconds of one nudge: a video frame (the video's own rate, else the grid's) or one feature step (0.32 s)."""
+    if unit == "frame":
+        fps = video_fps if video_fps and video_fps > 0 else grid.fps
+        return 1.0 / fps
+    if unit == "step":
+        return grid.hop_seconds
+    raise SegmentError(f"nudge unit must be 'frame' or 'step', got {unit!r}")
+
+
+def snap_to_candidates(seconds: float, candidates: Iterable[float], tolerance: float) -> float:
+    """The nearest candidate within ``tolerance`` seconds, else ``seconds`` unchanged."""
+    best, best_gap = seconds, tolerance
+    for candidate in candidates:
+        gap = abs(candidate - seconds)
+        if gap <= best_gap:
+            best, best_gap = candidate, gap
+    return best
+
+
+def snap_to_grid(seconds: float, grid: FeatureGrid, duration: float | None = None) -> float:
+    """The centre of the nearest feature step (where the model's boundaries live), clamped to the video."""
+    snapped = float(grid.step_to_seconds(grid.nearest_step(seconds)))
+    if duration is not None:
+        snapped = min(snapped, duration)
+    return snapped
+
+
+def snap_to_frame(seconds: float, fps: float) -> float:
+    """The start of the nearest video frame."""
+    if fps <= 0:
+        raise SegmentError(f"fps must be positive, got {fps}")
+    return round(seconds * fps) / fps
+
+
+def neighbour_edges(intervals: Iterable[Interval]) -> list[float]:
+    """All starts and ends of the other segments, sorted: the candidates for snapping to neighbours."""
+    return sorted({t for iv in intervals for t in (iv.start, iv.end)})
+
+
+def snap_interval(
+    interval: Interval,
+    *,
+    neighbours: Sequence[Interval] = (),
+    tolerance: float = 0.0,
+    grid: FeatureGrid | None = None,
+    duration: float | None = None,
+    min_length: float = 0.0,
+) -> Interval:
+    """Snap both edges: to a neighbour's edge within ``tolerance`` first, otherwise to the grid (when given).
+
+    Refused when snapping would leave less than ``min_length``: the caller keeps the unsnapped segment."""
+    edges = neighbour_edges(neighbours)
+
+    def snap(seconds: float) -> float:
+        near = snap_to_candidates(seconds, edges, tolerance) if edges and tolerance > 0 else seconds
+        if near != seconds or grid is None:
+            return near
+        return snap_to_grid(seconds, grid, duration)
+
+    snapped = Interval(max(0.0, snap(interval.start)), snap(interval.end))
+    if duration is not None:
+        snapped = Interval(snapped.start, min(snapped.end, duration))
+    if snapped.duration < max(min_length, 1e-9):
+        raise SegmentError(
+            f"snapping {interval.start:.3f}-{interval.end:.3f} s gives {snapped.start:.3f}-{snapped.end:.3f} s, "
+            f"shorter than the minimum {min_length:.3f} s"
+        )
+    return snapped
+
+
+def split_at(interval: Interval, seconds: float, min_length: float = 0.0) -> tuple[Interval, Interval]:
+    """Two segments meeting at ``seconds``; each must keep at least ``min_length``."""
+    if not interval.contains(seconds):
+        raise SegmentError(f"split time {seconds:.3f} s is not inside {interval.start:.3f}-{interval.end:.3f} s")
+    left, right = Interval(interval.start, seconds), Interval(seconds, interval.end)
+    if min(left.duration, right.duration) < min_length - 1e-9:
+        raise SegmentError(f"split at {seconds:.3f} s leaves a part shorter than {min_length:.3f} s")
+    return left, right
+
+
+def merge_span(intervals: Sequence[Interval]) -> Interval:
+    """The span covering all given segments (merging keeps one identity and deletes the rest; that is the store's)."""
+    if len(intervals) < 2:
+        raise SegmentError("select at least two segments to merge")
+    return Interval(min(iv.start for iv in intervals), max(iv.end for iv in intervals))
+
+
+def box_to_interval(x_range: Sequence[float], duration: float, min_length: float = 0.0) -> Interval:
+    """A box selection's x range (any order, possibly past the video) as a new segment."""
+    if len(x_range) != 2 or not all(math.isfinite(float(x)) for x in x_range):
+        raise SegmentError(f"a box selection needs two finite times, got {list(x_range)}")
+    lo, hi = sorted(float(x) for x in x_range)
+    interval = Interval(max(0.0, lo), min(duration, hi))
+    if interval.duration < max(min_length, 1e-9):
+        raise SegmentError(f"the selected span {lo:.3f}-{hi:.3f} s is shorter than {min_length:.3f} s inside the video")
+    return interval
+
+
+Scored = TypeVar("Scored")
+
+
+def filter_by_score(events: Sequence[Scored], threshold: float = 0.0, top_k: int | None = None) -> list[Scored]:
+    """Events scoring at least ``threshold``, best first, at most ``top_k``; events without a score always pass."""
+
+    def score(event) -> float:
+        value = getattr(event, "score", None)
+        return math.inf if value is None else float(value)
+
+    kept = sorted((e for e in events if score(e) >= threshold), key=score, reverse=True)
+    return kept if top_k is None else kept[: max(0, int(top_k))]

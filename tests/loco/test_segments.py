@@ -1,0 +1,117 @@
+from dataclasses import dataclass
+
+import pytest
+
+from loco.grid import UNAV_GRID
+from loco.segments import (
+    Interval,
+    SegmentError,
+    box_to_interval,
+    filter_by_score,
+    merge_span,
+    neighbour_edges,
+    nudge,
+    nudge_step,
+    snap_interval,
+    snap_to_candidates,
+    snap_to_frame,
+    snap_to_grid,
+    split_at,
+)
+
+
+def test_nudge_moves_one_edge_and_clamps_to_the_video():
+    iv = Interval(1.0, 3.0)
+    assert nudge(iv, "start", -0.04, duration=10) == Interval(0.96, 3.0)
+    assert nudge(iv, "end", 0.32, duration=10) == Interval(1.0, 3.32)
+    assert nudge(iv, "start", -5, duration=10) == Interval(0.0, 3.0)
+    assert nudge(Interval(8, 9.9), "end", 1, duration=10) == Interval(8, 10)
+
+
+def test_nudge_both_keeps_length_at_the_ends():
+    assert nudge(Interval(9.0, 9.5), "both", 1.0, duration=10) == Interval(9.5, 10.0)
+    assert nudge(Interval(0.2, 1.0), "both", -1.0, duration=10) == Interval(0.0, 0.8)
+
+
+def test_nudge_refuses_to_cross_the_other_edge():
+    with pytest.raises(SegmentError, match="minimum length"):
+        nudge(Interval(1.0, 1.5), "start", 0.4, duration=10, min_length=0.32)
+    with pytest.raises(SegmentError):
+        nudge(Interval(1.0, 1.5), "end", -0.6, duration=10)
+    with pytest.raises(SegmentError, match="edge"):
+        nudge(Interval(1.0, 1.5), "middle", 0.1, duration=10)
+
+
+def test_nudge_step_units():
+    assert nudge_step("step", UNAV_GRID) == pytest.approx(0.32)
+    assert nudge_step("frame", UNAV_GRID, video_fps=30) == pytest.approx(1 / 30)
+    assert nudge_step("frame", UNAV_GRID) == pytest.approx(1 / 25)
+    with pytest.raises(SegmentError):
+        nudge_step("minute", UNAV_GRID)
+
+
+def test_snap_to_candidates_takes_the_nearest_within_tolerance():
+    assert snap_to_candidates(2.05, [1.0, 2.0, 2.2], 0.1) == 2.0
+    assert snap_to_candidates(2.5, [1.0, 2.0], 0.1) == 2.5
+
+
+def test_snap_to_grid_uses_step_centres_with_the_offset():
+    assert snap_to_grid(0.5, UNAV_GRID) == pytest.approx(0.48)
+    assert snap_to_grid(0.0, UNAV_GRID) == pytest.approx(0.48)  # step 0 is centred at 0.48 s
+    assert snap_to_grid(3.3, UNAV_GRID) == pytest.approx(0.48 + 0.32 * 9)
+    assert snap_to_grid(9.99, UNAV_GRID, duration=9.9) == pytest.approx(9.9)
+
+
+def test_snap_to_frame():
+    assert snap_to_frame(1.013, 25) == pytest.approx(1.0)
+    assert snap_to_frame(1.021, 25) == pytest.approx(1.04)
+    with pytest.raises(SegmentError):
+        snap_to_frame(1.0, 0)
+
+
+def test_snap_interval_prefers_neighbours_then_grid():
+    neighbours = [Interval(0.0, 2.0), Interval(5.0, 6.0)]
+    assert neighbour_edges(neighbours) == [0.0, 2.0, 5.0, 6.0]
+    snapped = snap_interval(Interval(2.1, 4.9), neighbours=neighbours, tolerance=0.2, duration=10)
+    assert snapped == Interval(2.0, 5.0)
+    gridded = snap_interval(Interval(2.9, 4.0), neighbours=neighbours, tolerance=0.2, grid=UNAV_GRID, duration=10)
+    assert gridded.start == pytest.approx(0.48 + 0.32 * 8)
+    assert gridded.end == pytest.approx(0.48 + 0.32 * 11)
+
+
+def test_snap_interval_refuses_a_collapsed_segment():
+    with pytest.raises(SegmentError, match="shorter"):
+        snap_interval(Interval(1.95, 2.05), neighbours=[Interval(0, 2.0)], tolerance=0.2, min_length=0.32)
+
+
+def test_split_and_merge_geometry():
+    left, right = split_at(Interval(1.0, 4.0), 2.5, min_length=0.32)
+    assert (left, right) == (Interval(1.0, 2.5), Interval(2.5, 4.0))
+    with pytest.raises(SegmentError, match="not inside"):
+        split_at(Interval(1.0, 4.0), 4.0)
+    with pytest.raises(SegmentError, match="shorter"):
+        split_at(Interval(1.0, 4.0), 1.1, min_length=0.32)
+    assert merge_span([Interval(3, 4), Interval(1, 2)]) == Interval(1, 4)
+    with pytest.raises(SegmentError):
+        merge_span([Interval(1, 2)])
+
+
+def test_box_to_interval_orders_and_clamps():
+    assert box_to_interval([7.5, -1.0], duration=6.0) == Interval(0.0, 6.0)
+    with pytest.raises(SegmentError):
+        box_to_interval([7.0, 8.0], duration=6.0)
+    with pytest.raises(SegmentError):
+        box_to_interval([1.0], duration=6.0)
+
+
+@dataclass
+class Scored:
+    name: str
+    score: float | None
+
+
+def test_filter_by_score_threshold_and_top_k():
+    events = [Scored("a", 0.2), Scored("b", 0.9), Scored("c", 0.5), Scored("gt", None)]
+    assert [e.name for e in filter_by_score(events, 0.3)] == ["gt", "b", "c"]
+    assert [e.name for e in filter_by_score(events, 0.0, top_k=2)] == ["gt", "b"]
+    assert filter_by_score(events, 0.95, top_k=0) == []
