@@ -37,6 +37,7 @@ class CDPConfig:
     init_extent: float = 4.0  # initial delta
     fixed_extent: float = 4.0  # w of the fixed mode
     kappa: float = 1.0  # softness of the window edges, tokens
+    band_margin: float = 6.0  # keys beyond ceil(extent + band_margin * kappa) tokens are ignored (our choice)
 
 
 @dataclass

@@ -1,0 +1,126 @@
+"""Model checkpoints: ONE safetensors file holding the weights and a JSON header (config, class names, feature profile,
+time grid, free metadata, metrics). Written atomically; read with safetensors only (no pickle anywhere)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import safetensors
+import safetensors.torch
+import torch
+
+from loco.config import Config
+from loco.grid import FeatureGrid
+from loco.io import atomic_write
+from loco.model import LoCo, build_model
+
+FORMAT_NAME = "loco-checkpoint"
+FORMAT_VERSION = 1
+_HEADER_KEY = "loco"
+
+
+class CheckpointError(ValueError):
+    """A file that is not a readable LoCo checkpoint."""
+
+
+class FeatureMismatchError(ValueError):
+    """Features that do not fit the checkpoint's model (dims or feature profile)."""
+
+
+@dataclass
+class LoadedModel:
+    model: LoCo
+    config: Config
+    class_names: list[str]
+    profile: str
+    grid: FeatureGrid
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def check_features(self, visual_dim: int, audio_dim: int, profile: str | None = None) -> None:
+        """Raise :class:`FeatureMismatchError` unless the features were made the way the model was trained."""
+        expected = (self.config.model.visual_dim, self.config.model.audio_dim)
+        if (visual_dim, audio_dim) != expected:
+            raise FeatureMismatchError(
+                f"features have visual/audio dims {visual_dim}/{audio_dim} but the model expects "
+                f"{expected[0]}/{expected[1]} (feature profile {self.profile!r}); re-extract with that profile"
+            )
+        if profile is not None and profile != self.profile:
+            raise FeatureMismatchError(
+                f"features were extracted with profile {profile!r} but the model was trained on {self.profile!r}; "
+                f"re-extract with profile {self.profile!r}"
+            )
+
+
+def save_checkpoint(
+    path: str | Path,
+    model: LoCo,
+    config: Config,
+    class_names: list[str],
+    profile: str,
+    grid: FeatureGrid,
+    metadata: dict[str, Any] | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Write weights + header to ``path`` atomically (a crash never leaves a half-written checkpoint)."""
+    if len(class_names) != config.model.num_classes:
+        raise ValueError(f"{len(class_names)} class names for a model with {config.model.num_classes} classes")
+    header = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "config": config.to_dict(),
+        "class_names": list(class_names),
+        "profile": profile,
+        "grid": grid.to_dict(),
+        "metadata": metadata or {},
+        "metrics": metrics or {},
+    }
+    tensors = {name: tensor.detach().to("cpu").contiguous() for name, tensor in model.state_dict().items()}
+    payload = safetensors.torch.save(tensors, metadata={_HEADER_KEY: json.dumps(header, sort_keys=True)})
+    path = Path(path)
+    with atomic_write(path) as handle:
+        handle.write(payload)
+    return path
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The JSON header alone (cheap: the weights are not read)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} not found")
+    try:
+        with safetensors.safe_open(str(path), framework="pt") as handle:
+            raw = (handle.metadata() or {}).get(_HEADER_KEY)
+    except Exception as error:  # safetensors raises its own error types for non-safetensors bytes
+        raise CheckpointError(f"{path.name} is not a safetensors checkpoint: {error}") from None
+    if raw is None:
+        raise CheckpointError(f"{path.name} is a safetensors file without a LoCo header")
+    header = json.loads(raw)
+    if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
+        raise CheckpointError(f"{path.name}: unsupported checkpoint format {header.get('format')!r} v{header.get('version')}")
+    return header
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Rebuild the model from the header's config and load the weights (eval mode)."""
+    header = read_header(path)
+    config = Config.from_dict(header["config"])
+    model = build_model(config.model)
+    tensors = safetensors.torch.load_file(str(path), device=str(device))
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{Path(path).name}: weights do not match the config: {error}") from None
+    model.to(device).eval()
+    return LoadedModel(
+        model=model,
+        config=config,
+        class_names=list(header["class_names"]),
+        profile=header["profile"],
+        grid=FeatureGrid.from_dict(header["grid"]),
+        metadata=header.get("metadata", {}),
+        metrics=header.get("metrics", {}),
+    )

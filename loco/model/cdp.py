@@ -1,0 +1,140 @@
+"""CDP: Cross-modal Dynamic Perception (LOCO_MODEL.md §4).
+
+Dense cross-modal attention is replaced by attention over a soft local window around each query token:
+``m[h,i,j] = sigmoid((j - i + dL[h,i]) / kappa) * sigmoid((i + dR[h,i] - j) / kappa)`` and
+``logits += log(m + 1e-6)``. Modes: ``dense`` (UnAV baseline, no window), ``fixed`` (dL = dR = w) and ``adaptive``
+(dL, dR predicted per head and token, in [0, r_max]).
+
+Keys farther than ``radius = ceil(r_max + band_margin * kappa)`` tokens are excluded (-inf) in both code paths: the
+full ``T x T`` path for short levels and the gather-based banded path (cost ``O(T * radius)``) for long ones, which
+therefore compute the same function. Beyond the radius the soft mask is below ``sigmoid(-band_margin)``.
+
+Our choice (the paper's code is not public): one window predictor per pyramid level, fed ``[LN(x^v); LN(x^a)]``, whose
+windows both directions use, so the UI shows one window per level, head and token.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from loco.config import CDPConfig
+from loco.model.blocks import LayerNorm, MaskedConv1D, dense_attention
+
+_WINDOW_FLOOR = 1e-6
+
+
+@dataclass
+class WindowExtents:
+    """Left/right window extents in tokens of the level, ``[B, H, T_l]`` each."""
+
+    left: Tensor
+    right: Tensor
+
+
+def window_radius(cfg: CDPConfig) -> int:
+    extent = cfg.max_extent if cfg.mode == "adaptive" else cfg.fixed_extent
+    return int(math.ceil(extent + cfg.band_margin * cfg.kappa))
+
+
+def log_soft_window(offsets: Tensor, window: WindowExtents, kappa: float) -> Tensor:
+    """``log(m + 1e-6)`` for key offsets ``j - i``; ``offsets`` broadcasts against ``[B, H, T, K]``."""
+    left = window.left[..., None]
+    right = window.right[..., None]
+    mask = torch.sigmoid((offsets + left) / kappa) * torch.sigmoid((right - offsets) / kappa)
+    return torch.log(mask + _WINDOW_FLOOR)
+
+
+def windowed_attention_full(
+    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int,
+    need_weights: bool,
+) -> tuple[Tensor, Tensor | None]:
+    """Soft-window attention with the full ``T x T`` logits (short sequences, or when the UI wants the matrix)."""
+    length = query.shape[2]
+    steps = torch.arange(length, device=query.device, dtype=query.dtype)
+    offsets = steps[None, :] - steps[:, None]  # [T_query, T_key] = j - i
+    bias = log_soft_window(offsets, window, kappa).masked_fill(offsets.abs() > radius, float("-inf"))
+    return dense_attention(query, key, value, key_mask, bias, need_weights)
+
+
+def windowed_attention_banded(
+    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int
+) -> tuple[Tensor, Tensor]:
+    """The same attention computed only over keys ``i - radius .. i + radius`` (gathered with ``unfold``).
+
+    Returns the output ``[B, H, T, d]`` and the banded weights ``[B, H, T, 2*radius + 1]`` (offset ``o`` at column
+    ``o + radius``).
+    """
+    width = 2 * radius + 1
+    key_windows = F.pad(key, (0, 0, radius, radius)).unfold(2, width, 1)  # [B, H, T, d, W]
+    value_windows = F.pad(value, (0, 0, radius, radius)).unfold(2, width, 1)  # [B, H, T, d, W]
+    logits = torch.matmul(query.unsqueeze(3), key_windows).squeeze(3) / math.sqrt(query.shape[-1])  # [B, H, T, W]
+    offsets = torch.arange(-radius, radius + 1, device=query.device, dtype=query.dtype)
+    logits = logits + log_soft_window(offsets, window, kappa)
+    key_valid = F.pad(key_mask, (radius, radius), value=False).unfold(1, width, 1)  # [B, T, W]
+    weights = torch.softmax(logits.masked_fill(~key_valid[:, None], float("-inf")), dim=-1)
+    out = torch.matmul(value_windows, weights.unsqueeze(-1)).squeeze(-1)  # [B, H, T, d]
+    return out, weights
+
+
+def band_to_dense(band_weights: Tensor, radius: int) -> Tensor:
+    """Scatter banded weights ``[B, H, T, 2r+1]`` into a dense ``[B, H, T, T]`` matrix (for the UI only)."""
+    batch, heads, length, width = band_weights.shape
+    dense = band_weights.new_zeros(batch, heads, length, length + 2 * radius)
+    rows = torch.arange(length, device=band_weights.device)[:, None] + torch.arange(width, device=band_weights.device)
+    dense.scatter_(3, rows.expand(batch, heads, length, width), band_weights)
+    return dense[..., radius : radius + length]
+
+
+class WindowPredictor(nn.Module):
+    """``[LN(x^v); LN(x^a)]`` -> conv k3 (level stride) -> GELU -> conv 1x1 -> 2H -> ``r_max * sigmoid``.
+
+    The last layer starts at zero weights and a bias giving ``init_extent``, so every window starts at that size.
+    """
+
+    def __init__(self, dim: int, num_heads: int, stride: int, cfg: CDPConfig) -> None:
+        super().__init__()
+        if not 0.0 < cfg.init_extent < cfg.max_extent:
+            raise ValueError(f"cdp.init_extent must lie in (0, max_extent), got {cfg.init_extent}")
+        self.num_heads = num_heads
+        self.max_extent = cfg.max_extent
+        self.norm_visual = LayerNorm(dim)
+        self.norm_audio = LayerNorm(dim)
+        self.hidden = MaskedConv1D(2 * dim, dim, 3, stride=stride)
+        self.out = nn.Conv1d(dim, 2 * num_heads, 1)
+        nn.init.zeros_(self.out.weight)
+        share = cfg.init_extent / cfg.max_extent
+        nn.init.constant_(self.out.bias, math.log(share / (1.0 - share)))
+
+    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor) -> WindowExtents:
+        features = torch.cat((self.norm_visual(visual), self.norm_audio(audio)), dim=1)
+        hidden, _ = self.hidden(features, mask)
+        extents = self.max_extent * torch.sigmoid(self.out(F.gelu(hidden)))  # [B, 2H, T_l]
+        return WindowExtents(extents[:, : self.num_heads], extents[:, self.num_heads :])
+
+
+class WindowedAttention:
+    """An ``AttentionFn`` bound to one level's windows; picks the banded path when the band is much shorter than T."""
+
+    def __init__(self, window: WindowExtents, kappa: float, radius: int) -> None:
+        self.window = window
+        self.kappa = kappa
+        self.radius = radius
+
+    def __call__(self, query, key, value, key_mask, need_weights):
+        if query.shape[2] <= 4 * self.radius:
+            return windowed_attention_full(
+                query, key, value, key_mask, self.window, self.kappa, self.radius, need_weights
+            )
+        out, band = windowed_attention_banded(query, key, value, key_mask, self.window, self.kappa, self.radius)
+        return out, band_to_dense(band, self.radius) if need_weights else None
+
+
+def constant_window(batch: int, num_heads: int, length: int, extent: float, reference: Tensor) -> WindowExtents:
+    """The fixed mode's window: ``dL = dR = extent`` everywhere."""
+    value = reference.new_full((batch, num_heads, length), float(extent))
+    return WindowExtents(value, value)

@@ -1,0 +1,134 @@
+"""LCC: Locality-aware Correspondence Correction (LOCO_MODEL.md §3).
+
+The audio and visual encoders' outputs are compared step by step (``S[t, s] = <z^v_t, z^a_s>``, rows visual time,
+columns audio time). How much of a step's cross-modal affinity falls inside a local band ``|t - s| <= w`` (its
+*coherence*) gates the step: steps whose sound and picture agree locally are amplified. A label-free multi-positive
+InfoNCE on the same matrix (positives: the band; ignored: the guard band ``w < |t - s| <= 2w``; negatives: the rest)
+teaches the encoders to emphasise what both modalities share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from loco.config import LCCConfig
+
+_MASKED_LOGIT = -1e9  # finite, so rows with no valid entry stay NaN-free (they are weighted out anyway)
+
+
+def band_offsets(length: int, device: torch.device | None = None) -> Tensor:
+    """``|t - s|`` for a ``length x length`` matrix."""
+    steps = torch.arange(length, device=device)
+    return (steps[:, None] - steps[None, :]).abs()
+
+
+def local_coherence(correspondence: Tensor, mask: Tensor, band: int, temperature: float) -> tuple[Tensor, Tensor]:
+    """Share of each step's softmax affinity (over valid steps of the other modality) inside the band.
+
+    ``correspondence [B, T, T]`` (visual rows, audio columns), ``mask [B, T]`` -> ``(c_v [B, T], c_a [B, T])``,
+    zero at padded steps.
+    """
+    in_band = band_offsets(correspondence.shape[-1], correspondence.device) <= band
+    logits = correspondence / temperature
+    pair_valid = mask[:, :, None] & mask[:, None, :]
+    logits = logits.masked_fill(~pair_valid, _MASKED_LOGIT)
+    visual_to_audio = torch.softmax(logits, dim=2)
+    audio_to_visual = torch.softmax(logits, dim=1)
+    maskf = mask.to(correspondence.dtype)
+    coherence_visual = (visual_to_audio * in_band).sum(dim=2) * maskf
+    coherence_audio = (audio_to_visual * in_band).sum(dim=1) * maskf
+    return coherence_visual, coherence_audio
+
+
+def coherence_infonce_loss(correspondence: Tensor, mask: Tensor, band: int, temperature: float) -> Tensor:
+    """Label-free multi-positive InfoNCE in both directions, ``½(l_v->a + l_a->v)``, averaged per video then batch.
+
+    For an anchor step, ``-log( sum_pos exp(S/tau) / sum_{pos u neg} exp(S/tau) )`` with positives ``|t-s| <= w``,
+    negatives ``|t-s| > 2w`` and the guard band in between left out, so long events are not pushed apart.
+    Padded steps are neither anchors nor candidates. An anchor without negatives (very short video) adds 0.
+    """
+    offsets = band_offsets(correspondence.shape[-1], correspondence.device)
+    positive = offsets <= band
+    candidate = positive | (offsets > 2 * band)
+    pair_valid = mask[:, :, None] & mask[:, None, :]
+    logits = correspondence / temperature
+    all_logits = logits.masked_fill(~(candidate & pair_valid), _MASKED_LOGIT)
+    positive_logits = logits.masked_fill(~(positive & pair_valid), _MASKED_LOGIT)
+    maskf = mask.to(correspondence.dtype)
+    per_video = []
+    for dim, anchor_dim in ((2, 1), (1, 2)):  # visual anchors over audio columns, then audio anchors over visual rows
+        nll = torch.logsumexp(all_logits, dim=dim) - torch.logsumexp(positive_logits, dim=dim)  # [B, T]
+        per_video.append((nll * maskf).sum(dim=1) / maskf.sum(dim=1).clamp(min=1))
+    return (0.5 * (per_video[0] + per_video[1])).mean()
+
+
+@dataclass
+class LCCResult:
+    visual: Tensor  # corrected visual features [B, D, T]
+    audio: Tensor
+    correspondence: Tensor  # S [B, T, T]
+    coherence_visual: Tensor  # [B, T]
+    coherence_audio: Tensor
+    gate_visual: Tensor  # [B, T]
+    gate_audio: Tensor
+    loss: Tensor  # scalar, unweighted
+
+
+class LocalityCorrespondence(nn.Module):
+    """Projects both streams to D/2, builds S, computes coherence and gates, corrects the features, returns the loss."""
+
+    def __init__(self, dim: int, cfg: LCCConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.project_visual = nn.Conv1d(dim, dim // 2, 1)
+        self.project_audio = nn.Conv1d(dim, dim // 2, 1)
+        self.gate_alpha = nn.Parameter(torch.full((2,), float(cfg.gate_alpha_init)))  # (visual, audio)
+        self.gate_beta = nn.Parameter(torch.full((2,), float(cfg.gate_beta_init)))
+        if cfg.cross_aggregate:
+            self.aggregate_visual = nn.Conv1d(dim, dim, 1)  # W_o for audio -> visual
+            self.aggregate_audio = nn.Conv1d(dim, dim, 1)
+        else:
+            self.aggregate_visual = self.aggregate_audio = None
+
+    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor) -> LCCResult:
+        """``visual, audio [B, D, T]``, ``mask [B, 1, T]``."""
+        step_mask = mask[:, 0, :]
+        z_visual = F.normalize(self.project_visual(visual), dim=1)
+        z_audio = F.normalize(self.project_audio(audio), dim=1)
+        correspondence = torch.bmm(z_visual.transpose(1, 2), z_audio)  # [B, T_visual, T_audio]
+        band, tau_c = self.cfg.band, self.cfg.coherence_temperature
+        coherence_visual, coherence_audio = local_coherence(correspondence, step_mask, band, tau_c)
+        maskf = step_mask.to(visual.dtype)
+        gate_visual = torch.sigmoid(self.gate_alpha[0] * coherence_visual + self.gate_beta[0]) * maskf
+        gate_audio = torch.sigmoid(self.gate_alpha[1] * coherence_audio + self.gate_beta[1]) * maskf
+        corrected_visual = visual * (1.0 + gate_visual[:, None, :])
+        corrected_audio = audio * (1.0 + gate_audio[:, None, :])
+        if self.aggregate_visual is not None:
+            corrected_visual, corrected_audio = self._add_banded_context(
+                correspondence, step_mask, visual, audio, gate_visual, gate_audio, corrected_visual, corrected_audio
+            )
+        loss = coherence_infonce_loss(correspondence, step_mask, band, self.cfg.loss_temperature)
+        return LCCResult(
+            corrected_visual, corrected_audio, correspondence, coherence_visual, coherence_audio, gate_visual, gate_audio,
+            loss,
+        )
+
+    def _add_banded_context(
+        self, correspondence, step_mask, visual, audio, gate_visual, gate_audio, corrected_visual, corrected_audio
+    ) -> tuple[Tensor, Tensor]:
+        """Variant: ``x~ += g * W_o sum_{|s-t|<=w} softmax_s(S[t, s]/tau_c) x^other_s`` (row-softmax, band-summed)."""
+        in_band = band_offsets(correspondence.shape[-1], correspondence.device) <= self.cfg.band
+        pair_valid = step_mask[:, :, None] & step_mask[:, None, :]
+        logits = (correspondence / self.cfg.coherence_temperature).masked_fill(~pair_valid, _MASKED_LOGIT)
+        to_audio = torch.softmax(logits, dim=2) * in_band  # [B, Tv, Ta]
+        to_visual = torch.softmax(logits, dim=1) * in_band  # [B, Tv, Ta], columns are audio anchors
+        maskf = step_mask.to(visual.dtype)[:, None, :]
+        audio_context = torch.bmm(audio, to_audio.transpose(1, 2))  # [B, D, Tv]
+        visual_context = torch.bmm(visual, to_visual)  # [B, D, Ta]
+        corrected_visual = corrected_visual + gate_visual[:, None, :] * self.aggregate_visual(audio_context) * maskf
+        corrected_audio = corrected_audio + gate_audio[:, None, :] * self.aggregate_audio(visual_context) * maskf
+        return corrected_visual, corrected_audio

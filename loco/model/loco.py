@@ -1,0 +1,167 @@
+"""LoCo: UnAV's audio-visual detector with LCC after the unimodal encoders and CDP in the cross-modal pyramid.
+
+Pipeline (LOCO_MODEL.md): per-modality embedding + self-attention encoders -> LCC (correction + label-free loss) ->
+6-level cross-modal pyramid (CDP windows) -> per level ``concat(V_l, A_l)`` (-> optional dependency block) -> shared
+classification / regression heads. Turning LCC off and CDP to ``dense`` gives the UnAV baseline with the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from loco.config import ModelConfig
+from loco.model.assignment import SegmentTargets, assign_targets
+from loco.model.dependency import DependencyBlock
+from loco.model.encoder import UnimodalEncoder
+from loco.model.heads import ClassificationHead, RegressionHead
+from loco.model.internals import BatchInternals
+from loco.model.lcc import LCCResult, LocalityCorrespondence
+from loco.model.losses import PositiveCountEMA, diou_loss_1d, sigmoid_focal_loss
+from loco.model.pyramid import PyramidLevel, CrossModalPyramid
+
+__all__ = ["LoCo", "LoCoOutput", "LossBreakdown", "ModelInputError", "SegmentTargets"]
+
+
+class ModelInputError(ValueError):
+    """Inputs whose shapes or dims do not match the model."""
+
+
+@dataclass
+class LoCoOutput:
+    cls_logits: list[Tensor]  # per level [B, T_l, C]
+    reg_offsets: list[Tensor]  # per level [B, T_l, C, 2] (class-aware) or [B, T_l, 2]; units of the level stride
+    masks: list[Tensor]  # per level bool [B, T_l]
+    lcc_loss: Tensor | None  # scalar, unweighted; None without LCC
+    internals: BatchInternals | None
+
+
+@dataclass
+class LossBreakdown:
+    total: Tensor
+    cls: Tensor
+    reg: Tensor
+    lcc: Tensor  # unweighted (0 without LCC)
+    num_pos: int  # positive points in the batch
+
+
+class LoCo(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        if len(cfg.regression_ranges) != cfg.pyramid_levels:
+            raise ValueError(f"{cfg.pyramid_levels} pyramid levels need as many regression ranges")
+        self.cfg = cfg
+        dim = cfg.embed_dim
+        self.visual_encoder = UnimodalEncoder(cfg.visual_dim, cfg)
+        self.audio_encoder = UnimodalEncoder(cfg.audio_dim, cfg)
+        self.lcc = LocalityCorrespondence(dim, cfg.lcc) if cfg.lcc.enabled else None
+        self.pyramid = CrossModalPyramid(cfg)
+        self.dependency = (
+            DependencyBlock(2 * dim, cfg.num_classes, cfg.num_heads, cfg.drop_path) if cfg.dependency_block else None
+        )
+        self.cls_head = ClassificationHead(2 * dim, cfg.head_dim, cfg.num_classes, cfg.prior_prob)
+        num_regression_outputs = cfg.num_classes if cfg.class_aware_regression else 1
+        self.reg_head = RegressionHead(2 * dim, cfg.head_dim, cfg.pyramid_levels, num_regression_outputs)
+        self.loss_normaliser = PositiveCountEMA()
+
+    def _check_inputs(self, visual: Tensor, audio: Tensor, mask: Tensor) -> None:
+        if visual.ndim != 3 or audio.ndim != 3 or mask.ndim != 2:
+            raise ModelInputError(
+                f"expected visual [B, C_v, T], audio [B, C_a, T], mask [B, T]; got {tuple(visual.shape)}, "
+                f"{tuple(audio.shape)}, {tuple(mask.shape)}"
+            )
+        if visual.shape[1] != self.cfg.visual_dim or audio.shape[1] != self.cfg.audio_dim:
+            raise ModelInputError(
+                f"model expects visual dim {self.cfg.visual_dim} and audio dim {self.cfg.audio_dim}, got "
+                f"{visual.shape[1]} and {audio.shape[1]}"
+            )
+        if not (visual.shape[0] == audio.shape[0] == mask.shape[0]) or not (
+            visual.shape[2] == audio.shape[2] == mask.shape[1]
+        ):
+            raise ModelInputError(
+                f"batch and time sizes differ: visual {tuple(visual.shape)}, audio {tuple(audio.shape)}, "
+                f"mask {tuple(mask.shape)}"
+            )
+        if mask.dtype != torch.bool:
+            raise ModelInputError(f"mask must be bool, got {mask.dtype}")
+        if visual.shape[2] == 0 or not bool(mask[:, 0].all()):
+            raise ModelInputError("every video needs at least one valid step, and valid steps must come first")
+
+    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor, return_internals: bool = False) -> LoCoOutput:
+        self._check_inputs(visual, audio, mask)
+        step_mask = mask[:, None, :]
+        visual_features = self.visual_encoder(visual, step_mask)
+        audio_features = self.audio_encoder(audio, step_mask)
+        lcc = None
+        if self.lcc is not None:
+            lcc = self.lcc(visual_features, audio_features, step_mask)
+            visual_features, audio_features = lcc.visual, lcc.audio
+        levels = self.pyramid(visual_features, audio_features, step_mask, need_weights=return_internals)
+        cls_logits, reg_offsets, masks = [], [], []
+        for index, level in enumerate(levels):
+            fused = torch.cat((level.visual, level.audio), dim=1)
+            if self.dependency is not None:
+                fused = self.dependency(fused, level.mask)
+            cls_logits.append(self.cls_head(fused, level.mask))
+            reg_offsets.append(self.reg_head(fused, level.mask, index))
+            masks.append(level.mask[:, 0, :])
+        internals = self._internals(lcc, levels) if return_internals else None
+        return LoCoOutput(cls_logits, reg_offsets, masks, None if lcc is None else lcc.loss, internals)
+
+    def _internals(self, lcc: LCCResult | None, levels: list[PyramidLevel]) -> BatchInternals:
+        lengths = [level.mask[:, 0, :].sum(dim=1).tolist() for level in levels]
+        cdp_left, cdp_right = [], []
+        for level in levels:
+            if level.window is None:
+                batch, _, tokens = level.mask.shape
+                whole = level.visual.new_full((batch, self.cfg.num_heads, tokens), float(tokens))
+                cdp_left.append(whole)
+                cdp_right.append(whole)
+            else:
+                cdp_left.append(level.window.left.detach())
+                cdp_right.append(level.window.right.detach())
+
+        def detach(x: Tensor | None) -> Tensor | None:
+            return None if x is None else x.detach()
+
+        return BatchInternals(
+            lengths=lengths,
+            correspondence=detach(lcc and lcc.correspondence),
+            coherence_visual=detach(lcc and lcc.coherence_visual),
+            coherence_audio=detach(lcc and lcc.coherence_audio),
+            gate_visual=detach(lcc and lcc.gate_visual),
+            gate_audio=detach(lcc and lcc.gate_audio),
+            cdp_left=cdp_left,
+            cdp_right=cdp_right,
+            attention=[{name: w.detach() for name, w in level.attention.items()} for level in levels],
+            lcc_band=self.cfg.lcc.band if lcc is not None else None,
+        )
+
+    def compute_loss(self, output: LoCoOutput, targets: list[SegmentTargets]) -> LossBreakdown:
+        """Focal + DIoU losses over all levels, normalised by the EMA of #positive points, plus λ·L_LCC."""
+        if len(targets) != output.masks[0].shape[0]:
+            raise ValueError(f"{len(targets)} targets for a batch of {output.masks[0].shape[0]}")
+        level_lengths = [mask.shape[1] for mask in output.masks]
+        assigned = [
+            assign_targets(target, level_lengths, self.cfg.regression_ranges, self.cfg.num_classes) for target in targets
+        ]
+        valid = torch.cat(output.masks, dim=1)  # [B, P]
+        logits = torch.cat(output.cls_logits, dim=1)  # [B, P, C]
+        target_classes = torch.stack([a.classes for a in assigned]).to(logits.device)
+        positive_points = valid & (target_classes > 0).any(dim=-1)
+        num_pos = int(positive_points.sum())
+        normaliser = self.loss_normaliser(num_pos, update=self.training)
+        cls_loss = sigmoid_focal_loss(logits[valid], target_classes[valid]) / normaliser
+        offsets = torch.cat(output.reg_offsets, dim=1)
+        if self.cfg.class_aware_regression:
+            target_offsets = torch.stack([a.offsets for a in assigned]).to(offsets.device)  # [B, P, C, 2]
+            pairs = valid[..., None] & (target_classes > 0)
+            reg_loss = diou_loss_1d(offsets[pairs], target_offsets[pairs]) / normaliser
+        else:
+            target_offsets = torch.stack([a.shortest for a in assigned]).to(offsets.device)
+            reg_loss = diou_loss_1d(offsets[positive_points], target_offsets[positive_points]) / normaliser
+        lcc_loss = output.lcc_loss if output.lcc_loss is not None else logits.new_zeros(())
+        total = cls_loss + reg_loss + self.cfg.lcc.loss_weight * lcc_loss
+        return LossBreakdown(total, cls_loss, reg_loss, lcc_loss, num_pos)

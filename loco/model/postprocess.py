@@ -1,0 +1,115 @@
+"""Decoding and per-class Gaussian soft-NMS (LOCO_MODEL.md §6); results in feature steps (fractional).
+
+Per level: ``sigmoid(logits) * mask``, keep scores > ``pre_nms_threshold``, the top ``pre_nms_topk``; a point ``p``
+(step ``i * 2^l``) with distances ``dL, dR`` (units of the stride ``s``) gives ``[p - dL s, p + dR s]``; segments not
+longer than ``min_length_steps`` are dropped. Then per class soft-NMS ``score <- score * exp(-IoU^2 / sigma)``,
+scores below ``min_score`` dropped, the ``max_detections`` best kept per video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from loco.config import PostprocessConfig
+from loco.model.loco import LoCoOutput
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: int
+    start: float  # feature steps
+    end: float
+    score: float
+
+
+def segment_iou(segment: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """1-D IoU of one ``[2]`` segment with ``[N, 2]`` segments."""
+    intersection = np.clip(np.minimum(segment[1], others[:, 1]) - np.maximum(segment[0], others[:, 0]), 0.0, None)
+    union = (segment[1] - segment[0]) + (others[:, 1] - others[:, 0]) - intersection
+    return intersection / np.maximum(union, 1e-8)
+
+
+def soft_nms_single_class(
+    segments: np.ndarray, scores: np.ndarray, sigma: float, min_score: float, max_keep: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian soft-NMS of one class: repeatedly take the best and decay the rest by ``exp(-IoU^2 / sigma)``.
+
+    Returns the kept segments and their decayed scores, best first. Stops early once the best remaining score is
+    below ``min_score`` (scores never increase) or ``max_keep`` are kept.
+    """
+    segments = segments.astype(np.float64, copy=True)
+    scores = scores.astype(np.float64, copy=True)
+    kept_segments, kept_scores = [], []
+    while scores.size and len(kept_scores) < max_keep:
+        best = int(np.argmax(scores))
+        if scores[best] < min_score:
+            break
+        kept_segments.append(segments[best])
+        kept_scores.append(scores[best])
+        segments = np.delete(segments, best, axis=0)
+        scores = np.delete(scores, best)
+        if scores.size:
+            scores *= np.exp(-(segment_iou(kept_segments[-1], segments) ** 2) / sigma)
+    return np.asarray(kept_segments, dtype=np.float64).reshape(-1, 2), np.asarray(kept_scores, dtype=np.float64)
+
+
+def soft_nms(
+    segments: np.ndarray, scores: np.ndarray, labels: np.ndarray, sigma: float, min_score: float, max_keep: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class soft-NMS; classes never suppress each other. Returns the ``max_keep`` best overall, best first."""
+    out_segments, out_scores, out_labels = [], [], []
+    for label in np.unique(labels):
+        chosen = labels == label
+        kept_segments, kept_scores = soft_nms_single_class(segments[chosen], scores[chosen], sigma, min_score, max_keep)
+        out_segments.append(kept_segments)
+        out_scores.append(kept_scores)
+        out_labels.append(np.full(len(kept_scores), label, dtype=np.int64))
+    if not out_scores:
+        return np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
+    all_segments, all_scores, all_labels = map(np.concatenate, (out_segments, out_scores, out_labels))
+    order = np.argsort(-all_scores, kind="stable")[:max_keep]
+    return all_segments[order], all_scores[order], all_labels[order]
+
+
+def _candidates(output: LoCoOutput, index: int, cfg: PostprocessConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decoded pre-NMS candidates of one video: segments [N, 2] (steps), scores [N], labels [N]."""
+    segments, scores, labels = [], [], []
+    for level, (logits, offsets, mask) in enumerate(zip(output.cls_logits, output.reg_offsets, output.masks)):
+        stride = 2**level
+        probabilities = (torch.sigmoid(logits[index].float()) * mask[index, :, None]).flatten()
+        num_classes = logits.shape[-1]
+        keep = torch.nonzero(probabilities > cfg.pre_nms_threshold).squeeze(1)
+        if keep.numel() > cfg.pre_nms_topk:
+            keep = keep[torch.topk(probabilities[keep], cfg.pre_nms_topk).indices]
+        points = torch.div(keep, num_classes, rounding_mode="floor")
+        classes = keep % num_classes
+        distances = offsets[index].float()
+        distances = distances[points, classes] if distances.ndim == 3 else distances[points]
+        centres = points.to(torch.float32) * stride
+        level_segments = torch.stack((centres - distances[:, 0] * stride, centres + distances[:, 1] * stride), dim=1)
+        long_enough = (level_segments[:, 1] - level_segments[:, 0]) > cfg.min_length_steps
+        segments.append(level_segments[long_enough])
+        scores.append(probabilities[keep][long_enough])
+        labels.append(classes[long_enough])
+    return (
+        torch.cat(segments).detach().cpu().numpy(),
+        torch.cat(scores).detach().cpu().numpy(),
+        torch.cat(labels).detach().cpu().numpy(),
+    )
+
+
+def decode_detections(output: LoCoOutput, cfg: PostprocessConfig, num_classes: int) -> list[list[Detection]]:
+    """One list of detections per batch item, best first, start/end in feature steps."""
+    if output.cls_logits[0].shape[-1] != num_classes:
+        raise ValueError(f"output has {output.cls_logits[0].shape[-1]} classes, expected {num_classes}")
+    results = []
+    for index in range(output.masks[0].shape[0]):
+        segments, scores, labels = _candidates(output, index, cfg)
+        segments, scores, labels = soft_nms(segments, scores, labels, cfg.nms_sigma, cfg.min_score, cfg.max_detections)
+        results.append(
+            [Detection(int(c), float(s), float(e), float(p)) for (s, e), p, c in zip(segments, scores, labels)]
+        )
+    return results
