@@ -1,0 +1,417 @@
+"""Events and their append-only revisions: the current view, history, and every edit.
+
+Every edit names the revision it was based on (``base_rev``, the ``rev_no`` the caller saw). The edit advances the
+event's head with a compare-and-set; if anyone else moved the head since, a ``ConflictError`` says so and nothing is
+written. Undo and redo are new revisions that copy an earlier revision's content, so history is never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.core import StoreCore
+from storage.errors import ConflictError, NotFoundError, ValidationError
+from storage.models import STATES, Author, ClassLabel, Event, EventRevision, Video, utc_now
+from storage.views import EventView, RevisionView
+
+VISIBLE_STATES = tuple(s for s in STATES if s != "deleted")
+TRAINING_STATES = ("accepted", "edited", "added")
+CHUNK = 2000
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to insert in bulk (import, model predictions). ``score`` is None for human annotations."""
+
+    video_id: str
+    start: float
+    end: float
+    label: str
+    score: float | None = None
+
+
+def check_times(start: float, end: float, duration: float, min_length: float = 0.0) -> None:
+    """0 <= start < end <= duration, and at least ``min_length`` long."""
+    try:
+        start, end = float(start), float(end)
+    except (TypeError, ValueError):
+        raise ValidationError(f"start and end must be numbers, got {start!r} and {end!r}") from None
+    if not (0.0 <= start < end <= duration):
+        raise ValidationError(f"need 0 <= start < end <= duration ({duration:g} s), got start={start:g}, end={end:g}")
+    if end - start < min_length - 1e-9:
+        raise ValidationError(f"an event must last at least one grid step ({min_length:g} s), got {end - start:g} s")
+
+
+def _current_query() -> Select:
+    return (
+        select(
+            Event.id, Event.video_id, EventRevision.rev_no, EventRevision.start_s, EventRevision.end_s,
+            ClassLabel.name, ClassLabel.label_id, EventRevision.score, EventRevision.state, Event.origin,
+            Author.name, EventRevision.created_at, EventRevision.note,
+        )
+        .join(EventRevision, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
+        .join(ClassLabel, ClassLabel.id == EventRevision.class_id)
+        .join(Author, Author.id == EventRevision.author_id)
+    )
+
+
+def _content(revision: EventRevision) -> dict:
+    return {
+        "start_s": revision.start_s, "end_s": revision.end_s, "class_id": revision.class_id,
+        "score": revision.score, "state": revision.state,
+    }
+
+
+def _edited_state(state: str) -> str:
+    return "added" if state == "added" else "edited"
+
+
+class EventOps(StoreCore):
+    # ----------------------------------------------------------------------------------------------- reading
+    def current_events(
+        self,
+        video_id: str | Sequence[str] | None = None,
+        states: Iterable[str] | None = None,
+        min_score: float | None = None,
+        labels: Iterable[str] | None = None,
+    ) -> list[EventView]:
+        """Current events, ordered by video and start. ``states`` defaults to everything but ``deleted``;
+        ``min_score`` keeps scored events at or above it (human events, unscored, always pass)."""
+        query = _current_query()
+        if video_id is not None:
+            ids = [video_id] if isinstance(video_id, str) else list(video_id)
+            query = query.where(Event.video_id.in_(ids))
+        states = tuple(VISIBLE_STATES if states is None else states)
+        unknown = set(states) - set(STATES)
+        if unknown:
+            raise ValidationError(f"unknown state(s) {sorted(unknown)}; known: {list(STATES)}")
+        query = query.where(EventRevision.state.in_(states))
+        if min_score is not None:
+            query = query.where((EventRevision.score.is_(None)) | (EventRevision.score >= float(min_score)))
+        if labels is not None:
+            query = query.where(ClassLabel.name.in_(list(labels)))
+        query = query.order_by(Event.video_id, EventRevision.start_s, Event.id)
+        with self._read() as session:
+            return [EventView(*row) for row in session.execute(query)]
+
+    def current_events_df(self, *args, **kwargs) -> pd.DataFrame:
+        """``current_events`` as a DataFrame (one row per event, the EventView fields as columns)."""
+        columns = list(EventView.__dataclass_fields__)
+        return pd.DataFrame([e.__dict__ for e in self.current_events(*args, **kwargs)], columns=columns)
+
+    def event(self, event_id: int) -> EventView:
+        with self._read() as session:
+            row = session.execute(_current_query().where(Event.id == event_id)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no event {event_id}")
+        return EventView(*row)
+
+    def history(self, event_id: int) -> list[RevisionView]:
+        """All revisions of an event, oldest first."""
+        query = (
+            select(
+                EventRevision.id, EventRevision.rev_no, EventRevision.action, EventRevision.start_s,
+                EventRevision.end_s, ClassLabel.name, ClassLabel.label_id, EventRevision.score, EventRevision.state,
+                Author.name, EventRevision.created_at, EventRevision.note,
+            )
+            .join(ClassLabel, ClassLabel.id == EventRevision.class_id)
+            .join(Author, Author.id == EventRevision.author_id)
+            .where(EventRevision.event_id == event_id)
+            .order_by(EventRevision.rev_no)
+        )
+        with self._read() as session:
+            rows = [RevisionView(*row) for row in session.execute(query)]
+        if not rows:
+            raise NotFoundError(f"no event {event_id}")
+        return rows
+
+    # ----------------------------------------------------------------------------------------------- editing
+    def add_event(
+        self, video_id: str, start: float, end: float, label: str, author: str | None = None,
+        note: str | None = None,
+    ) -> EventView:
+        """A human-added event (state ``added``)."""
+        author_id = self._author_id(author)
+        with self._write() as session:
+            duration = self._duration(session, video_id)
+            check_times(start, end, duration, self.min_event_seconds)
+            class_id = self._class_id(session, label)
+            event = Event(video_id=video_id, origin="human", head_rev_no=1, created_by=author_id)
+            session.add(event)
+            session.flush()
+            session.add(EventRevision(
+                event_id=event.id, rev_no=1, action="add", start_s=float(start), end_s=float(end), class_id=class_id,
+                score=None, state="added", author_id=author_id, note=note,
+            ))
+            event_id = event.id
+        return self.event(event_id)
+
+    def move(
+        self, event_id: int, base_rev: int, start: float | None = None, end: float | None = None,
+        author: str | None = None, note: str | None = None,
+    ) -> EventView:
+        """Move the start and/or end boundary."""
+        return self._edit(event_id, base_rev, "move", author, note, lambda head, _: {
+            "start_s": head["start_s"] if start is None else float(start),
+            "end_s": head["end_s"] if end is None else float(end),
+            "state": _edited_state(head["state"]),
+        })
+
+    def relabel(self, event_id: int, base_rev: int, label: str, author: str | None = None,
+                note: str | None = None) -> EventView:
+        return self._edit(event_id, base_rev, "relabel", author, note, lambda head, session: {
+            "class_id": self._class_id(session, label), "state": _edited_state(head["state"]),
+        })
+
+    def accept(self, event_id: int, base_rev: int, author: str | None = None, note: str | None = None) -> EventView:
+        return self._edit(event_id, base_rev, "accept", author, note, lambda head, _: {"state": "accepted"})
+
+    def reject(self, event_id: int, base_rev: int, author: str | None = None, note: str | None = None) -> EventView:
+        return self._edit(event_id, base_rev, "reject", author, note, lambda head, _: {"state": "rejected"})
+
+    def delete(self, event_id: int, base_rev: int, author: str | None = None, note: str | None = None) -> EventView:
+        return self._edit(event_id, base_rev, "delete", author, note, lambda head, _: {"state": "deleted"})
+
+    def restore(self, event_id: int, base_rev: int, author: str | None = None, note: str | None = None) -> EventView:
+        """Undelete: back to the state the event had before it was deleted."""
+
+        def change(head: dict, session: Session) -> dict:
+            if head["state"] != "deleted":
+                raise ValidationError(f"event {event_id} is not deleted")
+            previous = session.scalar(
+                select(EventRevision.state)
+                .where(EventRevision.event_id == event_id, EventRevision.state != "deleted")
+                .order_by(EventRevision.rev_no.desc()).limit(1)
+            )
+            return {"state": previous}
+
+        return self._edit(event_id, base_rev, "restore", author, note, change, allow_deleted=True)
+
+    def undo(self, event_id: int, base_rev: int, author: str | None = None) -> EventView:
+        """Return the event to the content it had before its last edit (a new revision)."""
+        return self._undo_redo(event_id, base_rev, author, redo=False)
+
+    def redo(self, event_id: int, base_rev: int, author: str | None = None) -> EventView:
+        """Re-apply the last undone edit (a new revision)."""
+        return self._undo_redo(event_id, base_rev, author, redo=True)
+
+    def can_undo_redo(self, event_id: int) -> tuple[bool, bool]:
+        with self._read() as session:
+            done, undone = self._undo_stacks(session, event_id)
+        return len(done) > 1, bool(undone)
+
+    def split(self, event_id: int, base_rev: int, at: float, author: str | None = None,
+              note: str | None = None) -> tuple[EventView, EventView]:
+        """Cut an event at ``at`` seconds: the event keeps the left part, a new ``added`` event holds the right."""
+        author_id = self._author_id(author)
+        with self._write() as session:
+            event, head = self._head(session, event_id, base_rev)
+            duration = self._duration(session, event.video_id)
+            at = float(at)
+            check_times(head.start_s, at, duration, self.min_event_seconds)
+            check_times(at, head.end_s, duration, self.min_event_seconds)
+            self._append(session, event, head, "split", author_id, note, {"end_s": at,
+                                                                           "state": _edited_state(head.state)})
+            right = Event(video_id=event.video_id, origin="human", head_rev_no=1, created_by=author_id)
+            session.add(right)
+            session.flush()
+            session.add(EventRevision(
+                event_id=right.id, rev_no=1, action="split", start_s=at, end_s=head.end_s, class_id=head.class_id,
+                score=head.score, state="added", author_id=author_id,
+                note=note if note is not None else f"split from event {event_id}",
+            ))
+            right_id = right.id
+        return self.event(event_id), self.event(right_id)
+
+    def merge(self, event_id: int, base_rev: int, other_id: int, other_base_rev: int, label: str | None = None,
+              author: str | None = None, note: str | None = None) -> EventView:
+        """Merge two events of one video: the first spans both (with its label unless ``label`` is given), the
+        second is deleted. Both base revisions are checked."""
+        if event_id == other_id:
+            raise ValidationError("cannot merge an event with itself")
+        author_id = self._author_id(author)
+        with self._write() as session:
+            event, head = self._head(session, event_id, base_rev)
+            other, other_head = self._head(session, other_id, other_base_rev)
+            if event.video_id != other.video_id:
+                raise ValidationError(f"events {event_id} and {other_id} belong to different videos")
+            changes = {
+                "start_s": min(head.start_s, other_head.start_s), "end_s": max(head.end_s, other_head.end_s),
+                "state": _edited_state(head.state),
+            }
+            if label is not None:
+                changes["class_id"] = self._class_id(session, label)
+            self._append(session, event, head, "merge", author_id, note, changes)
+            self._append(session, other, other_head, "merge", author_id,
+                         note if note is not None else f"merged into event {event_id}", {"state": "deleted"})
+        return self.event(event_id)
+
+    def bulk_accept(self, min_score: float, video_id: str | Sequence[str] | None = None, author: str | None = None,
+                    progress: Progress | None = None) -> int:
+        """Accept every ``proposed`` event scoring at least ``min_score`` (in the given videos, or all): one
+        transaction, all or nothing. Returns how many were accepted."""
+        author_id = self._author_id(author)
+        query = (
+            select(EventRevision)
+            .join(Event, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
+            .where(EventRevision.state == "proposed", EventRevision.score >= float(min_score))
+            .order_by(Event.id)
+            .with_for_update(of=Event)
+        )
+        if video_id is not None:
+            query = query.where(Event.video_id.in_([video_id] if isinstance(video_id, str) else list(video_id)))
+        with self._write() as session:
+            heads = list(session.scalars(query))
+            now = utc_now()
+            for done in range(0, len(heads), CHUNK):
+                chunk = heads[done:done + CHUNK]
+                session.execute(insert(EventRevision), [{
+                    **_content(head), "event_id": head.event_id, "rev_no": head.rev_no + 1, "parent_id": head.id,
+                    "action": "accept", "state": "accepted", "author_id": author_id, "created_at": now, "note": None,
+                } for head in chunk])
+                for head in chunk:
+                    session.execute(update(Event).where(Event.id == head.event_id, Event.head_rev_no == head.rev_no)
+                                    .values(head_rev_no=head.rev_no + 1))
+                if progress:
+                    progress((done + len(chunk)) / len(heads), f"accepted {done + len(chunk)} of {len(heads)}")
+            return len(heads)
+
+    # ----------------------------------------------------------------------------------------------- bulk insert
+    def _insert_events(self, session: Session, events: Sequence[NewEvent], *, origin: str, state: str, action: str,
+                       author_id: int, run_id: int | None = None, progress: Progress | None = None,
+                       durations: dict[str, float] | None = None) -> list[int]:
+        """Validate and insert many events with their first revision (inside the caller's transaction)."""
+        classes = self._class_map(session)
+        if durations is None:
+            ids = sorted({e.video_id for e in events})
+            durations = dict(session.execute(select(Video.id, Video.duration_s).where(Video.id.in_(ids))).all())
+        problems = []
+        for index, new in enumerate(events):
+            try:
+                if new.video_id not in durations:
+                    raise NotFoundError(f"no video {new.video_id!r}; record it first")
+                if new.label not in classes:
+                    raise ValidationError(f"label {new.label[:80]!r} is not in the taxonomy")
+                check_times(new.start, new.end, durations[new.video_id])
+            except ValidationError as error:
+                problems.append(f"event {index + 1} ({new.video_id}): {error}")
+        if problems:
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise ValidationError(f"{len(problems)} invalid event(s), nothing imported: " + "; ".join(problems[:5]) + more)
+        now, event_ids = utc_now(), []
+        for done in range(0, len(events), CHUNK):
+            chunk = events[done:done + CHUNK]
+            ids = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), [{
+                "video_id": e.video_id, "origin": origin, "origin_run_id": run_id, "head_rev_no": 1,
+                "created_by": author_id, "created_at": now,
+            } for e in chunk]).all()
+            session.execute(insert(EventRevision), [{
+                "event_id": event_id, "rev_no": 1, "parent_id": None, "action": action, "start_s": float(e.start),
+                "end_s": float(e.end), "class_id": classes[e.label][0], "score": None if e.score is None else float(e.score),
+                "state": state, "author_id": author_id, "created_at": now, "note": None,
+            } for event_id, e in zip(ids, chunk)])
+            event_ids.extend(ids)
+            if progress:
+                progress((done + len(chunk)) / max(1, len(events)), f"stored {done + len(chunk)} of {len(events)} events")
+        return event_ids
+
+    # ----------------------------------------------------------------------------------------------- internals
+    @staticmethod
+    def _duration(session: Session, video_id: str) -> float:
+        duration = session.scalar(select(Video.duration_s).where(Video.id == video_id))
+        if duration is None:
+            raise NotFoundError(f"no video {video_id!r}")
+        return duration
+
+    @staticmethod
+    def _head(session: Session, event_id: int, base_rev: int) -> tuple[Event, EventRevision]:
+        event = session.get(Event, event_id, with_for_update=True)
+        if event is None:
+            raise NotFoundError(f"no event {event_id}")
+        if event.head_rev_no != base_rev:
+            latest = session.execute(
+                select(Author.name, EventRevision.action, EventRevision.created_at)
+                .join(Author, Author.id == EventRevision.author_id)
+                .where(EventRevision.event_id == event_id, EventRevision.rev_no == event.head_rev_no)
+            ).one()
+            raise ConflictError(
+                f"event {event_id} was changed since revision {base_rev}: it is now at revision {event.head_rev_no} "
+                f"({latest.action} by {latest.name} at {latest.created_at:%Y-%m-%d %H:%M:%S}); reload it and "
+                f"redo your edit. Nothing was overwritten."
+            )
+        head = session.scalar(
+            select(EventRevision).where(EventRevision.event_id == event_id, EventRevision.rev_no == base_rev)
+        )
+        return event, head
+
+    def _append(self, session: Session, event: Event, head: EventRevision, action: str, author_id: int,
+                note: str | None, changes: dict) -> None:
+        """Write revision head+1 with ``changes`` applied, after validating it; compare-and-set the event's head."""
+        content = {**_content(head), **changes}
+        if content["state"] != "deleted":
+            check_times(content["start_s"], content["end_s"], self._duration(session, event.video_id),
+                        self.min_event_seconds)
+        moved = session.execute(
+            update(Event).where(Event.id == event.id, Event.head_rev_no == head.rev_no)
+            .values(head_rev_no=head.rev_no + 1).execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:
+            raise ConflictError(f"event {event.id} was changed by someone else while saving; nothing was overwritten")
+        session.add(EventRevision(event_id=event.id, rev_no=head.rev_no + 1, parent_id=head.id, action=action,
+                                  author_id=author_id, note=note, **content))
+        try:
+            session.flush()
+        except IntegrityError as error:
+            raise ConflictError(f"event {event.id} was changed by someone else while saving; nothing was "
+                                f"overwritten") from error
+
+    def _edit(self, event_id: int, base_rev: int, action: str, author: str | None, note: str | None,
+              change: Callable[[dict, Session], dict], allow_deleted: bool = False) -> EventView:
+        author_id = self._author_id(author)
+        with self._write() as session:
+            event, head = self._head(session, event_id, base_rev)
+            if head.state == "deleted" and not allow_deleted:
+                raise ValidationError(f"event {event_id} is deleted; restore it before editing")
+            self._append(session, event, head, action, author_id, note, change(_content(head), session))
+        return self.event(event_id)
+
+    @staticmethod
+    def _undo_stacks(session: Session, event_id: int) -> tuple[list[EventRevision], list[EventRevision]]:
+        """Replay the history: edits push onto the done stack (clearing redo), undo moves the top to the redo stack,
+        redo moves it back. The current content is the top of the done stack."""
+        done: list[EventRevision] = []
+        undone: list[EventRevision] = []
+        for revision in session.scalars(
+            select(EventRevision).where(EventRevision.event_id == event_id).order_by(EventRevision.rev_no)
+        ):
+            if revision.action == "undo":
+                undone.append(done.pop())
+            elif revision.action == "redo":
+                done.append(undone.pop())
+            else:
+                done.append(revision)
+                undone.clear()
+        if not done:
+            raise NotFoundError(f"no event {event_id}")
+        return done, undone
+
+    def _undo_redo(self, event_id: int, base_rev: int, author: str | None, redo: bool) -> EventView:
+        author_id = self._author_id(author)
+        with self._write() as session:
+            event, head = self._head(session, event_id, base_rev)
+            done, undone = self._undo_stacks(session, event_id)
+            if redo and not undone:
+                raise ValidationError(f"nothing to redo on event {event_id}")
+            if not redo and len(done) < 2:
+                raise ValidationError(f"nothing to undo on event {event_id}")
+            target = undone[-1] if redo else done[-2]
+            self._append(session, event, head, "redo" if redo else "undo", author_id,
+                         f"{'redo' if redo else 'undo'} to the content of revision {target.rev_no}", _content(target))
+        return self.event(event_id)

@@ -1,0 +1,209 @@
+"""Videos, their review status, feature sets, models and inference runs (with the events a run predicted)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from loco.grid import FeatureGrid
+from storage.errors import NotFoundError, ValidationError
+from storage.events import EventOps, NewEvent, Progress
+from storage.models import (
+    REVIEW_STATUSES, SUBSETS, Event, EventRevision, FeatureSet, InferenceRun, Model, Review, Video, utc_now,
+)
+from storage.views import VideoSummary
+
+VIDEO_FIELDS = ("sha256", "original_name", "fps", "n_frames", "width", "height", "audio_rate", "audio_channels",
+                "size_bytes", "stored_path", "subset")
+
+
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
+
+
+def check_video_id(video_id: str) -> str:
+    """Video ids name feature files (``<id>.npz``), so they are restricted to safe file-name characters."""
+    if not isinstance(video_id, str) or not VIDEO_ID.fullmatch(video_id):
+        raise ValidationError(f"a video id must be 1 to 128 letters, digits, '_', '-' or '.' (not first), "
+                              f"got {str(video_id)[:40]!r}")
+    return video_id
+
+
+def check_subset(subset: str | None) -> str | None:
+    if subset is not None and subset not in SUBSETS:
+        raise ValidationError(f"subset must be one of {list(SUBSETS)}, got {subset!r}")
+    return subset
+
+
+class VideoOps(EventOps):
+    def record_video(self, video_id: str, duration: float, author: str | None = None, **fields: Any) -> str:
+        """Create or update a video (``video_id``: its sha256 for uploads, the YouTube id for UnAV-100).
+        Optional fields: sha256, original_name, fps, n_frames, width, height, audio_rate, audio_channels,
+        size_bytes, stored_path, subset."""
+        check_video_id(video_id)
+        unknown = set(fields) - set(VIDEO_FIELDS)
+        if unknown:
+            raise ValidationError(f"unknown video field(s) {sorted(unknown)}; known: {list(VIDEO_FIELDS)}")
+        check_subset(fields.get("subset"))
+        try:
+            duration = float(duration)
+        except (TypeError, ValueError):
+            raise ValidationError(f"duration must be a number of seconds, got {duration!r}") from None
+        if not duration > 0 or duration == float("inf"):
+            raise ValidationError(f"a video needs a positive, finite duration, got {duration!r}")
+        author_id = self._author_id(author)
+        with self._write() as session:
+            video = session.get(Video, video_id)
+            if video is None:
+                session.add(Video(id=video_id, duration_s=duration, created_by=author_id, **fields))
+            else:
+                longest = session.scalar(
+                    select(func.max(EventRevision.end_s))
+                    .join(Event, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
+                    .where(Event.video_id == video_id, EventRevision.state != "deleted")
+                )
+                if longest is not None and longest > duration:
+                    raise ValidationError(f"video {video_id} has events up to {longest:g} s; duration {duration:g} "
+                                          f"would cut them")
+                video.duration_s = duration
+                for key, value in fields.items():
+                    setattr(video, key, value)
+        return video_id
+
+    def video(self, video_id: str) -> dict[str, Any]:
+        with self._read() as session:
+            video = session.get(Video, video_id)
+            if video is None:
+                raise NotFoundError(f"no video {video_id!r}")
+            return {"video_id": video.id, "duration": video.duration_s, **{k: getattr(video, k) for k in VIDEO_FIELDS}}
+
+    def list_videos(self) -> list[VideoSummary]:
+        """Every video with its review status and the number of current events per state (deleted not counted)."""
+        counts = (
+            select(Event.video_id, EventRevision.state, func.count())
+            .join(EventRevision, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
+            .group_by(Event.video_id, EventRevision.state)
+        )
+        with self._read() as session:
+            per_video: dict[str, dict[str, int]] = {}
+            for video_id, state, count in session.execute(counts):
+                per_video.setdefault(video_id, {})[state] = count
+            rows = session.execute(
+                select(Video.id, Video.original_name, Video.duration_s, Video.subset, Review.status)
+                .outerjoin(Review, Review.video_id == Video.id).order_by(Video.created_at, Video.id)
+            )
+            summaries = []
+            for video_id, name, duration, subset, status in rows:
+                states = {k: v for k, v in per_video.get(video_id, {}).items() if k != "deleted"}
+                summaries.append(VideoSummary(video_id, name, duration, subset, status or "todo",
+                                              sum(states.values()), states))
+            return summaries
+
+    def videos_df(self) -> pd.DataFrame:
+        columns = ["video_id", "original_name", "duration", "subset", "review_status", "n_events"]
+        return pd.DataFrame([{c: getattr(v, c) for c in columns} for v in self.list_videos()], columns=columns)
+
+    def set_review(self, video_id: str, status: str, author: str | None = None) -> None:
+        if status not in REVIEW_STATUSES:
+            raise ValidationError(f"review status must be one of {list(REVIEW_STATUSES)}, got {status!r}")
+        author_id = self._author_id(author)
+        with self._write() as session:
+            self._duration(session, video_id)
+            review = session.get(Review, video_id)
+            if review is None:
+                session.add(Review(video_id=video_id, status=status, reviewer_id=author_id))
+            else:
+                review.status, review.reviewer_id, review.updated_at = status, author_id, utc_now()
+
+    def record_feature_set(self, video_id: str, profile: str, grid: FeatureGrid, path: str,
+                           encoders: dict | None = None) -> int:
+        """Remember where a video's features of a profile are cached (replaces an earlier entry)."""
+        with self._write() as session:
+            self._duration(session, video_id)
+            row = session.scalar(select(FeatureSet).where(FeatureSet.video_id == video_id,
+                                                          FeatureSet.profile == profile))
+            if row is None:
+                row = FeatureSet(video_id=video_id, profile=profile)
+                session.add(row)
+            row.grid, row.path, row.encoders = grid.to_dict(), str(path), dict(encoders or {})
+            session.flush()
+            return row.id
+
+    def feature_paths(self, video_ids: Iterable[str], profile: str | None = None) -> dict[str, str]:
+        """The cached feature file of each video (of ``profile``, or the latest recorded one)."""
+        query = select(FeatureSet.video_id, FeatureSet.path).where(FeatureSet.video_id.in_(list(video_ids)))
+        if profile is not None:
+            query = query.where(FeatureSet.profile == profile)
+        with self._read() as session:
+            return dict(session.execute(query.order_by(FeatureSet.id)).all())
+
+    def record_model(self, version: str, checkpoint_path: str | None = None, checkpoint_sha256: str | None = None,
+                     config: dict | None = None, train_snapshot_id: int | None = None,
+                     metrics: dict | None = None) -> int:
+        if not version or len(version) > 200:
+            raise ValidationError("a model version must be 1 to 200 characters")
+        with self._write() as session:
+            if session.scalar(select(Model.id).where(Model.version == version)) is not None:
+                raise ValidationError(f"model version {version!r} is already recorded")
+            model = Model(version=version, checkpoint_path=checkpoint_path, checkpoint_sha256=checkpoint_sha256,
+                          config=config or {}, train_snapshot_id=train_snapshot_id, metrics=metrics or {})
+            session.add(model)
+            session.flush()
+            return model.id
+
+    def record_inference_run(self, video_id: str, events: Iterable[Any], model_version: str | None = None,
+                             params: dict | None = None, internals_path: str | None = None,
+                             started_at: datetime | None = None, finished_at: datetime | None = None,
+                             author: str | None = None) -> int:
+        """Store a finished run and its predictions as ``proposed`` events, in one transaction. ``events`` are
+        objects or dicts with label, start, end (seconds) and score, e.g. ``loco.infer.PredictedEvent``."""
+        def field(item: Any, name: str) -> Any:
+            return item[name] if isinstance(item, dict) else getattr(item, name)
+
+        new_events = [NewEvent(video_id, field(e, "start"), field(e, "end"), field(e, "label"), field(e, "score"))
+                      for e in events]
+        author_id = self._author_id(author)
+        with self._write() as session:
+            self._duration(session, video_id)
+            model_id = None
+            if model_version is not None:
+                model_id = session.scalar(select(Model.id).where(Model.version == model_version))
+                if model_id is None:
+                    raise NotFoundError(f"no model version {model_version!r}; record_model first")
+            run = InferenceRun(video_id=video_id, model_id=model_id, params=params or {}, status="done",
+                               started_at=started_at, finished_at=finished_at or utc_now(),
+                               internals_path=internals_path, created_by=author_id)
+            session.add(run)
+            session.flush()
+            self._insert_events(session, new_events, origin="model", state="proposed", action="predict",
+                                author_id=author_id, run_id=run.id)
+            return run.id
+
+    def import_events(self, events: Iterable[NewEvent], videos: dict[str, dict] | None = None,
+                      author: str | None = None, progress: Progress | None = None) -> int:
+        """Import annotations (state ``accepted``, origin ``import``) in one transaction: all or nothing.
+        ``videos`` maps new video ids to {"duration", "subset"}; existing videos are kept as they are."""
+        events = list(events)
+        author_id = self._author_id(author)
+        with self._write() as session:
+            durations = dict(session.execute(select(Video.id, Video.duration_s)).all())
+            new_videos = []
+            for video_id, meta in (videos or {}).items():
+                if video_id not in durations:
+                    check_video_id(video_id)
+                    duration = float(meta["duration"])
+                    if not duration > 0:
+                        raise ValidationError(f"video {video_id}: a positive duration is needed, got {duration}")
+                    new_videos.append({"id": video_id, "duration_s": duration,
+                                       "subset": check_subset(meta.get("subset")), "created_by": author_id,
+                                       "created_at": utc_now()})
+                    durations[video_id] = duration
+            if new_videos:
+                session.execute(Video.__table__.insert(), new_videos)
+            self._insert_events(session, events, origin="import", state="accepted", action="import",
+                                author_id=author_id, progress=progress, durations=durations)
+        return len(events)
