@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from storage import open_store
+from storage.engine import current_revision, head_revision, make_engine, migrate
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_default_database_lives_in_the_data_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("LOCO_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
+    store = open_store()
+    assert store.engine.url.database == str(tmp_path / "loco.sqlite")
+    assert (tmp_path / "loco.sqlite").is_file()
+
+
+def test_url_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCO_DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite'}")
+    assert open_store().engine.url.database == str(tmp_path / "env.sqlite")
+
+
+def test_new_database_is_created_by_migrating_to_head(store):
+    assert current_revision(store.engine) == head_revision()
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"video", "feature_set", "model", "inference_run", "event", "event_revision", "review", "snapshot",
+            "snapshot_item", "author", "class_label"} <= tables
+    assert len(store.classes()) == 100
+
+
+def test_an_older_database_is_upgraded_on_open(store_url):
+    engine = make_engine(store_url)
+    migrate(engine, "0001")  # the schema before the default taxonomy existed
+    assert current_revision(engine) == "0001"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM class_label")).scalar() == 0
+    engine.dispose()
+    store = open_store(store_url)
+    assert current_revision(store.engine) == head_revision()
+    assert store.classes()[0].name == "man speaking"

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from loco.grid import UNAV_GRID
+from storage import ValidationError
+
+
+def test_snapshot_freezes_training_events_and_exports_a_unav_dataset(store, video, tmp_path):
+    store.record_video("vid_b", duration=20.0, subset="validation")
+    kept = store.add_event(video, 1.0, 3.0, "dog barking")
+    store.record_inference_run(video, [{"label": "man speaking", "start": 4.0, "end": 8.0, "score": 0.3}])
+    rejected = store.add_event("vid_b", 2.0, 6.0, "cat meowing")
+    store.reject(rejected.event_id, rejected.rev_no)
+    features = tmp_path / "cache" / "vid_a.npz"
+    features.parent.mkdir()
+    np.savez(features, visual=np.zeros((5, 4), np.float16), audio=np.zeros((5, 2), np.float16))
+    store.record_feature_set(video, "fast", UNAV_GRID, str(features))
+
+    snapshot = store.create_snapshot("first", [video, "vid_b"], splits={video: "train"}, author="trainer")
+    assert (snapshot.n_videos, snapshot.n_events, snapshot.class_histogram) == (2, 1, {"dog barking": 1})
+    store.move(kept.event_id, kept.rev_no, end=9.0)  # later edits and renames do not leak into the snapshot
+    store.rename_class("dog barking", "dog barks")
+    frozen = store.snapshot_annotations(snapshot.snapshot_id)["database"]
+    assert frozen[video] == {"subset": "train", "duration": 30.0, "annotations": [
+        {"segment": [1.0, 3.0], "label": "dog barking", "label_id": store.class_names().index("dog barks")}]}
+    assert frozen["vid_b"] == {"subset": "validation", "duration": 20.0, "annotations": []}
+
+    out = store.export_snapshot(snapshot.snapshot_id, tmp_path / "dataset")
+    assert json.loads((out / "annotations.json").read_text())["database"] == frozen
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["missing_features"] == ["vid_b"] and manifest["classes"][52] == store.class_names()[52]
+    assert set(np.load(out / manifest["feature_dir"] / "vid_a.npz")) == {"visual", "audio"}
+    with pytest.raises(ValidationError, match="immutable"):
+        store.create_snapshot("first", [video])
+    assert [s.name for s in store.list_snapshots()] == ["first"]
