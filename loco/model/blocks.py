@@ -108,6 +108,11 @@ def merge_heads(x: Tensor) -> Tensor:
     return x.transpose(2, 3).reshape(batch, heads * head_dim, length)
 
 
+def masked_logit(dtype: torch.dtype) -> float:
+    """The logit of an excluded key: finite, so a query with no allowed key (a padded one) gives no NaN."""
+    return torch.finfo(dtype).min
+
+
 def dense_attention(
     query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, logit_bias: Tensor | None, need_weights: bool
 ) -> tuple[Tensor, Tensor | None]:
@@ -120,12 +125,12 @@ def dense_attention(
         if logit_bias is None:
             attn_mask = allowed
         else:
-            attn_mask = logit_bias.masked_fill(~allowed, float("-inf"))
+            attn_mask = logit_bias.masked_fill(~allowed, masked_logit(logit_bias.dtype))
         return F.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask), None
     logits = torch.matmul(query, key.transpose(-2, -1)) / math.sqrt(query.shape[-1])
     if logit_bias is not None:
         logits = logits + logit_bias
-    weights = torch.softmax(logits.masked_fill(~allowed, float("-inf")), dim=-1)
+    weights = torch.softmax(logits.masked_fill(~allowed, masked_logit(logits.dtype)), dim=-1)
     return torch.matmul(weights, value), weights
 
 

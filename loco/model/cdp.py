@@ -5,7 +5,7 @@ Dense cross-modal attention is replaced by attention over a soft local window ar
 ``logits += log(m + 1e-6)``. Modes: ``dense`` (UnAV baseline, no window), ``fixed`` (dL = dR = w) and ``adaptive``
 (dL, dR predicted per head and token, in [0, r_max]).
 
-Keys farther than ``radius = ceil(r_max + band_margin * kappa)`` tokens are excluded (-inf) in both code paths: the
+Keys farther than ``radius = ceil(r_max + band_margin * kappa)`` tokens are excluded (weight 0) in both code paths: the
 full ``T x T`` path for short levels and the gather-based banded path (cost ``O(T * radius)``) for long ones, which
 therefore compute the same function. Beyond the radius the soft mask is below ``sigmoid(-band_margin)``.
 
@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from loco.config import CDPConfig
-from loco.model.blocks import LayerNorm, MaskedConv1D, dense_attention
+from loco.model.blocks import LayerNorm, MaskedConv1D, dense_attention, masked_logit
 
 _WINDOW_FLOOR = 1e-6
 
@@ -57,7 +57,8 @@ def windowed_attention_full(
     length = query.shape[2]
     steps = torch.arange(length, device=query.device, dtype=query.dtype)
     offsets = steps[None, :] - steps[:, None]  # [T_query, T_key] = j - i
-    bias = log_soft_window(offsets, window, kappa).masked_fill(offsets.abs() > radius, float("-inf"))
+    bias = log_soft_window(offsets, window, kappa)
+    bias = bias.masked_fill(offsets.abs() > radius, masked_logit(bias.dtype))
     return dense_attention(query, key, value, key_mask, bias, need_weights)
 
 
@@ -76,7 +77,7 @@ def windowed_attention_banded(
     offsets = torch.arange(-radius, radius + 1, device=query.device, dtype=query.dtype)
     logits = logits + log_soft_window(offsets, window, kappa)
     key_valid = F.pad(key_mask, (radius, radius), value=False).unfold(1, width, 1)  # [B, T, W]
-    weights = torch.softmax(logits.masked_fill(~key_valid[:, None], float("-inf")), dim=-1)
+    weights = torch.softmax(logits.masked_fill(~key_valid[:, None], masked_logit(logits.dtype)), dim=-1)
     out = torch.matmul(value_windows, weights.unsqueeze(-1)).squeeze(-1)  # [B, H, T, d]
     return out, weights
 

@@ -115,8 +115,9 @@ class LoCo(nn.Module):
         cdp_left, cdp_right = [], []
         for level in levels:
             if level.window is None:
-                batch, _, tokens = level.mask.shape
-                whole = level.visual.new_full((batch, self.cfg.num_heads, tokens), float(tokens))
+                batch, _, tokens = level.mask.shape  # dense: the window is the video's whole level
+                valid_tokens = level.mask.sum(dim=2, keepdim=True).to(level.visual.dtype)  # [B, 1, 1]
+                whole = valid_tokens.expand(batch, self.cfg.num_heads, tokens)
                 cdp_left.append(whole)
                 cdp_right.append(whole)
             else:

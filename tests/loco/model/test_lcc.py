@@ -1,0 +1,100 @@
+import math
+
+import pytest
+import torch
+
+from loco.config import LCCConfig
+from loco.model.lcc import LocalityCorrespondence, coherence_infonce_loss, local_coherence
+
+
+def _infonce_by_hand(S, t, band, tau, valid):
+    positives = [s for s in range(valid) if abs(s - t) <= band]
+    negatives = [s for s in range(valid) if abs(s - t) > 2 * band]
+    numerator = sum(math.exp(S[t][s] / tau) for s in positives)
+    denominator = numerator + sum(math.exp(S[t][s] / tau) for s in negatives)
+    return -math.log(numerator / denominator)
+
+
+def test_infonce_matches_hand_computation_with_guard_band():
+    torch.manual_seed(0)
+    S = torch.randn(9, 9).clamp(-1, 1)
+    mask = torch.ones(1, 9, dtype=torch.bool)
+    loss = coherence_infonce_loss(S[None], mask, band=1, temperature=0.5)
+    rows = [_infonce_by_hand(S.tolist(), t, 1, 0.5, 9) for t in range(9)]
+    cols = [_infonce_by_hand(S.T.tolist(), t, 1, 0.5, 9) for t in range(9)]
+    assert math.isclose(float(loss), 0.5 * (sum(rows) / 9 + sum(cols) / 9), rel_tol=1e-5)
+
+
+def test_guard_band_entries_do_not_affect_the_loss():
+    S = torch.zeros(1, 10, 10)
+    mask = torch.ones(1, 10, dtype=torch.bool)
+    reference = coherence_infonce_loss(S, mask, band=2, temperature=0.1)
+    guard = torch.zeros(10, 10, dtype=torch.bool)
+    for t in range(10):
+        for s in range(10):
+            guard[t, s] = 2 < abs(t - s) <= 4
+    changed = S.clone()
+    changed[0][guard] = 0.9
+    assert torch.isclose(coherence_infonce_loss(changed, mask, band=2, temperature=0.1), reference)
+    negatives_up = S.clone()
+    negatives_up[0, 0, 9] = 0.9  # a true negative
+    assert coherence_infonce_loss(negatives_up, mask, band=2, temperature=0.1) > reference
+
+
+def test_band_diagonal_S_gives_low_loss_and_anti_diagonal_high():
+    T = 20
+    offsets = (torch.arange(T)[:, None] - torch.arange(T)[None, :]).abs()
+    local = torch.where(offsets <= 2, 1.0, -1.0)[None]
+    mask = torch.ones(1, T, dtype=torch.bool)
+    low = coherence_infonce_loss(local, mask, band=2, temperature=0.1)
+    high = coherence_infonce_loss(-local, mask, band=2, temperature=0.1)
+    assert torch.isfinite(low) and float(low) < 1e-6 and float(high) > 10
+
+
+def test_masked_steps_are_neither_anchors_nor_candidates():
+    torch.manual_seed(1)
+    S = torch.randn(1, 12, 12)
+    mask = torch.zeros(1, 12, dtype=torch.bool)
+    mask[0, :7] = True
+    garbage = S.clone()
+    garbage[0, 7:, :] = 50.0
+    garbage[0, :, 7:] = -50.0
+    loss = coherence_infonce_loss(garbage, mask, band=1, temperature=0.1)
+    assert torch.isclose(loss, coherence_infonce_loss(S[:, :7, :7], mask[:, :7], band=1, temperature=0.1))
+    c_v, c_a = local_coherence(garbage, mask, band=1, temperature=0.1)
+    ref_v, ref_a = local_coherence(S[:, :7, :7], mask[:, :7], band=1, temperature=0.1)
+    assert torch.allclose(c_v[:, :7], ref_v) and torch.allclose(c_a[:, :7], ref_a)
+    assert torch.all(c_v[:, 7:] == 0) and torch.all(c_a[:, 7:] == 0)
+
+
+def test_single_step_video_has_finite_zero_loss():
+    loss = coherence_infonce_loss(torch.ones(1, 1, 1), torch.ones(1, 1, dtype=torch.bool), band=2, temperature=0.1)
+    assert torch.isfinite(loss) and float(loss) == 0.0
+
+
+def test_coherence_is_the_band_share_of_the_softmax():
+    S = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
+    c_v, c_a = local_coherence(S, torch.ones(1, 4, dtype=torch.bool), band=1, temperature=1.0)
+    e = math.e
+    assert math.isclose(float(c_v[0, 0]), (e + 1) / (e + 3), rel_tol=1e-5)
+    assert math.isclose(float(c_v[0, 1]), 3 / (e + 3), rel_tol=1e-5)  # its affinity peak is outside the band
+    assert math.isclose(float(c_a[0, 3]), 2 / (e + 3), rel_tol=1e-5)  # column 3 is (0, 1, 0, 0): band rows 2, 3
+    assert c_a[0, 3] != c_v[0, 3]
+
+
+@pytest.mark.parametrize("cross_aggregate", [False, True])
+def test_module_outputs_shapes_gates_and_gradients(cross_aggregate):
+    torch.manual_seed(0)
+    module = LocalityCorrespondence(16, LCCConfig(cross_aggregate=cross_aggregate))
+    visual, audio = torch.randn(2, 16, 10), torch.randn(2, 16, 10)
+    mask = torch.ones(2, 1, 10, dtype=torch.bool)
+    mask[1, :, 6:] = False
+    visual, audio = visual * mask, audio * mask
+    result = module(visual, audio, mask)
+    assert result.correspondence.shape == (2, 10, 10)
+    assert result.correspondence.abs().max() <= 1.0 + 1e-5  # cosine similarities
+    expected_gate = torch.sigmoid(5.0 * result.coherence_visual - 2.5) * mask[:, 0]
+    assert torch.allclose(result.gate_visual, expected_gate)
+    assert torch.all(result.visual[1, :, 6:] == 0) and torch.all(result.gate_audio[1, 6:] == 0)
+    result.loss.backward()
+    assert module.project_visual.weight.grad.abs().sum() > 0
