@@ -81,7 +81,7 @@ def _open(path: str | Path) -> av.container.InputContainer:
         raise NotMediaError(f"{path.name}: the file is empty")
     try:
         return av.open(str(path), mode="r")
-    except (av.error.InvalidDataError, av.error.EOFError, av.error.ValueError, UnicodeDecodeError) as err:
+    except (av.error.InvalidDataError, av.error.EOFError, UnicodeDecodeError) as err:
         if _looks_like_container(path):
             raise CorruptMediaError(f"{path.name}: the media file is damaged or truncated ({err})") from None
         raise NotMediaError(f"{path.name}: not an audio/video file") from None
@@ -119,6 +119,8 @@ def probe(path: str | Path) -> MediaInfo:
     container = _open(path)
     with container:
         if not container.streams:
+            if _looks_like_container(path):
+                raise ZeroDurationError(f"{path.name}: the file holds no frames (zero duration)")
             raise NotMediaError(f"{path.name}: not an audio/video file (no tracks)")
         audio_streams = list(container.streams.audio)
         if not container.streams.video:
