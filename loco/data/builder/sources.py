@@ -1,0 +1,192 @@
+"""The real media the dataset is made of: the stamp catalogue (classes, which stamp belongs to which split, distractors)
+and the background footage with the time range each split may use.
+
+Splitting is by SOURCE: a class's stamps (one recording + one photo each) are either train stamps (train and validation
+videos) or test stamps (test videos only); distractor stamps alternate between the two pools; each background file's
+first part feeds train/validation and its last part feeds test. So no test pixel or sample was ever seen in training.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from loco.paths import ASSETS_DIR, data_dir
+
+DEFAULT_STAMP_ROOT = Path("/usr/share/tuxpaint/stamps")
+DEFAULT_MAPPING = ASSETS_DIR / "dataset" / "stamp_classes.json"
+OPENCV_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data")
+FOOTAGE_SUFFIXES = (".avi", ".mp4", ".mpg", ".mkv", ".mov", ".webm")
+SUBSETS = ("train", "validation", "test")
+# The last TEST_FRACTION of every background file is reserved for test videos.
+TEST_FRACTION = 0.3
+MIN_PHOTO_ONLY_HEIGHT = 96
+
+
+class SourceError(ValueError):
+    """The stamps, the class mapping or the background footage are missing or unusable."""
+
+
+def pool_of(subset: str) -> str:
+    """Which source pool a subset draws from: validation shares the train sources, test has its own."""
+    if subset not in SUBSETS:
+        raise SourceError(f"unknown subset {subset!r}; expected one of {SUBSETS}")
+    return "test" if subset == "test" else "train"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """One Tux Paint stamp: ``key`` is its path under the stamps folder without extension."""
+
+    key: str
+    photo: Path | None
+    sound: Path | None
+
+
+@dataclass(frozen=True)
+class StampClass:
+    name: str
+    label_id: int
+    unav_label: str | None
+    train: tuple[Stamp, ...]
+    test: tuple[Stamp, ...]
+
+    def stamps(self, pool: str) -> tuple[Stamp, ...]:
+        return self.test if pool == "test" else self.train
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Classes plus, per pool, distractor stamps with sound and photo and photo-only stamps."""
+
+    root: Path
+    classes: tuple[StampClass, ...]
+    distractors: dict[str, tuple[Stamp, ...]]
+    photo_only: dict[str, tuple[Stamp, ...]]
+
+    def classes_for(self, subset: str) -> tuple[StampClass, ...]:
+        """Classes that can appear as events in a subset (test: only classes with a held-out stamp)."""
+        pool = pool_of(subset)
+        return tuple(c for c in self.classes if c.stamps(pool))
+
+    def by_name(self, name: str) -> StampClass:
+        for stamp_class in self.classes:
+            if stamp_class.name == name:
+                return stamp_class
+        raise SourceError(f"no class named {name!r}")
+
+    def stamp(self, key: str) -> Stamp:
+        """Any catalogued stamp by key (used to rebuild a plan from its JSON)."""
+        for stamp_class in self.classes:
+            for stamp in stamp_class.train + stamp_class.test:
+                if stamp.key == key:
+                    return stamp
+        for group in (*self.distractors.values(), *self.photo_only.values()):
+            for stamp in group:
+                if stamp.key == key:
+                    return stamp
+        raise SourceError(f"no stamp {key!r} in the catalogue")
+
+
+def _stamp(root: Path, key: str, need_sound: bool = True) -> Stamp:
+    photo, sound = root / f"{key}.png", root / f"{key}.ogg"
+    if not photo.is_file() or (need_sound and not sound.is_file()):
+        raise SourceError(f"stamp {key!r} lacks its photo or sound under {root} (is tuxpaint-stamps-default installed?)")
+    return Stamp(key=key, photo=photo, sound=sound if sound.is_file() else None)
+
+
+def _alternate(items: list[Stamp]) -> dict[str, tuple[Stamp, ...]]:
+    ordered = sorted(items, key=lambda s: s.key)
+    return {"train": tuple(ordered[0::2]), "test": tuple(ordered[1::2])}
+
+
+def _photo_only_stamps(root: Path, folders: list[str]) -> list[Stamp]:
+    from PIL import Image
+
+    found = []
+    for folder in folders:
+        for png in sorted((root / folder).rglob("*.png")):
+            if png.with_suffix(".ogg").exists() or "thumb" in png.stem:
+                continue
+            with Image.open(png) as image:
+                if min(image.size) < MIN_PHOTO_ONLY_HEIGHT:
+                    continue
+            found.append(Stamp(key=str(png.relative_to(root).with_suffix("")), photo=png, sound=None))
+    return found
+
+
+def load_catalogue(stamp_root: Path | str = DEFAULT_STAMP_ROOT, mapping: Path | str = DEFAULT_MAPPING) -> Catalogue:
+    """Read the class mapping and check every listed stamp exists; raises SourceError otherwise."""
+    root, mapping = Path(stamp_root), Path(mapping)
+    if not root.is_dir():
+        raise SourceError(f"stamp folder {root} not found; install the Debian package tuxpaint-stamps-default")
+    if not mapping.is_file():
+        raise SourceError(f"class mapping {mapping} not found")
+    spec = json.loads(mapping.read_text())
+    classes = []
+    for label_id, entry in enumerate(spec["classes"]):
+        train = tuple(_stamp(root, key) for key in entry["train"])
+        test = tuple(_stamp(root, key) for key in entry["test"])
+        if not train:
+            raise SourceError(f"class {entry['name']!r} has no train stamp")
+        if {s.key for s in train} & {s.key for s in test}:
+            raise SourceError(f"class {entry['name']!r} lists a stamp in both train and test")
+        classes.append(StampClass(entry["name"], label_id, entry.get("unav_label"), train, test))
+    distractor_spec = spec["distractors"]
+    distractors = _alternate([_stamp(root, key) for key in distractor_spec["sound_and_photo"]])
+    photo_only = _alternate(_photo_only_stamps(root, distractor_spec["photo_only_folders"]))
+    return Catalogue(root=root, classes=tuple(classes), distractors=distractors, photo_only=photo_only)
+
+
+@dataclass(frozen=True)
+class Background:
+    """A background footage file and its length; each split uses its own time range of it."""
+
+    path: Path
+    duration: float
+    fps: float
+    width: int
+    height: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def time_range(self, subset: str) -> tuple[float, float]:
+        cut = self.duration * (1.0 - TEST_FRACTION)
+        return (cut, self.duration) if pool_of(subset) == "test" else (0.0, cut)
+
+
+def probe_background(path: Path | str) -> Background:
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            fps = float(stream.average_rate or stream.guessed_rate or 25)
+            duration = float(container.duration / av.time_base) if container.duration else float(stream.frames) / fps
+            return Background(path, duration, fps, stream.codec_context.width, stream.codec_context.height)
+    except (av.FFmpegError, IndexError) as err:
+        raise SourceError(f"background {path.name} is not a readable video: {err}") from err
+
+
+def default_background_paths() -> list[Path]:
+    """opencv-doc's vtest.avi and tree.avi plus every video under ``<data dir>/footage`` (see assets/dataset/LICENSES.md
+    for fetching cityCC0.mpg and bikes.mp4 there)."""
+    paths = [OPENCV_FOOTAGE / name for name in ("vtest.avi", "tree.avi") if (OPENCV_FOOTAGE / name).is_file()]
+    footage = data_dir() / "footage"
+    if footage.is_dir():
+        paths += sorted(p for p in footage.iterdir() if p.suffix.lower() in FOOTAGE_SUFFIXES)
+    return paths
+
+
+def load_backgrounds(paths: list[Path | str] | None = None) -> tuple[Background, ...]:
+    paths = [Path(p) for p in paths] if paths else default_background_paths()
+    if not paths:
+        raise SourceError("no background footage found; install opencv-doc or pass --backgrounds FILE ...")
+    for path in paths:
+        if not path.is_file():
+            raise SourceError(f"background file {path} not found")
+    return tuple(probe_background(p) for p in sorted(paths, key=lambda p: p.name))
