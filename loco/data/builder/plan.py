@@ -81,7 +81,7 @@ class VideoPlan:
     background_start: float
     background_speed: float
     background_flip: bool
-    brightness: float
+    brightness: float  # footage gain in (0, 1]: dimming only
     noise_db: float
     noise_seed: int
     layers: tuple[Layer, ...] = field(default_factory=tuple)
@@ -247,7 +247,7 @@ def _background_choice(rng: np.random.Generator, backgrounds: tuple[Background, 
         "background_start": round(float(rng.uniform(low, high)), 3),
         "background_speed": round(float(rng.uniform(0.7, 1.3)), 3),
         "background_flip": bool(rng.random() < 0.5),
-        "brightness": round(float(rng.uniform(0.8, 1.15)), 3),
+        "brightness": round(float(rng.uniform(0.7, 1.0)), 3),
     }
 
 
