@@ -1,7 +1,47 @@
-"""LoCo Studio: the Streamlit entry point (navigation, sidebar, session defaults). Pages live in ``pages/``."""
+"""LoCo Studio: the Streamlit entry point (navigation, sidebar with the active model and database, session defaults).
+Run with ``streamlit run app.py``; nothing to configure (``LOCO_DATA_DIR``, ``LOCO_DATABASE_URL`` and
+``LOCO_MAX_UPLOAD_MB`` are optional)."""
 
 import streamlit as st
 
+from loco import service
+from loco.paths import data_dir
+from pages import common
+
 st.set_page_config(page_title="LoCo Studio", layout="wide")
-st.title("LoCo Studio")
-st.write("Dense audio-visual event localization: detect, inspect, correct, export, re-train.")
+
+SESSION_DEFAULTS = {"score_threshold": 0.1, "top_k": 100, "nudge_unit": "frame"}
+for key, value in SESSION_DEFAULTS.items():
+    st.session_state.setdefault(key, value)
+
+pages = {
+    "Work": [
+        st.Page("pages/detect.py", title="Detect", icon=":material/upload:", default=True),
+        st.Page("pages/timeline.py", title="Timeline", icon=":material/view_timeline:"),
+        st.Page("pages/correspondence.py", title="Correspondence", icon=":material/grid_on:"),
+        st.Page("pages/correct.py", title="Correct", icon=":material/edit:"),
+        st.Page("pages/review.py", title="Review queue & probes", icon=":material/rule:"),
+    ],
+    "Project": [
+        st.Page("pages/dataset.py", title="Dataset & Export", icon=":material/dataset:"),
+        st.Page("pages/train.py", title="Train & Evaluate", icon=":material/model_training:"),
+    ],
+}
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown("### LoCo Studio")
+    entries = common.models()
+    active = service.active_model_path(entries)
+    if entries:
+        paths = [e.path for e in entries]
+        chosen = st.selectbox("Active model", entries, index=paths.index(active) if active in paths else 0,
+                              format_func=lambda e: e.name, key="active_model_pick")
+        if chosen.path != active:
+            service.set_active_model(chosen.path)
+    else:
+        st.warning("No model available yet.")
+    st.caption(f"Database: `{common.store().url}`")
+    st.caption(f"Data folder: `{data_dir()}`")
+
+navigation.run()

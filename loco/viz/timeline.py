@@ -23,6 +23,7 @@ LAYERS: dict[str, str] = {
 }
 """Layer name -> colour, in drawing order (the order of the bars inside a lane)."""
 
+EXTRA_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf")
 LANE_PX = 30
 HOVER = (
     "<b>%{customdata[1]}</b><br>%{customdata[2]:.2f}–%{customdata[3]:.2f} s"
@@ -58,7 +59,7 @@ def score_opacity(scores: Sequence[float | None], floor: float = 0.25) -> list[f
     return [1.0 if s is None else floor + (1.0 - floor) * float(np.clip(s, 0.0, 1.0)) for s in scores]
 
 
-def _layer_trace(events: Sequence[TimelineEvent], layer: str) -> go.Bar:
+def _layer_trace(events: Sequence[TimelineEvent], layer: str, colour: str) -> go.Bar:
     return go.Bar(
         name=layer,
         orientation="h",
@@ -66,7 +67,7 @@ def _layer_trace(events: Sequence[TimelineEvent], layer: str) -> go.Bar:
         x=[e.end - e.start for e in events],
         y=[e.label for e in events],
         offsetgroup=layer,
-        marker={"color": LAYERS.get(layer, "#9467bd"), "opacity": score_opacity([e.score for e in events]),
+        marker={"color": colour, "opacity": score_opacity([e.score for e in events]),
                 "line": {"width": 0}},
         customdata=[[e.event_id, e.label, e.start, e.end, "—" if e.score is None else f"{e.score:.3f}", e.state]
                     for e in events],
@@ -91,10 +92,12 @@ def timeline_figure(
     heights = [lanes_px, 80, 110][:rows]
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         row_heights=[h / sum(heights) for h in heights])
-    for layer in LAYERS:
+    extra = list(dict.fromkeys(e.layer for e in events if e.layer not in LAYERS))  # e.g. "model A", "model B"
+    for index, layer in enumerate([*LAYERS, *extra]):
         layer_events = [e for e in events if e.layer == layer]
         if layer_events:
-            fig.add_trace(_layer_trace(layer_events, layer), row=1, col=1)
+            colour = LAYERS.get(layer, EXTRA_COLOURS[(index - len(LAYERS)) % len(EXTRA_COLOURS)])
+            fig.add_trace(_layer_trace(layer_events, layer, colour), row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], type="category", row=1, col=1,
                      range=[-0.5, max(0.5, len(lanes) - 0.5)], fixedrange=True)
     if audio is not None:

@@ -132,3 +132,10 @@ def test_internals_figure_without_lcc_still_shows_windows():
     internals.gate_visual = internals.gate_audio = None
     fig = internals_figure(internals, UNAV_GRID)
     assert [t.name for t in fig.data][0].startswith("CDP window")
+
+
+def test_timeline_draws_extra_layers_for_model_comparison():
+    events = [TimelineEvent(1, "dog", 0, 1, 0.9, "model A"), TimelineEvent(2, "dog", 0.5, 1.5, 0.4, "model B")]
+    fig = timeline_figure(events, duration=5.0)
+    assert [t.name for t in fig.data] == ["model A", "model B"]
+    assert fig.data[0].marker.color != fig.data[1].marker.color

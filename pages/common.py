@@ -1,0 +1,116 @@
+"""Streamlit plumbing shared by the pages (not a page itself): the store and models loaded once per process, the
+current video, and error display. Kept here so each page file stays orchestration + rendering only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from loco import service
+from loco.paths import data_dir
+from storage import ConflictError, open_store
+
+VIDEO_KEY = "video_id"
+EVENT_KEY = "selected_event"
+BOX_KEY = "box_range"
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str | None, folder: str):
+    return open_store(url)
+
+
+def store():
+    """One store per database (the data directory and URL are part of the key, so tests get their own)."""
+    return _store(os.environ.get("LOCO_DATABASE_URL"), str(data_dir()))
+
+
+@st.cache_resource(show_spinner="loading the model…", max_entries=4)
+def _model(path: str, mtime: float):
+    from loco.checkpoint import load_checkpoint
+
+    return load_checkpoint(path)
+
+
+def load_model(path: Path):
+    """The checkpoint loaded once per process (a rewritten file, with a new mtime, is loaded again)."""
+    return _model(str(path), Path(path).stat().st_mtime)
+
+
+def models() -> list[service.ModelEntry]:
+    return service.available_models()
+
+
+def active_model() -> Path | None:
+    return service.active_model_path(models())
+
+
+def model_picker(label: str = "Model", key: str = "model_pick") -> Path | None:
+    """A model select box defaulting to the active model; None (with a message) when there is none."""
+    entries = models()
+    if not entries:
+        st.warning("No model is available: the shipped default model is missing and none was trained yet. "
+                   "Train one on the Train & Evaluate page or put a checkpoint in the data folder's models/.")
+        return None
+    active = service.active_model_path(entries)
+    paths = [e.path for e in entries]
+    index = paths.index(active) if active in paths else 0
+    chosen = st.selectbox(label, entries, index=index, format_func=lambda e: e.name, key=key)
+    return chosen.path
+
+
+def video_picker(label: str = "Video") -> dict | None:
+    """Select among processed videos (remembered across pages); None with a hint when there is none."""
+    videos = store().list_videos()
+    if not videos:
+        st.info("No video yet: detect events on a video first (Detect page).")
+        st.page_link("pages/detect.py", label="Go to Detect")
+        return None
+    ids = [v.video_id for v in videos]
+    names = {v.video_id: f"{v.original_name or v.video_id[:12]} · {v.duration:.1f} s · {v.review_status}"
+             for v in videos}
+    def picked() -> None:
+        st.session_state[VIDEO_KEY] = st.session_state["video_pick"]
+        st.session_state.pop(EVENT_KEY, None)
+
+    current = st.session_state.get(VIDEO_KEY)
+    chosen = current if current in ids else ids[-1]
+    st.session_state[VIDEO_KEY] = st.session_state["video_pick"] = chosen
+    st.selectbox(label, ids, format_func=names.get, key="video_pick", on_change=picked)
+    return store().video(chosen)
+
+
+def bind(widget_key: str, state_key: str, options: list, fallback):
+    """Keep a widget showing ``state_key`` (which clicks elsewhere may change) while the widget's own changes write
+    back through its ``on_change``: set the widget's value before it is drawn, never after."""
+    value = st.session_state.get(state_key)
+    st.session_state[widget_key] = value if value in options else fallback
+
+    def changed() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    return changed
+
+
+def run_for(video: dict) -> service.RunRecord | None:
+    return service.latest_run(video["video_id"])
+
+
+def show_error(error: Exception) -> None:
+    """Typed errors as one clear line; a conflict says that someone else changed the event."""
+    if isinstance(error, ConflictError):
+        st.warning(f"Another session changed this event. {error}")
+    else:
+        st.error(str(error))
+
+
+@st.cache_data(show_spinner="reading the audio…", max_entries=8)
+def audio_rows(media_path: str):
+    return service.audio_rows_for(Path(media_path))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def boundary_frames(media_path: str, times: tuple[float, ...]):
+    return service.boundary_frames(Path(media_path), list(times))

@@ -1,0 +1,83 @@
+"""Detect: pick the example or upload a video, choose model and profile, run decode -> features -> model in the
+background with progress and cancel. A video already processed with the same model is reopened instantly."""
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from loco import jobs, service
+from loco.features.profiles import PROFILES
+from pages import common
+
+st.header("Detect events")
+JOB_KEY = "detect_job"
+
+checkpoint = common.model_picker()
+if checkpoint is None:
+    st.stop()
+try:
+    loaded = common.load_model(checkpoint)
+except ValueError as error:
+    common.show_error(error)
+    st.stop()
+profiles = sorted(PROFILES)
+profile = st.selectbox("Feature profile", profiles, index=profiles.index(loaded.profile) if loaded.profile in
+                       profiles else 0, help=f"The model was trained on the {loaded.profile!r} profile.")
+
+source = st.radio("Video", ["Example video", "Upload a video"], horizontal=True, key="detect_source")
+video, original_name = None, None
+if source == "Example video":
+    try:
+        video, original_name = service.example_video(), "example.mp4"
+        st.caption(f"The shipped example ({video.size / 2**20:.1f} MB).")
+    except ValueError as error:
+        common.show_error(error)
+else:
+    limit = service.max_upload_mb()
+    upload = st.file_uploader("Video file", type=None, max_upload_size=limit, key="upload",
+                              help=f"Up to {limit} MB; stored by content hash, never by its name.")
+    if upload is not None:
+        try:
+            video, original_name = service.spool_upload(upload, limit * 2**20), upload.name
+        except ValueError as error:
+            common.show_error(error)
+
+force = st.checkbox("Re-run even if this video was processed with this model", key="detect_force")
+if st.button("Detect events", type="primary", disabled=video is None, key="detect_go"):
+    cached = None if force else service.cached_run(video.sha256, checkpoint, profile)
+    if cached is not None:
+        st.session_state[common.VIDEO_KEY] = cached.video_id
+        st.session_state.pop(JOB_KEY, None)
+        st.success(f"Already processed: {cached.num_events} events (from the cache).")
+    else:
+        store = common.store()
+
+        def work(progress) -> dict:
+            return asdict(service.detect(store, video, checkpoint, loaded, profile, original_name, progress, force))
+
+        state = jobs.start_thread_job("detect", work, {"video": video.sha256, "model": str(checkpoint)})
+        st.session_state[JOB_KEY] = state.job_id
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    job_id = st.session_state.get(JOB_KEY)
+    if not job_id:
+        return
+    state = jobs.refresh(job_id)
+    if not state.finished:
+        st.progress(state.progress, text=state.message or "starting…")
+        if st.button("Cancel", key="detect_cancel"):
+            jobs.cancel(job_id)
+        return
+    if state.status == "done":
+        st.session_state[common.VIDEO_KEY] = state.result["video_id"]
+        st.success(f"{state.result['num_events']} events detected. Open the Timeline to browse them.")
+        st.page_link("pages/timeline.py", label="Open the timeline")
+    elif state.status == "cancelled":
+        st.info("Detection cancelled; nothing was stored.")
+    else:
+        st.error(f"Detection failed: {state.error}")
+
+
+job_panel()

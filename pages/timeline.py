@@ -1,0 +1,74 @@
+"""Timeline: one lane per class with ground truth, predictions and corrections as layers, the waveform and
+spectrogram on the same axis, the player with the events as subtitles, and frames at the selected segment's edges."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from loco import service
+from loco.segments import filter_by_score
+from loco.viz import LAYERS, timeline_figure
+from pages import common
+
+st.header("Timeline")
+video = common.video_picker()
+if video is None:
+    st.stop()
+store = common.store()
+run = common.run_for(video)
+
+left, middle, right = st.columns([2, 1, 2])
+threshold = left.slider("Score threshold", 0.0, 1.0, key="score_threshold", step=0.01)
+top_k = middle.number_input("Top-k predictions", 1, 1000, key="top_k")
+layers = right.multiselect("Layers", list(LAYERS), default=["ground truth", "prediction", "corrected"],
+                           key="timeline_layers")
+
+events = [e for e in service.timeline_events(store.current_events(video["video_id"])) if e.layer in layers]
+predictions = filter_by_score([e for e in events if e.score is not None], threshold, int(top_k))
+shown = [e for e in events if e.score is None] + predictions
+selected_id = st.session_state.get(common.EVENT_KEY)
+selected = next((e for e in shown if e.event_id == selected_id), None)
+
+media = video.get("stored_path")
+audio = common.audio_rows(media) if media and Path(media).is_file() else None
+figure = timeline_figure(shown, video["duration"], class_order=store.class_names(),
+                         selected_event_id=selected.event_id if selected else None, audio=audio)
+
+
+def chart_selected() -> None:
+    """A clicked bar selects its event; a box selection is kept for "add from box" on the Correct page."""
+    selection = st.session_state["timeline_chart"].selection
+    points = [p for p in selection.points if p.get("customdata")]
+    if points:
+        st.session_state[common.EVENT_KEY] = int(points[0]["customdata"][0])
+    if selection.box:
+        st.session_state[common.BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
+
+
+st.plotly_chart(figure, on_select=chart_selected, selection_mode=("points", "box"), key="timeline_chart")
+box = st.session_state.get(common.BOX_KEY)
+if box:
+    st.caption(f"Box selection {min(box):.2f}–{max(box):.2f} s: add it as an event on the Correct page.")
+st.caption(f"{len(shown)} of {len(events)} events shown · threshold {threshold:.2f} · top-{int(top_k)} predictions")
+
+if shown:
+    order = sorted(shown, key=lambda e: e.start)
+    ids = [e.event_id for e in order]
+    on_jump = common.bind("timeline_jump", common.EVENT_KEY, ids, ids[0])
+    st.selectbox("Jump to segment", ids, key="timeline_jump", on_change=on_jump,
+                 format_func=lambda i: next(f"{e.label} · {e.start:.2f}–{e.end:.2f} s · {e.layer}"
+                                            for e in order if e.event_id == i))
+
+if media and Path(media).is_file():
+    visible_states = sorted({e.state for e in shown}) or ["accepted"]
+    subtitles = store.export_annotations("webvtt", video["video_id"], states=visible_states)
+    st.video(media, format=run.mime if run else "video/mp4", start_time=int(selected.start) if selected else 0,
+             subtitles={"Events": subtitles})
+    if selected is not None:
+        fps = video.get("fps") or 25.0
+        times = [selected.start, selected.start + 1 / fps, selected.end - 1 / fps, selected.end]
+        frames = common.boundary_frames(media, tuple(times))
+        st.image(frames, caption=[f"start {times[0]:.2f} s", f"+1 frame {times[1]:.2f} s", f"−1 frame {times[2]:.2f} s",
+                                  f"end {times[3]:.2f} s"], width=160)
+else:
+    st.info("The video file is not available on this server (imported annotations only).")

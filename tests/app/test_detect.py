@@ -1,0 +1,46 @@
+import time
+
+import pytest
+
+from loco import jobs
+from tests.app.conftest import app_test, errors_of
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for_job(at, key="detect_job", timeout=120):
+    job_id = at.session_state[key]
+    state = jobs.wait(job_id, timeout)
+    assert state.finished, state
+    return state
+
+
+def test_upload_detect_then_reopen_from_cache(data_dir, clip):
+    at = app_test().run()
+    assert not at.exception
+    at.radio(key="detect_source").set_value("Upload a video").run()
+    assert not errors_of(at)
+    at.file_uploader(key="upload").upload("my clip.mp4", clip.read_bytes(), "video/mp4").run()
+    at.button(key="detect_go").click().run()
+    state = wait_for_job(at)
+    assert state.status == "done", state.error
+    at.run()
+    assert any("events detected" in s.value for s in at.success)
+    uploads = list((data_dir / "uploads").iterdir())
+    assert [p.name for p in uploads] == [state.result["video_id"]]  # named by content, not by "my clip.mp4"
+    at.button(key="detect_go").click().run()
+    assert any("from the cache" in s.value for s in at.success)
+
+
+def test_a_non_video_upload_fails_with_a_clear_message(data_dir):
+    at = app_test().run()
+    at.radio(key="detect_source").set_value("Upload a video").run()
+    at.file_uploader(key="upload").upload("notes.mp4", b"this is not a video at all" * 100, "video/mp4").run()
+    at.button(key="detect_go").click().run()
+    state = wait_for_job(at)
+    assert state.status == "failed"
+    at.run()
+    assert any("Detection failed" in e.value for e in at.error)
+    from storage import open_store
+
+    assert open_store().list_videos() == []  # nothing was stored
