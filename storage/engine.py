@@ -1,7 +1,7 @@
 """Database engines and schema migration.
 
 SQLite (the default, ``<data dir>/loco.sqlite``) runs in WAL mode with foreign keys on, a busy timeout and full
-synchronous commits; write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead
+synchronous commits (``LOCO_SQLITE_SYNCHRONOUS=NORMAL`` trades power-loss durability for speed); write transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead
 of failing half-way. Any other SQLAlchemy URL (``LOCO_DATABASE_URL``, e.g. ``postgresql+psycopg://...``) works too.
 """
 
@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from loco.paths import data_dir
 
 URL_ENV = "LOCO_DATABASE_URL"
+SYNCHRONOUS_ENV = "LOCO_SQLITE_SYNCHRONOUS"  # FULL (default): a commit survives power loss; NORMAL: faster commits,
+# still atomic and consistent after any crash, but the last commits may roll back after a power loss
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "loco_read_only"  # execution option: a plain deferred BEGIN on SQLite (readers never block)
@@ -29,7 +31,16 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get(URL_ENV) or f"sqlite:///{data_dir() / 'loco.sqlite'}"
 
 
+def _synchronous() -> str:
+    level = os.environ.get(SYNCHRONOUS_ENV, "FULL").upper()
+    if level not in ("FULL", "NORMAL"):
+        raise ValueError(f"{SYNCHRONOUS_ENV} must be FULL or NORMAL, got {level!r}")
+    return level
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    synchronous = _synchronous()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (pysqlite's own is deferred and late)
@@ -37,7 +48,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,21 @@ def _current_query() -> Select:
     )
 
 
+# Statements used by every single edit, built once (SQLAlchemy caches their compiled form).
+_HEAD_QUERY = (
+    select(Event, EventRevision, Video.duration_s)
+    .join(EventRevision, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
+    .join(Video, Video.id == Event.video_id)
+    .where(Event.id == bindparam("event_id"))
+    .with_for_update(of=Event)
+)
+_VIEW_QUERY = _current_query().where(Event.id == bindparam("event_id"))
+_ADVANCE_HEAD = (
+    update(Event).where(Event.id == bindparam("event_id"), Event.head_rev_no == bindparam("base_rev"))
+    .values(head_rev_no=bindparam("new_rev")).execution_options(synchronize_session=False)
+)
+
+
 def _content(revision: EventRevision) -> dict:
     return {
         "start_s": revision.start_s, "end_s": revision.end_s, "class_id": revision.class_id,
@@ -108,7 +123,11 @@ class EventOps(StoreCore):
 
     def event(self, event_id: int) -> EventView:
         with self._read() as session:
-            row = session.execute(_current_query().where(Event.id == event_id)).one_or_none()
+            return self._view(session, event_id)
+
+    @staticmethod
+    def _view(session: Session, event_id: int) -> EventView:
+        row = session.execute(_VIEW_QUERY, {"event_id": event_id}).one_or_none()
         if row is None:
             raise NotFoundError(f"no event {event_id}")
         return EventView(*row)
@@ -150,8 +169,8 @@ class EventOps(StoreCore):
                 event_id=event.id, rev_no=1, action="add", start_s=float(start), end_s=float(end), class_id=class_id,
                 score=None, state="added", author_id=author_id, note=note,
             ))
-            event_id = event.id
-        return self.event(event_id)
+            session.flush()
+            return self._view(session, event.id)
 
     def move(
         self, event_id: int, base_rev: int, start: float | None = None, end: float | None = None,
@@ -212,12 +231,11 @@ class EventOps(StoreCore):
         """Cut an event at ``at`` seconds: the event keeps the left part, a new ``added`` event holds the right."""
         author_id = self._author_id(author)
         with self._write() as session:
-            event, head = self._head(session, event_id, base_rev)
-            duration = self._duration(session, event.video_id)
+            event, head, duration = self._head(session, event_id, base_rev)
             at = float(at)
             check_times(head.start_s, at, duration, self.min_event_seconds)
             check_times(at, head.end_s, duration, self.min_event_seconds)
-            self._append(session, event, head, "split", author_id, note, {"end_s": at,
+            self._append(session, event, head, duration, "split", author_id, note, {"end_s": at,
                                                                            "state": _edited_state(head.state)})
             right = Event(video_id=event.video_id, origin="human", head_rev_no=1, created_by=author_id)
             session.add(right)
@@ -227,8 +245,7 @@ class EventOps(StoreCore):
                 score=head.score, state="added", author_id=author_id,
                 note=note if note is not None else f"split from event {event_id}",
             ))
-            right_id = right.id
-        return self.event(event_id), self.event(right_id)
+            return self._view(session, event_id), self._view(session, right.id)
 
     def merge(self, event_id: int, base_rev: int, other_id: int, other_base_rev: int, label: str | None = None,
               author: str | None = None, note: str | None = None) -> EventView:
@@ -238,8 +255,8 @@ class EventOps(StoreCore):
             raise ValidationError("cannot merge an event with itself")
         author_id = self._author_id(author)
         with self._write() as session:
-            event, head = self._head(session, event_id, base_rev)
-            other, other_head = self._head(session, other_id, other_base_rev)
+            event, head, duration = self._head(session, event_id, base_rev)
+            other, other_head, _ = self._head(session, other_id, other_base_rev)
             if event.video_id != other.video_id:
                 raise ValidationError(f"events {event_id} and {other_id} belong to different videos")
             changes = {
@@ -248,10 +265,10 @@ class EventOps(StoreCore):
             }
             if label is not None:
                 changes["class_id"] = self._class_id(session, label)
-            self._append(session, event, head, "merge", author_id, note, changes)
-            self._append(session, other, other_head, "merge", author_id,
+            self._append(session, event, head, duration, "merge", author_id, note, changes)
+            self._append(session, other, other_head, duration, "merge", author_id,
                          note if note is not None else f"merged into event {event_id}", {"state": "deleted"})
-        return self.event(event_id)
+            return self._view(session, event_id)
 
     def bulk_accept(self, min_score: float, video_id: str | Sequence[str] | None = None, author: str | None = None,
                     progress: Progress | None = None) -> int:
@@ -331,43 +348,35 @@ class EventOps(StoreCore):
         return duration
 
     @staticmethod
-    def _head(session: Session, event_id: int, base_rev: int) -> tuple[Event, EventRevision]:
-        event = session.get(Event, event_id, with_for_update=True)
-        if event is None:
+    def _head(session: Session, event_id: int, base_rev: int) -> tuple[Event, EventRevision, float]:
+        """The event, its head revision and its video's duration, locked for update; refused if the head moved."""
+        row = session.execute(_HEAD_QUERY, {"event_id": event_id}).one_or_none()
+        if row is None:
             raise NotFoundError(f"no event {event_id}")
+        event, head, duration = row
         if event.head_rev_no != base_rev:
-            latest = session.execute(
-                select(Author.name, EventRevision.action, EventRevision.created_at)
-                .join(Author, Author.id == EventRevision.author_id)
-                .where(EventRevision.event_id == event_id, EventRevision.rev_no == event.head_rev_no)
-            ).one()
+            author = session.scalar(select(Author.name).where(Author.id == head.author_id))
             raise ConflictError(
                 f"event {event_id} was changed since revision {base_rev}: it is now at revision {event.head_rev_no} "
-                f"({latest.action} by {latest.name} at {latest.created_at:%Y-%m-%d %H:%M:%S}); reload it and "
+                f"({head.action} by {author} at {head.created_at:%Y-%m-%d %H:%M:%S}); reload it and "
                 f"redo your edit. Nothing was overwritten."
             )
-        head = session.scalar(
-            select(EventRevision).where(EventRevision.event_id == event_id, EventRevision.rev_no == base_rev)
-        )
-        return event, head
+        return event, head, duration
 
-    def _append(self, session: Session, event: Event, head: EventRevision, action: str, author_id: int,
-                note: str | None, changes: dict) -> None:
+    def _append(self, session: Session, event: Event, head: EventRevision, duration: float, action: str,
+                author_id: int, note: str | None, changes: dict) -> None:
         """Write revision head+1 with ``changes`` applied, after validating it; compare-and-set the event's head."""
         content = {**_content(head), **changes}
         if content["state"] != "deleted":
-            check_times(content["start_s"], content["end_s"], self._duration(session, event.video_id),
-                        self.min_event_seconds)
-        moved = session.execute(
-            update(Event).where(Event.id == event.id, Event.head_rev_no == head.rev_no)
-            .values(head_rev_no=head.rev_no + 1).execution_options(synchronize_session=False)
-        )
+            check_times(content["start_s"], content["end_s"], duration, self.min_event_seconds)
+        moved = session.connection().execute(
+            _ADVANCE_HEAD, {"event_id": event.id, "base_rev": head.rev_no, "new_rev": head.rev_no + 1})
         if moved.rowcount != 1:
             raise ConflictError(f"event {event.id} was changed by someone else while saving; nothing was overwritten")
-        session.add(EventRevision(event_id=event.id, rev_no=head.rev_no + 1, parent_id=head.id, action=action,
-                                  author_id=author_id, note=note, **content))
         try:
-            session.flush()
+            session.connection().execute(EventRevision.__table__.insert(), {
+                "event_id": event.id, "rev_no": head.rev_no + 1, "parent_id": head.id, "action": action,
+                "author_id": author_id, "note": note, "created_at": utc_now(), **content})
         except IntegrityError as error:
             raise ConflictError(f"event {event.id} was changed by someone else while saving; nothing was "
                                 f"overwritten") from error
@@ -376,11 +385,11 @@ class EventOps(StoreCore):
               change: Callable[[dict, Session], dict], allow_deleted: bool = False) -> EventView:
         author_id = self._author_id(author)
         with self._write() as session:
-            event, head = self._head(session, event_id, base_rev)
+            event, head, duration = self._head(session, event_id, base_rev)
             if head.state == "deleted" and not allow_deleted:
                 raise ValidationError(f"event {event_id} is deleted; restore it before editing")
-            self._append(session, event, head, action, author_id, note, change(_content(head), session))
-        return self.event(event_id)
+            self._append(session, event, head, duration, action, author_id, note, change(_content(head), session))
+            return self._view(session, event_id)
 
     @staticmethod
     def _undo_stacks(session: Session, event_id: int) -> tuple[list[EventRevision], list[EventRevision]]:
@@ -405,13 +414,13 @@ class EventOps(StoreCore):
     def _undo_redo(self, event_id: int, base_rev: int, author: str | None, redo: bool) -> EventView:
         author_id = self._author_id(author)
         with self._write() as session:
-            event, head = self._head(session, event_id, base_rev)
+            event, head, duration = self._head(session, event_id, base_rev)
             done, undone = self._undo_stacks(session, event_id)
             if redo and not undone:
                 raise ValidationError(f"nothing to redo on event {event_id}")
             if not redo and len(done) < 2:
                 raise ValidationError(f"nothing to undo on event {event_id}")
             target = undone[-1] if redo else done[-2]
-            self._append(session, event, head, "redo" if redo else "undo", author_id,
+            self._append(session, event, head, duration, "redo" if redo else "undo", author_id,
                          f"{'redo' if redo else 'undo'} to the content of revision {target.rev_no}", _content(target))
-        return self.event(event_id)
+            return self._view(session, event_id)
