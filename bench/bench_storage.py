@@ -75,8 +75,10 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("LOCO_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     table: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        table["sqlite"] = run_backend(f"sqlite:///{folder}/bench.sqlite")
+    for level in ("FULL", "NORMAL"):  # FULL (default) fsyncs every commit; NORMAL is crash-safe but not power-safe
+        os.environ["LOCO_SQLITE_SYNCHRONOUS"] = level
+        with tempfile.TemporaryDirectory() as folder:
+            table[f"sqlite/{level.lower()}"] = run_backend(f"sqlite:///{folder}/bench.sqlite")
     if args.postgres_url:
         engine = create_engine(args.postgres_url)
         with engine.begin() as connection:  # a fresh schema: the benchmark owns this throwaway database
@@ -86,18 +88,19 @@ def main() -> int:
     else:
         print("postgres: skipped (no --postgres-url and no LOCO_TEST_POSTGRES_URL; see scripts/postgres.sh)")
     backends = list(table)
-    print(f"{'measure':22}" + "".join(f"{b:>12}" for b in backends) + f"{'goal':>10}"
-          + ("   postgres/sqlite" if len(backends) == 2 else ""))
-    failed = False
-    for key in table["sqlite"]:
+    with_postgres = "postgres" in table
+    print(f"{'measure':22}" + "".join(f"{b:>14}" for b in backends) + f"{'goal':>8}"
+          + ("   postgres/sqlite-full" if with_postgres else ""))
+    missed = []
+    for key in table["sqlite/full"]:
         goal = GOALS.get(key)
-        row = f"{key:22}" + "".join(f"{table[b][key]:12.3f}" for b in backends) + (f"{goal:10.1f}" if goal else " " * 10)
-        if len(backends) == 2:
-            row += f"   {table['postgres'][key] / table['sqlite'][key]:8.2f}x"
-        failed |= goal is not None and any(table[b][key] > goal for b in backends)
+        row = f"{key:22}" + "".join(f"{table[b][key]:14.3f}" for b in backends) + (f"{goal:8.1f}" if goal else " " * 8)
+        if with_postgres:
+            row += f"   {table['postgres'][key] / table['sqlite/full'][key]:8.2f}x"
+        missed += [f"{key} on {b}" for b in backends if goal is not None and table[b][key] > goal]
         print(row)
-    print("goals:", "MISSED" if failed else "all met")
-    return 1 if failed else 0
+    print("goals:", "missed: " + ", ".join(missed) if missed else "all met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
