@@ -105,4 +105,6 @@ class YamNet:
             scores_q, embedding = self.session.run(None, {self.input_name: patch[None, None]})
             logits[i] = self.output_scale * (scores_q.reshape(-1).astype(np.float32) - self.output_zero)
             embeddings[i] = embedding.reshape(-1)
-        return YamNetOutput(embeddings, 1.0 / (1.0 + np.exp(-logits)))
+        from scipy.special import expit
+
+        return YamNetOutput(embeddings, expit(logits))
