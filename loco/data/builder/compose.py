@@ -80,7 +80,9 @@ def load_background(path: str, width: int, height: int) -> tuple[np.ndarray, flo
             image = image.resize(size, Image.Resampling.BILINEAR)
             left, top = (size[0] - width) // 2, (size[1] - height) // 2
             frames.append(np.asarray(image.crop((left, top, left + width, top + height)).convert("RGB")))
-    return np.stack(frames), fps
+    stacked = np.stack(frames)
+    stacked.setflags(write=False)  # shared by every video a worker renders
+    return stacked, fps
 
 
 def _background_index(plan: VideoPlan, t: float, fps: float, count: int) -> int:
@@ -142,7 +144,7 @@ def background_frame(plan: VideoPlan, index: int) -> np.ndarray:
 
 def compose_frame(plan: VideoPlan, index: int) -> np.ndarray:
     """Video frame ``index`` (RGB uint8): the footage with every photo visible at that time, in timeline order."""
-    frame = np.ascontiguousarray(background_frame(plan, index))
+    frame = np.array(background_frame(plan, index), copy=True)  # never draw into the cached footage
     t = index / plan.fps
     for layer in plan.layers:
         placement = photo_placement(plan, layer, t)

@@ -187,13 +187,14 @@ def _fit_segments(template, duration: float, spec: PlanSpec) -> list[tuple[float
 
 
 def _placement(rng: np.random.Generator, spec: PlanSpec, side: int) -> dict:
-    """Where a photo starts and ends and how big it is; ``side`` -1/+1 keeps time-overlapping photos apart, 0 = anywhere."""
-    low, high = {-1: (0.2, 0.42), 1: (0.58, 0.8), 0: (0.2, 0.8)}[side]
+    """Where a photo starts and ends and how big it is; ``side`` -1/+1 keeps it (start and end) on the left/right half,
+    away from a photo visible at the same time; 0 = anywhere."""
+    low, high = {-1: (0.15, 0.4), 1: (0.6, 0.85), 0: (0.15, 0.85)}[side]
     x0 = rng.uniform(low, high)
     y0 = rng.uniform(0.32, 0.68)
     size0 = rng.uniform(*spec.photo_size)
     return {
-        "x": (round(x0, 4), round(float(np.clip(x0 + rng.uniform(-0.12, 0.12), 0.15, 0.85)), 4)),
+        "x": (round(x0, 4), round(float(np.clip(x0 + rng.uniform(-0.12, 0.12), low, high)), 4)),
         "y": (round(y0, 4), round(float(np.clip(y0 + rng.uniform(-0.08, 0.08), 0.25, 0.75)), 4)),
         "size": (round(size0, 4), round(float(np.clip(size0 * rng.uniform(0.8, 1.25), 0.22, 0.65)), 4)),
         "flip": bool(rng.random() < 0.5),
@@ -201,10 +202,10 @@ def _placement(rng: np.random.Generator, spec: PlanSpec, side: int) -> dict:
 
 
 def _side_for(start: float, end: float, placed: list[Layer]) -> int:
-    """Put a photo on the other half of the frame from a photo already visible at the same time."""
+    """The half of the frame away from a photo already visible at the same time (0 when none is)."""
     for other in placed:
         if other.visible and other.start < end and start < other.end:
-            return -1 if other.x[0] >= 0.5 else 1
+            return -1 if sum(other.x) / 2 >= 0.5 else 1
     return 0
 
 
