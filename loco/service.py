@@ -31,6 +31,7 @@ Progress = Callable[[float, str], None]
 
 DEFAULT_MODEL = ASSETS_DIR / "models" / "loco_compact.safetensors"
 EXAMPLE_VIDEO = ASSETS_DIR / "example" / "example.mp4"
+EXAMPLE_GROUND_TRUTH = ASSETS_DIR / "example" / "example_gt.json"
 MAX_UPLOAD_ENV = "LOCO_MAX_UPLOAD_MB"
 DEFAULT_MAX_UPLOAD_MB = 200
 ACTIVE_MODEL_FILE = "active_model.json"
@@ -287,6 +288,8 @@ def detect(store, video: SpooledVideo, checkpoint: Path, loaded, profile: str | 
                        fps=info.fps, n_frames=info.frames, width=info.width, height=info.height,
                        audio_rate=info.audio_rate, audio_channels=info.audio_channels, size_bytes=video.size,
                        stored_path=str(video.path))
+    if Path(video.path).resolve() == EXAMPLE_VIDEO.resolve():
+        import_example_ground_truth(store, video.sha256)
     from loco.features.cache import FeatureCache
 
     feature_path = FeatureCache().path_for(video.sha256, features.profile, features.encoders)
@@ -304,6 +307,25 @@ def detect(store, video: SpooledVideo, checkpoint: Path, loaded, profile: str | 
     with atomic_write(index, "w") as handle:
         json.dump(asdict(record), handle)
     return record
+
+
+def import_example_ground_truth(store, video_id: str) -> int:
+    """The example's shipped ground truth as imported events of its video (once), so the timeline shows the
+    ground-truth layer next to the predictions."""
+    from storage import NewEvent
+
+    if not EXAMPLE_GROUND_TRUTH.is_file() or any(e.origin == "import" for e in store.current_events(video_id)):
+        return 0
+    database = json.loads(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))["database"]
+    entry = next(iter(database.values()))
+    known = set(store.class_names())
+    events = []
+    for annotation in entry["annotations"]:
+        if annotation["label"] not in known:
+            store.add_class(annotation["label"])
+            known.add(annotation["label"])
+        events.append(NewEvent(video_id, *annotation["segment"], annotation["label"]))
+    return store.import_events(events)
 
 
 # --------------------------------------------------------------------------------------------------------- reading

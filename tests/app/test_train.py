@@ -1,0 +1,36 @@
+import pytest
+
+from loco import jobs
+from storage import open_store
+from tests.app.conftest import app_test, errors_of
+
+pytestmark = pytest.mark.slow
+
+
+def test_evaluate_a_model_on_a_snapshot_and_compare_two_models(processed):
+    store = open_store()
+    store.accept(*(lambda e: (e.event_id, e.rev_no))(store.current_events(processed.video_id)[0]))
+    store.create_snapshot("eval", [processed.video_id], splits={processed.video_id: "test"})
+    at = app_test().run()
+    at.switch_page("pages/train.py").run()
+    assert not errors_of(at)
+    at.button(key="eval_go").click().run()
+    state = jobs.wait(at.session_state["eval_job"], 120)
+    assert state.status == "done", state.error
+    assert set(state.result["summary"]) >= {"mAP@0.5", "avg"}
+    at.run()
+    assert len(at.dataframe) >= 2  # the summary and the per-class table
+    at.button(key="compare_go").click().run()
+    assert not errors_of(at)
+
+
+def test_evaluating_a_split_without_videos_says_so(processed):
+    store = open_store()
+    store.create_snapshot("train only", [processed.video_id], splits={processed.video_id: "train"})
+    at = app_test().run()
+    at.switch_page("pages/train.py").run()
+    at.button(key="eval_go").click().run()
+    state = jobs.wait(at.session_state["eval_job"], 60)
+    assert state.status == "failed" and "no 'test' videos" in state.error
+    at.run()
+    assert any("Evaluation failed" in e.value for e in at.error)
