@@ -63,12 +63,14 @@ def _current_query() -> Select:
 
 
 # Statements used by every single edit, built once (SQLAlchemy caches their compiled form).
+# Lock the event row alone first: PostgreSQL re-checks a blocked ``FOR UPDATE`` against the new row version only,
+# so locking inside the head join would drop the row once another edit moved the head.
+_LOCK_EVENT = select(Event.id).where(Event.id == bindparam("event_id")).with_for_update()
 _HEAD_QUERY = (
     select(Event, EventRevision, Video.duration_s)
     .join(EventRevision, (EventRevision.event_id == Event.id) & (EventRevision.rev_no == Event.head_rev_no))
     .join(Video, Video.id == Event.video_id)
     .where(Event.id == bindparam("event_id"))
-    .with_for_update(of=Event)
 )
 _VIEW_QUERY = _current_query().where(Event.id == bindparam("event_id"))
 _ADVANCE_HEAD = (
@@ -350,6 +352,7 @@ class EventOps(StoreCore):
     @staticmethod
     def _head(session: Session, event_id: int, base_rev: int) -> tuple[Event, EventRevision, float]:
         """The event, its head revision and its video's duration, locked for update; refused if the head moved."""
+        session.execute(_LOCK_EVENT, {"event_id": event_id})
         row = session.execute(_HEAD_QUERY, {"event_id": event_id}).one_or_none()
         if row is None:
             raise NotFoundError(f"no event {event_id}")
