@@ -44,3 +44,16 @@ def test_a_non_video_upload_fails_with_a_clear_message(data_dir):
     from storage import open_store
 
     assert open_store().list_videos() == []  # nothing was stored
+
+
+def test_the_example_is_one_click_away_with_its_ground_truth(data_dir):
+    at = app_test().run()
+    assert not errors_of(at)  # the example is the default source
+    at.button(key="detect_go").click().run()
+    state = wait_for_job(at, timeout=300)
+    assert state.status == "done", state.error
+    from storage import open_store
+
+    events = open_store().current_events(state.result["video_id"])
+    assert sum(e.origin == "import" for e in events) == 5  # the shipped ground truth, as its own layer
+    assert sum(e.origin == "model" for e in events) == state.result["num_events"]
