@@ -31,17 +31,21 @@ def register(subparsers) -> None:
     parser.add_argument("--val", type=int, default=150, help="number of validation videos (default 150)")
     parser.add_argument("--test", type=int, default=120, help="number of test videos (default 120)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same dataset")
-    parser.add_argument("--stamps", type=Path, default=None, help="Tux Paint stamps folder (default /usr/share/tuxpaint/stamps)")
+    parser.add_argument("--stamps", type=Path, default=None,
+                        help="Tux Paint stamps folder (default /usr/share/tuxpaint/stamps)")
     parser.add_argument("--backgrounds", type=Path, nargs="+", default=None, metavar="FILE",
-                        help="background footage files (default: opencv-doc vtest.avi, tree.avi + <data dir>/footage/*)")
+                        help="background footage files "
+                        "(default: opencv-doc vtest.avi, tree.avi + <data dir>/footage/*)")
     parser.add_argument("--unav-annotations", type=Path, default=DEFAULT_UNAV_ANNOTATIONS,
-                        help="UnAV-100 annotation JSON whose timelines are copied (default ../shared/data/unav100_annotations.json)")
+                        help="UnAV-100 annotation JSON whose timelines are copied "
+                        "(default ../shared/data/unav100_annotations.json)")
     parser.add_argument("--min-duration", type=float, default=10.0, help="shortest video in seconds (default 10)")
     parser.add_argument("--max-duration", type=float, default=24.0, help="longest video in seconds (default 24)")
     parser.add_argument("--size", default="320x240", help="frame size WxH (default 320x240)")
     parser.add_argument("--workers", type=int, default=2, help="render processes (default 2)")
     parser.add_argument("--example", type=Path, default=None, metavar="DIR",
-                        help="instead of a dataset, write the app's example video (example.mp4 + example_gt.json) to DIR")
+                        help="instead of a dataset, write the app's example video "
+                        "(example.mp4 + example_gt.json) to DIR")
     parser.set_defaults(func=run)
 
 

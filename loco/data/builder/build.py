@@ -102,7 +102,8 @@ def build_dataset(
         "sources": _sources_record(catalogue),
         "statistics": {
             "unav100_templates": timeline_statistics([(1.0, t) for t in templates.timelines]),
-            "built": timeline_statistics([(p.duration, [(e.start, e.end, e.label) for e in p.events()]) for p in plans]),
+            "built": timeline_statistics([(p.duration, [(e.start, e.end, e.label) for e in p.events()])
+                                          for p in plans]),
         },
         "plans": [p.to_dict() for p in plans],
     }

@@ -110,7 +110,10 @@ class VideoPlan:
     @classmethod
     def from_dict(cls, data: dict) -> "VideoPlan":
         data = dict(data)
-        layers = tuple(Layer(**{k: tuple(v) if isinstance(v, list) else v for k, v in l.items()}) for l in data.pop("layers"))
+        layers = tuple(
+            Layer(**{key: tuple(v) if isinstance(v, list) else v for key, v in layer.items()})
+            for layer in data.pop("layers")
+        )
         data["background_range"] = tuple(data["background_range"])
         return cls(**data, layers=layers)
 

@@ -94,7 +94,9 @@ class Catalogue:
 def _stamp(root: Path, key: str, need_sound: bool = True) -> Stamp:
     photo, sound = root / f"{key}.png", root / f"{key}.ogg"
     if not photo.is_file() or (need_sound and not sound.is_file()):
-        raise SourceError(f"stamp {key!r} lacks its photo or sound under {root} (is tuxpaint-stamps-default installed?)")
+        raise SourceError(
+            f"stamp {key!r} lacks its photo or sound under {root} (is tuxpaint-stamps-default installed?)"
+        )
     return Stamp(key=key, photo=photo, sound=sound if sound.is_file() else None)
 
 

@@ -5,8 +5,9 @@ import json
 import av
 import pytest
 
-from loco.data.builder.build import ANNOTATION_FILE, BUILD_RECORD, build_dataset
+from loco.data.builder.build import ANNOTATION_FILE, BUILD_RECORD, annotation_database, build_dataset, plan_example
 from loco.data.builder.plan import PlanSpec
+from loco.paths import ASSETS_DIR
 
 
 @pytest.mark.slow
@@ -29,3 +30,12 @@ def test_tiny_build_writes_valid_mp4s_and_resumes(catalogue, tree_footage, unav_
             assert next(container.decode(video=0)).width == 160
     again = build_dataset(tmp_path, counts, 0, unav_annotation_file, backgrounds=[tree_footage], workers=1, spec=spec)
     assert (again.rendered, again.skipped) == (0, 2)
+
+
+def test_shipped_example_ground_truth_matches_its_plan(catalogue, backgrounds):
+    plan = plan_example(catalogue, [backgrounds[0].path])
+    shipped = json.loads((ASSETS_DIR / "example" / "example_gt.json").read_text())
+    assert shipped == annotation_database([plan])
+    assert plan.subset == "test" and {e.label for e in plan.events()} >= {"bird chirping", "big cat roaring"}
+    assert [l.kind for l in plan.layers].count("sound_only") == 1
+    assert (ASSETS_DIR / "example" / "example.mp4").stat().st_size <= 2 * 1024 * 1024
