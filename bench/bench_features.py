@@ -128,12 +128,14 @@ def main() -> int:
         print(f"clip: {args.seconds:.0f} s 1280x720 25 fps H.264 + AAC, {clip.stat().st_size / 1e6:.1f} MB "
               f"(made in {time.perf_counter() - started:.1f} s); {args.threads} torch threads")
         phases = ["decode", "fast"] + ([] if args.skip_i3d else ["i3d"])
-        results = {name: run_phase(name, clip, args.threads) for name in phases}
+        print(f"{'phase':8s} {'seconds':>8s} {'x decode':>9s} {'model load':>11s} {'peak MB':>8s}", flush=True)
+        results = {}
+        for name in phases:
+            r = results[name] = run_phase(name, clip, args.threads)
+            load = f"{r['load_seconds']:.1f}" if "load_seconds" in r else "-"
+            ratio = r["seconds"] / results["decode"]["seconds"]
+            print(f"{name:8s} {r['seconds']:8.1f} {ratio:9.2f} {load:>11s} {r['peak_mb']:8.0f}", flush=True)
     floor = results["decode"]["seconds"]
-    print(f"{'phase':8s} {'seconds':>8s} {'x decode':>9s} {'model load':>11s} {'peak MB':>8s}")
-    for name, r in results.items():
-        load = f"{r['load_seconds']:.1f}" if "load_seconds" in r else "-"
-        print(f"{name:8s} {r['seconds']:8.1f} {r['seconds'] / floor:9.2f} {load:>11s} {r['peak_mb']:8.0f}")
     fast = results["fast"]["seconds"]
     print(f"fast: {fast / floor:.2f}x decode-only (goal <= 3x), {fast:.1f} s for {args.seconds:.0f} s "
           f"(goal <= {15 * args.seconds / 60:.0f} s); peak {max(r['peak_mb'] for r in results.values()):.0f} MB "
