@@ -21,7 +21,6 @@ def test_internals_page_with_pickers(processed):
 
 
 def test_internals_page_explains_a_video_without_a_run(data_dir, processed):
-    import shutil
     from pathlib import Path
 
     Path(processed.internals_path).unlink()
