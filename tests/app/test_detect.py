@@ -1,4 +1,3 @@
-
 import pytest
 
 from loco import jobs
