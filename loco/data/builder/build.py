@@ -63,6 +63,21 @@ def _render_if_missing(job: tuple[dict, str]) -> bool:
     return True
 
 
+def _stale_videos(out_dir: Path, plans: list[VideoPlan]) -> list[Path]:
+    """Videos on disk whose recorded plan differs from the plan this build would render (a changed seed, count-free
+    option or builder version): they must be rendered again, never silently reused with the wrong ground truth."""
+    record_path = out_dir / BUILD_RECORD
+    previous = {}
+    if record_path.is_file():
+        previous = {p["video_id"]: p for p in json.loads(record_path.read_text()).get("plans", [])}
+    stale = []
+    for plan in plans:
+        path = out_dir / VIDEO_DIR / f"{plan.video_id}.mp4"
+        if path.is_file() and previous.get(plan.video_id) != json.loads(json.dumps(plan.to_dict())):
+            stale.append(path)
+    return stale
+
+
 def _sources_record(catalogue: Catalogue) -> dict:
     pools = {}
     for pool in ("train", "test"):
@@ -86,7 +101,8 @@ def build_dataset(
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildReport:
     """Build (or finish building) a dataset in ``out_dir``: ``videos/<id>.mp4``, ``annotations.json`` (UnAV format) and
-    ``build_info.json`` (seed, sources per split, UnAV-100 vs built timeline statistics, every plan)."""
+    ``build_info.json`` (seed, sources per split, UnAV-100 vs built timeline statistics, every plan). A video already
+    on disk is kept only if ``build_info.json`` records the same plan for it."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
     catalogue = load_catalogue(stamp_root) if stamp_root else load_catalogue()
@@ -108,6 +124,8 @@ def build_dataset(
         "plans": [p.to_dict() for p in plans],
     }
     out_dir.mkdir(parents=True, exist_ok=True)
+    for path in _stale_videos(out_dir, plans):
+        path.unlink()
     _write_json(out_dir / BUILD_RECORD, record)
     jobs = [(p.to_dict(), str(out_dir / VIDEO_DIR / f"{p.video_id}.mp4")) for p in plans]
     rendered = done = 0

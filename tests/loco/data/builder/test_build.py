@@ -11,7 +11,7 @@ from loco.paths import ASSETS_DIR
 
 
 @pytest.mark.slow
-def test_tiny_build_writes_valid_mp4s_and_resumes(catalogue, tree_footage, unav_annotation_file, tmp_path):
+def test_tiny_build_writes_valid_mp4s_resumes_and_redoes_stale_videos(catalogue, tree_footage, unav_annotation_file, tmp_path):
     spec = PlanSpec(width=160, height=120, min_duration=3.0, max_duration=4.0)
     counts = {"train": 1, "test": 1}
     report = build_dataset(tmp_path, counts, 0, unav_annotation_file, backgrounds=[tree_footage], workers=1, spec=spec)
@@ -30,6 +30,11 @@ def test_tiny_build_writes_valid_mp4s_and_resumes(catalogue, tree_footage, unav_
             assert next(container.decode(video=0)).width == 160
     again = build_dataset(tmp_path, counts, 0, unav_annotation_file, backgrounds=[tree_footage], workers=1, spec=spec)
     assert (again.rendered, again.skipped) == (0, 2)
+    record = json.loads((tmp_path / BUILD_RECORD).read_text())
+    record["plans"][0]["noise_db"] -= 1.0  # as if that video had been rendered from another plan
+    (tmp_path / BUILD_RECORD).write_text(json.dumps(record))
+    third = build_dataset(tmp_path, counts, 0, unav_annotation_file, backgrounds=[tree_footage], workers=1, spec=spec)
+    assert (third.rendered, third.skipped) == (1, 1)
 
 
 def test_shipped_example_ground_truth_matches_its_plan(catalogue, backgrounds):
