@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -112,7 +112,7 @@ def build_dataset(
     record = {
         "seed": seed,
         "counts": {s: counts.get(s, 0) for s in SUBSETS},
-        "spec": {k: v for k, v in spec.__dict__.items()},
+        "spec": asdict(spec),
         "classes": [{"name": c.name, "label_id": c.label_id, "unav_label": c.unav_label} for c in catalogue.classes],
         "backgrounds": [{"file": b.name, "duration": b.duration, "test_range": b.time_range("test")} for b in footage],
         "sources": _sources_record(catalogue),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from PIL import Image
 
 from loco.paths import ASSETS_DIR, data_dir
 
@@ -106,8 +107,6 @@ def _alternate(items: list[Stamp]) -> dict[str, tuple[Stamp, ...]]:
 
 
 def _photo_only_stamps(root: Path, folders: list[str]) -> list[Stamp]:
-    from PIL import Image
-
     found = []
     for folder in folders:
         for png in sorted((root / folder).rglob("*.png")):
