@@ -33,13 +33,39 @@ class MaskedConv1D(nn.Module):
             raise ValueError(f"MaskedConv1D needs an odd kernel, got {kernel_size}")
         self.stride = stride
         self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, stride, kernel_size // 2, groups=groups, bias=bias)
+        self.depthwise = groups == in_channels == out_channels and not bias
         if bias:
             nn.init.zeros_(self.conv.bias)
 
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         out_mask = downsample_mask(mask, self.stride)
-        out = self.conv(x * mask.to(x.dtype))
-        return out * out_mask.to(out.dtype), out_mask
+        x = x * mask
+        out = self._depthwise(x, out_mask.shape[-1]) if self.depthwise else self.conv(x)
+        return out * out_mask, out_mask
+
+    def _depthwise(self, x: Tensor, out_length: int) -> Tensor:
+        """Depthwise conv as a sum of shifted slices: the same result as ``self.conv``, several times faster on CPU
+        for the small kernels used here (PyTorch's grouped conv falls back to a slow path)."""
+        kernel = self.conv.weight.shape[-1]
+        padded = F.pad(x, (kernel // 2, kernel // 2))
+        span = self.stride * (out_length - 1) + 1
+        out = None
+        for tap in range(kernel):
+            term = padded[..., tap : tap + span : self.stride] * self.conv.weight[None, :, 0, tap, None]
+            out = term if out is None else out + term
+        return out
+
+
+class Pointwise(nn.Conv1d):
+    """1x1 Conv1d computed as a matrix product (same parameters as ``nn.Conv1d``): PyTorch's convolution takes a slow
+    path for k=1 on CPU, the matrix product does not."""
+
+    def __init__(self, in_channels: int, out_channels: int, bias: bool = True) -> None:
+        super().__init__(in_channels, out_channels, 1, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = torch.matmul(self.weight[:, :, 0], x)
+        return out if self.bias is None else out + self.bias[:, None]
 
 
 class LayerNorm(nn.Module):
@@ -47,10 +73,14 @@ class LayerNorm(nn.Module):
 
     def __init__(self, num_channels: int, eps: float = 1e-5) -> None:
         super().__init__()
-        self.norm = nn.LayerNorm(num_channels, eps=eps)
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(1, num_channels, 1))
+        self.bias = nn.Parameter(torch.zeros(1, num_channels, 1))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+        centred = x - x.mean(dim=1, keepdim=True)
+        scale = torch.rsqrt(centred.pow(2).mean(dim=1, keepdim=True) + self.eps)
+        return torch.addcmul(self.bias, centred * scale, self.weight)
 
 
 class AffineDropPath(nn.Module):
@@ -89,7 +119,7 @@ class ConvProjection(nn.Module):
         super().__init__()
         self.conv = MaskedConv1D(dim, dim, 3, stride=stride, groups=dim, bias=False)
         self.norm = LayerNorm(dim)
-        self.proj = nn.Conv1d(dim, dim, 1)
+        self.proj = Pointwise(dim, dim)
 
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         out, out_mask = self.conv(x, mask)
@@ -153,7 +183,7 @@ class MultiHeadConvAttention(nn.Module):
         self.query = ConvProjection(dim, stride)
         self.key = ConvProjection(dim, stride)
         self.value = ConvProjection(dim, stride)
-        self.out_proj = nn.Conv1d(dim, dim, 1)
+        self.out_proj = Pointwise(dim, dim)
         self.dropout = nn.Dropout(dropout)
 
     def forward(
@@ -173,7 +203,7 @@ class MultiHeadConvAttention(nn.Module):
             out, weights = dense_attention(q, k, v, key_mask, None, need_weights)
         else:
             out, weights = attend(q, k, v, key_mask, need_weights)
-        out = self.dropout(self.out_proj(merge_heads(out))) * out_mask.to(x.dtype)
+        out = self.dropout(self.out_proj(merge_heads(out))) * out_mask
         return out, out_mask, weights
 
 
@@ -201,10 +231,10 @@ class TransformerBlock(nn.Module):
         self.attention = MultiHeadConvAttention(dim, num_heads, stride, dropout)
         self.norm_mlp = LayerNorm(dim)
         self.mlp = nn.Sequential(
-            nn.Conv1d(dim, mlp_ratio * dim, 1),
+            Pointwise(dim, mlp_ratio * dim),
             nn.GELU(),
             nn.Dropout(dropout),
-            nn.Conv1d(mlp_ratio * dim, dim, 1),
+            Pointwise(mlp_ratio * dim, dim),
             nn.Dropout(dropout),
         )
         self.drop_path_attn = AffineDropPath(dim, drop_path)
@@ -228,5 +258,5 @@ class TransformerBlock(nn.Module):
         attended, out_mask, weights = self.attention(normed, queries, mask, attend, need_weights)
         skip, _ = masked_max_pool(x, mask, self.stride)
         out = skip + self.drop_path_attn(attended)
-        out = out + self.drop_path_mlp(self.mlp(self.norm_mlp(out)) * out_mask.to(out.dtype))
+        out = out + self.drop_path_mlp(self.mlp(self.norm_mlp(out)) * out_mask)
         return out, out_mask, weights

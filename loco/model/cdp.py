@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from loco.config import CDPConfig
-from loco.model.blocks import LayerNorm, MaskedConv1D, dense_attention, masked_logit
+from loco.model.blocks import LayerNorm, MaskedConv1D, Pointwise, dense_attention, masked_logit
 
 _WINDOW_FLOOR = 1e-6
 
@@ -106,7 +106,7 @@ class WindowPredictor(nn.Module):
         self.norm_visual = LayerNorm(dim)
         self.norm_audio = LayerNorm(dim)
         self.hidden = MaskedConv1D(2 * dim, dim, 3, stride=stride)
-        self.out = nn.Conv1d(dim, 2 * num_heads, 1)
+        self.out = Pointwise(dim, 2 * num_heads)
         nn.init.zeros_(self.out.weight)
         share = cfg.init_extent / cfg.max_extent
         nn.init.constant_(self.out.bias, math.log(share / (1.0 - share)))

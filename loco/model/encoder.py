@@ -20,7 +20,7 @@ class Embedding(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         for conv, norm in zip(self.convs, self.norms):
             x, _ = conv(x, mask)
-            x = norm(x).relu() * mask.to(x.dtype)
+            x = norm(x).relu() * mask
         return x
 
 

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from loco.config import LCCConfig
+from loco.model.blocks import Pointwise
 
 _MASKED_LOGIT = -1e9  # finite, so rows with no valid entry stay NaN-free (they are weighted out anyway)
 
@@ -84,13 +85,13 @@ class LocalityCorrespondence(nn.Module):
     def __init__(self, dim: int, cfg: LCCConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.project_visual = nn.Conv1d(dim, dim // 2, 1)
-        self.project_audio = nn.Conv1d(dim, dim // 2, 1)
+        self.project_visual = Pointwise(dim, dim // 2)
+        self.project_audio = Pointwise(dim, dim // 2)
         self.gate_alpha = nn.Parameter(torch.full((2,), float(cfg.gate_alpha_init)))  # (visual, audio)
         self.gate_beta = nn.Parameter(torch.full((2,), float(cfg.gate_beta_init)))
         if cfg.cross_aggregate:
-            self.aggregate_visual = nn.Conv1d(dim, dim, 1)  # W_o for audio -> visual
-            self.aggregate_audio = nn.Conv1d(dim, dim, 1)
+            self.aggregate_visual = Pointwise(dim, dim)  # W_o for audio -> visual
+            self.aggregate_audio = Pointwise(dim, dim)
         else:
             self.aggregate_visual = self.aggregate_audio = None
 

@@ -84,3 +84,14 @@ def test_transformer_block_valid_output_independent_of_padding(stride, cross):
     assert torch.all(out[..., valid:] == 0)
     assert torch.allclose(weights.sum(-1)[..., :valid], torch.ones(1), atol=1e-5)
     assert torch.all(weights[..., :valid, valid:] == 0)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+@pytest.mark.parametrize("length", [1, 2, 7, 8])
+def test_depthwise_fast_path_equals_the_grouped_conv(stride, length):
+    conv = MaskedConv1D(6, 6, 3, stride=stride, groups=6, bias=False)
+    assert conv.depthwise
+    x, mask = torch.randn(2, 6, length), torch.ones(2, 1, length, dtype=torch.bool)
+    fast, _ = conv(x, mask)
+    reference = conv.conv(x)
+    assert torch.allclose(fast, reference, atol=1e-6)

@@ -1,0 +1,137 @@
+"""Compact LoCo vs the UnAV-style baseline (LCC off, dense cross-modal attention), measured side by side.
+
+Prints, for T = 224, 1024, 4096 steps, the median forward time (eval, no grad), the median train-step time (forward,
+loss, backward, AdamW step) and the peak memory of live tensors during one forward / one train step (profiler
+allocation events), with LoCo/baseline ratios. Also the forward latency of a
+60 s video (188 steps) for the compact model alone.
+
+    python bench/bench_model.py [--lengths 224 1024 4096] [--repeats 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import itertools
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from loco.config import load_config  # noqa: E402
+from loco.model import SegmentTargets, build_model  # noqa: E402
+
+MODELS = {"loco": "compact", "baseline": "baseline"}
+
+
+def _inputs(cfg, length: int, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    visual = torch.randn(1, cfg.visual_dim, length, generator=generator)
+    audio = torch.randn(1, cfg.audio_dim, length, generator=generator)
+    mask = torch.ones(1, length, dtype=torch.bool)
+    step = length / 8
+    targets = [SegmentTargets(torch.tensor([[step, 3 * step], [4 * step, 4.5 * step]]), torch.tensor([3, 7]))]
+    return visual, audio, mask, targets
+
+
+def _forward(model, inputs) -> None:
+    visual, audio, mask, _ = inputs
+    model.eval()
+    with torch.no_grad():
+        model(visual, audio, mask)
+
+
+def _train_step(model, optimizer, inputs) -> None:
+    visual, audio, mask, targets = inputs
+    model.train()
+    loss = model.compute_loss(model(visual, audio, mask), targets).total
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
+def peak_memory_mb(fn) -> float:
+    """Peak bytes of live tensors allocated during ``fn()`` (the profiler's allocation/free events, summed in time
+    order): what the activations cost, free of allocator caching and process start-up noise."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as profile:
+        fn()
+    events = sorted((e for e in profile.events() if e.name == "[memory]"), key=lambda e: e.time_range.start)
+    return max(itertools.accumulate(e.cpu_memory_usage for e in events), default=0) / 2**20
+
+
+def _timings(fn, repeats: int) -> list[float]:
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def bench_length(length: int, repeats: int) -> dict:
+    models, optimizers, inputs = {}, {}, {}
+    for name, config_name in MODELS.items():
+        cfg = load_config(config_name).model
+        models[name] = build_model(cfg, seed=0)
+        optimizers[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4)
+        inputs[name] = _inputs(cfg, length)
+        _forward(models[name], inputs[name])  # warm-up
+        _train_step(models[name], optimizers[name], inputs[name])
+    times = {(name, kind): [] for name in MODELS for kind in ("forward", "train")}
+    for _ in range(repeats):  # interleaved, so machine load hits both alike
+        for name in MODELS:
+            times[(name, "forward")] += _timings(lambda: _forward(models[name], inputs[name]), 1)
+            times[(name, "train")] += _timings(
+                lambda: _train_step(models[name], optimizers[name], inputs[name]), 1
+            )
+    result = {"T": length}
+    for kind in ("forward", "train"):
+        for name in MODELS:
+            result[f"{kind}_ms_{name}"] = 1000 * statistics.median(times[(name, kind)])
+            step = (lambda: _forward(models[name], inputs[name])) if kind == "forward" else (
+                lambda: _train_step(models[name], optimizers[name], inputs[name]))
+            result[f"{kind}_peak_mb_{name}"] = peak_memory_mb(step)
+        result[f"{kind}_time_ratio"] = result[f"{kind}_ms_loco"] / result[f"{kind}_ms_baseline"]
+        result[f"{kind}_memory_ratio"] = result[f"{kind}_peak_mb_loco"] / max(result[f"{kind}_peak_mb_baseline"], 1e-9)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lengths", type=int, nargs="+", default=[224, 1024, 4096])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print one JSON line per length instead of a table")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    compact = build_model(load_config("compact").model, seed=0)
+    minute = _inputs(compact.cfg, 188)
+    _forward(compact, minute)
+    latency = statistics.median(_timings(lambda: _forward(compact, minute), max(args.repeats, 10)))
+    print(f"compact LoCo: {sum(p.numel() for p in compact.parameters()) / 1e6:.2f}M parameters; 60 s video "
+          f"(188 steps) forward {1000 * latency:.1f} ms on {args.threads} threads", flush=True)
+    header = (f"{'T':>5} | {'fwd ms loco':>11} {'base':>7} {'ratio':>5} | {'train ms loco':>13} {'base':>7} "
+              f"{'ratio':>5} | {'fwd MB loco':>11} {'base':>6} {'ratio':>5} | {'train MB loco':>13} {'base':>6} "
+              f"{'ratio':>5}")
+    if not args.json:
+        print(header, flush=True)
+    for length in args.lengths:
+        r = bench_length(length, args.repeats)
+        if args.json:
+            print(json.dumps(r), flush=True)
+            continue
+        print(f"{length:>5} | {r['forward_ms_loco']:>11.1f} {r['forward_ms_baseline']:>7.1f} "
+              f"{r['forward_time_ratio']:>5.2f} | {r['train_ms_loco']:>13.1f} {r['train_ms_baseline']:>7.1f} "
+              f"{r['train_time_ratio']:>5.2f} | {r['forward_peak_mb_loco']:>11.0f} {r['forward_peak_mb_baseline']:>6.0f} "
+              f"{r['forward_memory_ratio']:>5.2f} | {r['train_peak_mb_loco']:>13.0f} {r['train_peak_mb_baseline']:>6.0f} "
+              f"{r['train_memory_ratio']:>5.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
