@@ -100,6 +100,11 @@ def example_video() -> SpooledVideo:
     return SpooledVideo(EXAMPLE_VIDEO, sha256_file(EXAMPLE_VIDEO), EXAMPLE_VIDEO.stat().st_size)
 
 
+def is_example(video: SpooledVideo) -> bool:
+    """Whether a video is the shipped example, by content: the example uploaded by hand gets its ground truth too."""
+    return EXAMPLE_VIDEO.is_file() and video.sha256 == sha256_file(EXAMPLE_VIDEO)
+
+
 def video_mime(container: str | None) -> str:
     """A MIME type for the player from the probed container name (``"mov,mp4,m4a,..."`` style names included)."""
     for part in (container or "").split(","):
@@ -288,7 +293,7 @@ def detect(store, video: SpooledVideo, checkpoint: Path, loaded, profile: str | 
                        fps=info.fps, n_frames=info.frames, width=info.width, height=info.height,
                        audio_rate=info.audio_rate, audio_channels=info.audio_channels, size_bytes=video.size,
                        stored_path=str(video.path))
-    if Path(video.path).resolve() == EXAMPLE_VIDEO.resolve():
+    if is_example(video):
         import_example_ground_truth(store, video.sha256)
     from loco.features.cache import FeatureCache
 

@@ -75,3 +75,11 @@ def test_models_and_active_model(data):
         service.set_active_model(data / "missing.safetensors")
     with pytest.raises(service.ServiceError, match="exists"):
         service.copy_into_models(checkpoint, "mine")
+
+
+def test_the_example_is_recognised_by_content_even_when_uploaded(data):
+    with open(service.EXAMPLE_VIDEO, "rb") as handle:
+        uploaded = service.spool_upload(handle)
+    assert uploaded.path != service.EXAMPLE_VIDEO and service.is_example(uploaded)
+    assert service.is_example(service.example_video())
+    assert not service.is_example(service.spool_upload(io.BytesIO(b"not the example")))
