@@ -6,7 +6,7 @@ Dense cross-modal attention is replaced by attention over a soft local window ar
 (dL, dR predicted per head and token, in [0, r_max]).
 
 Keys farther than ``radius = ceil(r_max + band_margin * kappa)`` tokens are excluded (weight 0) in both code paths: the
-full ``T x T`` path for short levels and the gather-based banded path (cost ``O(T * radius)``) for long ones, which
+full ``T x T`` path for short levels and a chunked local path (cost ``O(T * radius)``) for long ones, which
 therefore compute the same function. Beyond the radius the soft mask is below ``sigmoid(-band_margin)``.
 
 Our choice (the paper's code is not public): one window predictor per pyramid level, fed ``[LN(x^v); LN(x^a)]``, whose
@@ -62,33 +62,37 @@ def windowed_attention_full(
     return dense_attention(query, key, value, key_mask, bias, need_weights)
 
 
-def windowed_attention_banded(
-    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int
-) -> tuple[Tensor, Tensor]:
-    """The same attention computed only over keys ``i - radius .. i + radius`` (gathered with ``unfold``).
+def windowed_attention_chunked(
+    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int,
+    chunk: int | None = None,
+) -> Tensor:
+    """The same attention computed per block of ``chunk`` queries against the ``chunk + 2 * radius`` keys around it.
 
-    Returns the output ``[B, H, T, d]`` and the banded weights ``[B, H, T, 2*radius + 1]`` (offset ``o`` at column
-    ``o + radius``).
+    Cost ``O(T * (chunk + 2 radius))`` instead of ``O(T^2)``, with dense matrix products (no per-token gathers).
+    Returns the output ``[B, H, T, d]``.
     """
-    width = 2 * radius + 1
-    key_windows = F.pad(key, (0, 0, radius, radius)).unfold(2, width, 1)  # [B, H, T, d, W]
-    value_windows = F.pad(value, (0, 0, radius, radius)).unfold(2, width, 1)  # [B, H, T, d, W]
-    logits = torch.matmul(query.unsqueeze(3), key_windows).squeeze(3) / math.sqrt(query.shape[-1])  # [B, H, T, W]
-    offsets = torch.arange(-radius, radius + 1, device=query.device, dtype=query.dtype)
-    logits = logits + log_soft_window(offsets, window, kappa)
-    key_valid = F.pad(key_mask, (radius, radius), value=False).unfold(1, width, 1)  # [B, T, W]
-    weights = torch.softmax(logits.masked_fill(~key_valid[:, None], masked_logit(logits.dtype)), dim=-1)
-    out = torch.matmul(value_windows, weights.unsqueeze(-1)).squeeze(-1)  # [B, H, T, d]
-    return out, weights
+    batch, heads, length, head_dim = query.shape
+    chunk = chunk or max(16, 2 * radius)
+    num_chunks = -(-length // chunk)
+    tail = num_chunks * chunk - length
+    span = chunk + 2 * radius
 
+    def key_windows(x: Tensor) -> Tensor:  # [B, H, n, span, d]
+        return F.pad(x, (0, 0, radius, tail + radius)).unfold(2, span, chunk).transpose(-1, -2)
 
-def band_to_dense(band_weights: Tensor, radius: int) -> Tensor:
-    """Scatter banded weights ``[B, H, T, 2r+1]`` into a dense ``[B, H, T, T]`` matrix (for the UI only)."""
-    batch, heads, length, width = band_weights.shape
-    dense = band_weights.new_zeros(batch, heads, length, length + 2 * radius)
-    rows = torch.arange(length, device=band_weights.device)[:, None] + torch.arange(width, device=band_weights.device)
-    dense.scatter_(3, rows.expand(batch, heads, length, width), band_weights)
-    return dense[..., radius : radius + length]
+    queries = F.pad(query, (0, 0, 0, tail)).view(batch, heads, num_chunks, chunk, head_dim)
+    logits = torch.matmul(queries, key_windows(key).transpose(-1, -2)) / math.sqrt(head_dim)  # [B, H, n, chunk, span]
+    steps = torch.arange(span, device=query.device, dtype=query.dtype)
+    offsets = steps[None, :] - radius - torch.arange(chunk, device=query.device, dtype=query.dtype)[:, None]
+    chunked_window = WindowExtents(
+        *(F.pad(x, (0, tail)).view(batch, heads, num_chunks, chunk) for x in (window.left, window.right))
+    )
+    logits = logits + log_soft_window(offsets, chunked_window, kappa)
+    key_valid = F.pad(key_mask, (radius, tail + radius), value=False).unfold(1, span, chunk)  # [B, n, span]
+    allowed = key_valid[:, None, :, None, :] & (offsets.abs() <= radius)
+    weights = torch.softmax(logits.masked_fill(~allowed, masked_logit(logits.dtype)), dim=-1)
+    out = torch.matmul(weights, key_windows(value))  # [B, H, n, chunk, d]
+    return out.reshape(batch, heads, num_chunks * chunk, head_dim)[:, :, :length]
 
 
 class WindowPredictor(nn.Module):
@@ -119,7 +123,8 @@ class WindowPredictor(nn.Module):
 
 
 class WindowedAttention:
-    """An ``AttentionFn`` bound to one level's windows; picks the banded path when the band is much shorter than T."""
+    """An ``AttentionFn`` bound to one level's windows: the chunked path for long levels, the full matrix for short
+    ones and whenever the weights are wanted (the UI shows them as ``T x T`` matrices)."""
 
     def __init__(self, window: WindowExtents, kappa: float, radius: int) -> None:
         self.window = window
@@ -127,12 +132,11 @@ class WindowedAttention:
         self.radius = radius
 
     def __call__(self, query, key, value, key_mask, need_weights):
-        if query.shape[2] <= 4 * self.radius:
+        if need_weights or query.shape[2] <= 4 * self.radius:
             return windowed_attention_full(
                 query, key, value, key_mask, self.window, self.kappa, self.radius, need_weights
             )
-        out, band = windowed_attention_banded(query, key, value, key_mask, self.window, self.kappa, self.radius)
-        return out, band_to_dense(band, self.radius) if need_weights else None
+        return windowed_attention_chunked(query, key, value, key_mask, self.window, self.kappa, self.radius), None
 
 
 def constant_window(batch: int, num_heads: int, length: int, extent: float, reference: Tensor) -> WindowExtents:

@@ -76,7 +76,7 @@ class LCCResult:
     coherence_audio: Tensor
     gate_visual: Tensor  # [B, T]
     gate_audio: Tensor
-    loss: Tensor  # scalar, unweighted
+    loss: Tensor | None  # scalar, unweighted; only computed in training mode (inference does not need it)
 
 
 class LocalityCorrespondence(nn.Module):
@@ -112,7 +112,7 @@ class LocalityCorrespondence(nn.Module):
             corrected_visual, corrected_audio = self._add_banded_context(
                 correspondence, step_mask, visual, audio, gate_visual, gate_audio, corrected_visual, corrected_audio
             )
-        loss = coherence_infonce_loss(correspondence, step_mask, band, self.cfg.loss_temperature)
+        loss = coherence_infonce_loss(correspondence, step_mask, band, self.cfg.loss_temperature) if self.training else None
         return LCCResult(
             corrected_visual, corrected_audio, correspondence, coherence_visual, coherence_audio, gate_visual, gate_audio,
             loss,

@@ -34,7 +34,7 @@ class LoCoOutput:
     cls_logits: list[Tensor]  # per level [B, T_l, C]
     reg_offsets: list[Tensor]  # per level [B, T_l, C, 2] (class-aware) or [B, T_l, 2]; units of the level stride
     masks: list[Tensor]  # per level bool [B, T_l]
-    lcc_loss: Tensor | None  # scalar, unweighted; None without LCC
+    lcc_loss: Tensor | None  # scalar, unweighted; None without LCC and in eval mode (it is a training signal only)
     internals: BatchInternals | None
 
 

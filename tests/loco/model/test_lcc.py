@@ -85,7 +85,7 @@ def test_coherence_is_the_band_share_of_the_softmax():
 @pytest.mark.parametrize("cross_aggregate", [False, True])
 def test_module_outputs_shapes_gates_and_gradients(cross_aggregate):
     torch.manual_seed(0)
-    module = LocalityCorrespondence(16, LCCConfig(cross_aggregate=cross_aggregate))
+    module = LocalityCorrespondence(16, LCCConfig(cross_aggregate=cross_aggregate)).train()
     visual, audio = torch.randn(2, 16, 10), torch.randn(2, 16, 10)
     mask = torch.ones(2, 1, 10, dtype=torch.bool)
     mask[1, :, 6:] = False
@@ -98,3 +98,4 @@ def test_module_outputs_shapes_gates_and_gradients(cross_aggregate):
     assert torch.all(result.visual[1, :, 6:] == 0) and torch.all(result.gate_audio[1, 6:] == 0)
     result.loss.backward()
     assert module.project_visual.weight.grad.abs().sum() > 0
+    assert module.eval()(visual, audio, mask).loss is None

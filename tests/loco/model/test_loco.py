@@ -35,7 +35,9 @@ def test_level_shapes_and_masks_for_any_length(length, mode):
         assert output.masks[level].shape == (1, expected) and output.masks[level].all()
         assert torch.isfinite(output.cls_logits[level]).all() and (output.reg_offsets[level] >= 0).all()
         expected = (expected + 1) // 2
-    assert torch.isfinite(output.lcc_loss)
+    assert output.lcc_loss is None
+    with torch.no_grad():
+        assert torch.isfinite(model.train()(visual, audio, mask).lcc_loss)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -45,18 +47,25 @@ def test_padding_never_changes_valid_outputs(mode, length):
     model = _perturbed(build_model(cfg, seed=0)).eval()
     visual, audio, mask = random_inputs(cfg, [length, 180], seed=1)  # batch with a longer video: lots of padding
     with torch.no_grad():
-        padded = model(visual, audio, mask, return_internals=True)
+        padded = model(visual, audio, mask, return_internals=True)  # internals: full T x T attention matrices
         alone = model(visual[:1, :, :length], audio[:1, :, :length], mask[:1, :length], return_internals=True)
+        fast = model(visual, audio, mask)  # no internals: long levels take the chunked local path
     tokens = length
     for level in range(cfg.pyramid_levels):
         assert padded.masks[level][0].sum() == tokens
         assert torch.allclose(padded.cls_logits[level][0, :tokens], alone.cls_logits[level][0], atol=1e-4)
         assert torch.allclose(padded.reg_offsets[level][0, :tokens], alone.reg_offsets[level][0], atol=1e-4)
+        assert torch.allclose(fast.cls_logits[level][0, :tokens], alone.cls_logits[level][0], atol=1e-4)
         tokens = (tokens + 1) // 2
-    assert torch.isclose(
-        model.compute_loss(alone, [SegmentTargets(torch.tensor([[3.0, 20.0]]), torch.tensor([1]))]).lcc,
-        alone.lcc_loss,
-    )
+    assert alone.lcc_loss is None  # eval mode: inference skips the training-only LCC loss
+    model.train()
+    with torch.no_grad():
+        train_padded = model(visual, audio, mask)
+        train_alone = model(visual[:1, :, :length], audio[:1, :, :length], mask[:1, :length])
+    if model.lcc is not None:
+        video_loss = train_alone.lcc_loss
+        other_loss = model(visual[1:], audio[1:], mask[1:]).lcc_loss
+        assert torch.isclose(train_padded.lcc_loss, 0.5 * (video_loss + other_loss), atol=1e-5)
     video_padded, video_alone = padded.internals.video(0), alone.internals.video(0)
     assert video_padded.correspondence.shape == (length, length)
     assert abs(video_padded.correspondence - video_alone.correspondence).max() < 1e-4
