@@ -104,6 +104,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
     ema_decay: float = 0.999
+    ema_warmup: bool = True  # decay ramps as min(decay, (1 + n) / (10 + n)) over the first updates
     seed: int = 1
     num_workers: int = 0
     eval_every: int = 1

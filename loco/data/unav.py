@@ -183,11 +183,15 @@ def random_crop(
     )
 
 
-def collate_videos(samples: list[VideoSample], pad_multiple: int = 1) -> Batch:
-    """Zero-pad to the longest video, rounded up to ``pad_multiple`` (the pyramid's largest stride)."""
+def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length: int = 0) -> Batch:
+    """Zero-pad to the longest video (at least ``min_length``), rounded up to ``pad_multiple`` (the coarsest stride).
+
+    Training pads to ``max_seq_len`` like ActionFormer: every batch has the same shape, so a batch split over DDP ranks
+    computes exactly what one process computes on the whole batch.
+    """
     if not samples:
         raise DatasetError("cannot collate an empty batch")
-    longest = max(s.num_steps for s in samples)
+    longest = max(max(s.num_steps for s in samples), min_length)
     padded = -(-longest // pad_multiple) * pad_multiple
     batch_size = len(samples)
     visual = samples[0].visual.new_zeros(batch_size, samples[0].visual.shape[0], padded)
@@ -343,3 +347,24 @@ class UnAVDataset(VideoFeatureDataset):
             labels=torch.from_numpy(record.labels.copy()),
             duration=record.duration,
         )
+
+
+def dataset_from_config(config: Any, split: str, training: bool = False) -> UnAVDataset:
+    """The UnAV-format dataset a :class:`loco.config.Config` describes, for one split (crops only when ``training``)."""
+    from loco.grid import grid_by_name
+
+    data = config.data
+    if not data.annotation_file or not data.feature_dir:
+        raise DatasetError("set data.annotation_file and data.feature_dir (or --annotations / --features)")
+    return UnAVDataset(
+        data.annotation_file,
+        data.feature_dir,
+        split,
+        feature_format=data.feature_format,
+        grid=grid_by_name(data.grid),
+        training=training,
+        max_seq_len=config.model.max_seq_len,
+        crop_ratio=data.crop_ratio,
+        min_event_survival=data.min_event_survival,
+        seed=config.train.seed,
+    )

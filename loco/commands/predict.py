@@ -1,0 +1,78 @@
+"""``python -m loco predict CHECKPOINT INPUT``: detect audio-visual events.
+
+INPUT is a feature file (<video_id>.npz, as written by the feature extractor), a folder of such files, or a video
+file (features are extracted first with --profile, which must match the checkpoint's). Writes a UnAV-format results
+JSON ({"results": {video_id: [{"segment", "label", "label_id", "score"}]}}) to --output and prints the events.
+
+Examples:
+  python -m loco predict assets/models/loco_compact.safetensors clip.mp4
+  python -m loco predict best.safetensors features/ --output results.json --threshold 0.2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "predict", help="detect events in a video, a feature file or a folder of feature files",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("checkpoint", type=Path, help="model checkpoint (.safetensors)")
+    parser.add_argument("input", type=Path, help="video file, <video_id>.npz feature file, or folder of .npz files")
+    parser.add_argument("--output", type=Path, default=None, help="results JSON to write (default: print only)")
+    parser.add_argument("--threshold", type=float, default=0.0, help="drop events scoring below this (default 0)")
+    parser.add_argument("--profile", default=None,
+                        help="feature profile for a video input (default: the checkpoint's profile)")
+    parser.add_argument("--top", type=int, default=10, help="events printed per video (default 10; all are saved)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from loco.checkpoint import load_checkpoint
+    from loco.io import atomic_write
+
+    if not args.input.exists():
+        raise FileNotFoundError(f"{args.input} does not exist")
+    loaded = load_checkpoint(args.checkpoint)
+    results = {}
+    for video_id, prediction in _predictions(loaded, args):
+        results[video_id] = [
+            {"segment": [round(e.start, 3), round(e.end, 3)], "label": e.label, "label_id": e.label_id,
+             "score": round(e.score, 5)}
+            for e in prediction.events
+        ]
+        print(f"{video_id}: {len(prediction.events)} events ({prediction.duration:.2f} s)")
+        for event in prediction.events[: args.top]:
+            print(f"  {event.start:8.2f} {event.end:8.2f}  {event.score:.3f}  {event.label}")
+    if args.output is not None:
+        with atomic_write(args.output, "w") as handle:
+            json.dump({"results": results}, handle, indent=1)
+    return 0
+
+
+def _predictions(loaded, args: argparse.Namespace):
+    """(video_id, VideoPrediction) for each input; ids of feature files are their file stems."""
+    from loco.data.unav import read_npz_features
+    from loco.infer import predict_features
+
+    if args.input.is_dir():
+        files = sorted(args.input.glob("*.npz"))
+        if not files:
+            raise FileNotFoundError(f"no .npz feature files in {args.input}")
+    elif args.input.suffix.lower() == ".npz":
+        files = [args.input]
+    else:
+        from loco.features.extract import extract_features
+
+        features = extract_features(args.input, profile=args.profile or loaded.profile)
+        loaded.check_features(features.visual.shape[1], features.audio.shape[1], features.profile)
+        yield args.input.stem, predict_features(loaded, features.visual, features.audio, features.duration, False, args.threshold)
+        return
+    for path in files:
+        visual, audio, meta = read_npz_features(path)
+        loaded.check_features(visual.shape[1], audio.shape[1], meta.get("profile"))
+        yield path.stem, predict_features(loaded, visual, audio, meta.get("duration"), False, args.threshold)

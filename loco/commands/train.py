@@ -1,0 +1,77 @@
+"""``python -m loco train``: train (or fine-tune) LoCo on a UnAV-format dataset of feature files.
+
+Examples:
+  python -m loco train --annotations ann.json --features feats/ --output runs/exp1
+  python -m loco train --config baseline --annotations ann.json --features feats/ train.epochs=10 model.lcc.band=3
+  torchrun --nproc_per_node 4 -m loco train --config unav --annotations ann.json --features feats/ --output runs/u
+
+Writes to the output folder: best.safetensors (EMA weights best on the validation split), last_state.pt (resume
+state: run the same command again to continue after an interruption), metrics.jsonl (one line per epoch) and
+config.yaml. Under torchrun, train.batch_size is the global batch, split evenly over the processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train or fine-tune LoCo on UnAV-format annotations + feature files",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", default="compact",
+                        help="config name in configs/ (compact, baseline, unav) or a YAML file path (default compact)")
+    parser.add_argument("--annotations", type=Path, help="UnAV-format annotation JSON (sets data.annotation_file)")
+    parser.add_argument("--features", type=Path, help="folder of per-video feature files (sets data.feature_dir)")
+    parser.add_argument("--format", choices=["loco", "unav", "one_peace"],
+                        help="feature file layout (sets data.feature_format; default from the config)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="run folder (default <data dir>/runs/<config name>)")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start from scratch even if the output folder holds a resume state")
+    parser.add_argument("--init", type=Path, default=None, metavar="CHECKPOINT",
+                        help="fine-tune: start from this checkpoint's weights (same architecture)")
+    parser.add_argument("--no-validation", action="store_true",
+                        help="do not evaluate on the validation split; the last epoch's weights are kept")
+    parser.add_argument("overrides", nargs="*", metavar="key=value",
+                        help="config overrides, e.g. train.epochs=10 model.cdp.mode=fixed")
+    parser.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace):
+    """The config file plus the flags (as overrides) plus the explicit ``key=value`` overrides, in that order."""
+    from loco.config import load_config
+
+    flags = []
+    if args.annotations is not None:
+        flags.append(f"data.annotation_file={args.annotations}")
+    if args.features is not None:
+        flags.append(f"data.feature_dir={args.features}")
+    if getattr(args, "format", None):
+        flags.append(f"data.feature_format={args.format}")
+    return load_config(args.config, flags + list(args.overrides))
+
+
+def run(args: argparse.Namespace) -> int:
+    from loco.data.unav import dataset_from_config
+    from loco.paths import sub_dir
+    from loco.train import train
+
+    config = config_from_args(args)
+    train_set = dataset_from_config(config, config.data.train_split, training=True)
+    val_set = None if args.no_validation else dataset_from_config(config, config.data.val_split)
+    init_weights = None
+    if args.init is not None:
+        from loco.checkpoint import load_checkpoint
+
+        init_weights = load_checkpoint(args.init).model.state_dict()
+    output = args.output or sub_dir("runs") / Path(str(args.config)).stem
+    result = train(config, train_set, output, val_set, profile=config.data.profile,
+                   metadata={"annotation_file": Path(config.data.annotation_file).name}, resume=not args.no_resume,
+                   init_weights=init_weights)
+    if result.best_checkpoint is not None:
+        summary = "  ".join(f"{k} {100 * v:.2f}" for k, v in result.best_metrics.items())
+        print(f"best checkpoint: {result.best_checkpoint}" + (f"  (validation {summary})" if summary else ""))
+    return 0

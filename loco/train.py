@@ -1,0 +1,405 @@
+"""Training LoCo (LOCO_MODEL.md §7): AdamW, warm-up + cosine, EMA weights, grad clipping, best-on-validation
+checkpoint, exact resume, JSONL metrics, DDP under ``torchrun``.
+
+Reproducibility rules that make resumed and distributed runs equal to a single uninterrupted run:
+- the shuffling order of epoch ``e`` comes from ``DistributedSampler(seed, e)``, with one replica when not distributed;
+  rank ``r`` takes every ``W``-th index, so the ``W`` local batches of a step form exactly the single-process batch;
+- random crops depend only on ``(seed, epoch, video index)`` (see ``loco.data.unav``);
+- the torch RNG (dropout, drop-path) is re-seeded at the start of every epoch from ``(seed, epoch, rank)``, so a run
+  resumed at epoch ``e`` draws exactly what the uninterrupted run drew: the ``last`` state stores the seed and epoch it
+  needs instead of opaque generator states;
+- under DDP the positive count behind the loss normaliser is summed over ranks before it enters the model's EMA, and
+  each rank's detection loss is scaled by the world size, so the averaged gradient equals the single-process one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import time
+from functools import partial
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from loco.config import Config
+from loco.data.unav import Batch, VideoFeatureDataset, collate_videos
+from loco.evaluate import EvaluationResult, GroundTruth, Segment, evaluate_detections
+from loco.grid import FeatureGrid
+from loco.infer import detections_to_seconds, pad_multiple
+from loco.io import atomic_write
+
+STATE_FILE = "last_state.pt"
+BEST_CHECKPOINT = "best.safetensors"
+METRICS_LOG = "metrics.jsonl"
+SELECTION_METRIC = "avg"  # average mAP over tIoU 0.1..0.9 on the validation split
+
+
+class TrainingError(ValueError):
+    """A training set-up that cannot run (bad batch size for the world size, mismatched resume state, ...)."""
+
+
+class TrainingInterrupted(RuntimeError):
+    """Raised by a progress callback to stop training cleanly; the ``last`` state lets a later call resume."""
+
+
+@dataclass
+class TrainProgress:
+    """What the app's progress bar needs: where we are, and the latest losses/metrics."""
+
+    epoch: int  # 0-based epoch in progress (or just finished when ``epoch_done``)
+    num_epochs: int
+    step: int  # optimizer steps done in this epoch
+    steps_per_epoch: int
+    loss: float
+    epoch_done: bool = False
+    metrics: dict[str, float] | None = None
+
+    @property
+    def fraction(self) -> float:
+        done = self.epoch + (1.0 if self.epoch_done else self.step / max(self.steps_per_epoch, 1))
+        return min(done / max(self.num_epochs, 1), 1.0)
+
+
+ProgressCallback = Callable[[TrainProgress], None]
+
+
+@dataclass
+class TrainResult:
+    output_dir: Path
+    best_checkpoint: Path | None
+    best_metrics: dict[str, float]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    epochs_completed: int = 0
+
+
+@dataclass
+class DistributedContext:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+# -------------------------------------------------------------------------------------------------------- set-up
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def init_distributed(device: torch.device) -> DistributedContext:
+    """Join the process group ``torchrun`` describes (WORLD_SIZE > 1): nccl on GPUs, gloo on CPU."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size <= 1:
+        return DistributedContext()
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return DistributedContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+
+
+def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Decay only weight matrices/kernels: biases, norm gains and learnable scales (all 0-d or 1-d) are exempt."""
+    decay, no_decay = [], []
+    for param in model.parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim <= 1 else decay).append(param)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]:
+    """Learning-rate factor: linear from ~0 to 1 over ``warmup_steps``, then cosine down to 0 at ``total_steps``."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(total_steps - warmup_steps, 1)
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
+
+
+def ema_update_fn(decay: float, warmup: bool) -> Callable[[list[torch.Tensor], list[torch.Tensor], Any], None]:
+    """EMA step for ``AveragedModel``; with ``warmup`` the decay ramps as ``min(decay, (1 + n) / (10 + n))`` (the
+    TensorFlow/timm schedule), so short runs are not dominated by the random initial weights."""
+
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], num_averaged: Any) -> None:
+        n = int(num_averaged)
+        step_decay = min(decay, (1.0 + n) / (10.0 + n)) if warmup else decay
+        torch._foreach_lerp_(averaged, current, 1.0 - step_decay)
+
+    return update
+
+
+def epoch_seed(seed: int, epoch: int, rank: int) -> int:
+    return (seed * 1_000_003 + epoch * 1_009 + rank) % (2**63)
+
+
+def _sum_over_ranks(module: nn.Module, args: tuple) -> tuple:
+    """Forward pre-hook of the positive-count EMA: every rank feeds it the GLOBAL number of positives."""
+    count = torch.as_tensor(args[0], dtype=torch.float32).clone()
+    dist.all_reduce(count)
+    return (count, *args[1:])
+
+
+def _positive_count_ema(model: nn.Module) -> nn.Module:
+    from loco.model.losses import PositiveCountEMA
+
+    found = [m for m in model.modules() if isinstance(m, PositiveCountEMA)]
+    if len(found) != 1:
+        raise TrainingError(f"expected one positive-count normaliser in the model, found {len(found)}")
+    return found[0]
+
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+def dataset_ground_truth(dataset: VideoFeatureDataset) -> GroundTruth:
+    """Ground truth in seconds: the annotation file's own numbers when the dataset has records, else from steps."""
+    segments: list[Segment] = []
+    records = getattr(dataset, "records", None)
+    for index in range(len(dataset)):
+        if records is not None:
+            r = records[index]
+            segments += [Segment(r.video_id, float(s), float(e), int(k)) for (s, e), k in zip(r.segments, r.labels)]
+        else:
+            sample = dataset.load_sample(index)
+            seconds = dataset.grid.step_to_seconds(sample.segments.double().numpy()).reshape(-1, 2)
+            segments += [Segment(sample.video_id, float(s), float(e), int(k)) for (s, e), k in zip(seconds, sample.labels)]
+    return GroundTruth(segments, dict(enumerate(dataset.class_names)), [])
+
+
+@torch.no_grad()
+def predict_dataset(
+    model: nn.Module, dataset: VideoFeatureDataset, config: Config, batch_size: int, device: torch.device
+) -> list[Segment]:
+    """Detections in seconds for every video of ``dataset`` (no crops: the dataset is used in evaluation mode)."""
+    from loco.model.postprocess import decode_detections
+
+    was_training, dataset_training = model.training, dataset.training
+    model.eval()
+    dataset.training = False
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
+                        collate_fn=partial(collate_videos, pad_multiple=pad_multiple(config.model.pyramid_levels)))
+    predictions: list[Segment] = []
+    try:
+        for batch in loader:
+            batch = batch.to(device)
+            output = model(batch.visual, batch.audio, batch.mask)
+            per_video = decode_detections(output, config.postprocess, dataset.num_classes)
+            for video_id, duration, detections in zip(batch.video_ids, batch.durations, per_video):
+                predictions += [Segment(video_id, s, e, k, p) for k, s, e, p in
+                                detections_to_seconds(detections, dataset.grid, duration)]
+    finally:
+        model.train(was_training)
+        dataset.training = dataset_training
+    return predictions
+
+
+def evaluate_model(
+    model: nn.Module, dataset: VideoFeatureDataset, config: Config, device: torch.device, batch_size: int = 8
+) -> EvaluationResult:
+    """mAP of ``model`` on ``dataset`` with the benchmark's evaluator."""
+    return evaluate_detections(dataset_ground_truth(dataset), predict_dataset(model, dataset, config, batch_size, device))
+
+
+# ------------------------------------------------------------------------------------------------------- state file
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Atomic ``torch.save`` of tensors and plain types only (so ``weights_only=True`` can read it back)."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    with atomic_write(path) as handle:
+        handle.write(buffer.getvalue())
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _trim_log(path: Path, completed_epochs: int) -> None:
+    """Drop log lines of epochs after the resumed state (written before an interruption), keeping the log honest."""
+    if not path.is_file():
+        return
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip() and json.loads(ln)["epoch"] < completed_epochs]
+    with atomic_write(path, "w") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+# ------------------------------------------------------------------------------------------------------------ train
+def train(
+    config: Config,
+    train_set: VideoFeatureDataset,
+    output_dir: str | Path,
+    val_set: VideoFeatureDataset | None = None,
+    profile: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    resume: bool = True,
+    show_progress_bar: bool = True,
+    init_weights: dict[str, torch.Tensor] | None = None,
+) -> TrainResult:
+    """Train on ``train_set``; keep the EMA weights that score best on ``val_set`` as ``best.safetensors``.
+
+    With ``resume`` and a ``last_state.pt`` in ``output_dir``, continue after its last completed epoch.
+    ``init_weights`` (a state dict) starts from existing weights: fine-tuning. Under ``torchrun`` each process calls
+    this function; ``config.train.batch_size`` is the global batch, split evenly over the ranks.
+    """
+    from loco.checkpoint import save_checkpoint
+    from loco.model import build_model
+
+    tc = config.train
+    output_dir = Path(output_dir)
+    device = resolve_device(tc.device)
+    ctx = init_distributed(device)
+    if ctx.enabled and device.type == "cuda":
+        device = torch.device("cuda", ctx.local_rank)
+        torch.cuda.set_device(device)
+    if tc.batch_size % ctx.world_size:
+        raise TrainingError(f"global batch {tc.batch_size} does not split evenly over {ctx.world_size} processes")
+    local_batch = tc.batch_size // ctx.world_size
+    grid: FeatureGrid = train_set.grid
+    visual_dim, audio_dim = train_set.feature_dims()
+    if (visual_dim, audio_dim) != (config.model.visual_dim, config.model.audio_dim) or (
+        train_set.num_classes != config.model.num_classes
+    ):
+        config = config.with_overrides([f"model.visual_dim={visual_dim}", f"model.audio_dim={audio_dim}",
+                                        f"model.num_classes={train_set.num_classes}"])
+
+    model = build_model(config.model, seed=tc.seed).to(device)
+    if init_weights is not None:
+        model.load_state_dict(init_weights)
+    ema = AveragedModel(model, multi_avg_fn=ema_update_fn(tc.ema_decay, tc.ema_warmup), use_buffers=True)
+    optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay), lr=tc.lr)
+    sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=tc.seed)
+    drop_last = len(train_set) >= tc.batch_size
+    loader = DataLoader(train_set, batch_size=local_batch, sampler=sampler, drop_last=drop_last,
+                        num_workers=tc.num_workers,
+                        collate_fn=partial(collate_videos, pad_multiple=pad_multiple(config.model.pyramid_levels),
+                                           min_length=config.model.max_seq_len))
+    steps_per_epoch = max(len(loader), 1)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, warmup_cosine(tc.epochs * steps_per_epoch, tc.warmup_epochs * steps_per_epoch))
+
+    state_path, log_path = output_dir / STATE_FILE, output_dir / METRICS_LOG
+    start_epoch, best_metrics, history = 0, {}, []
+    if resume and state_path.is_file():
+        state = load_state(state_path)
+        if state["config"] != config.to_dict() or state["world_size_seed"] != [ctx.world_size, tc.seed]:
+            raise TrainingError(f"{state_path} was written by a different configuration; use a new output folder")
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best_metrics, history = state["epoch"], state["best_metrics"], state["history"]
+    if ctx.is_main:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        _trim_log(log_path, start_epoch)
+        write_config_snapshot(output_dir, config)
+
+    train_model: nn.Module = model
+    if ctx.enabled:
+        _positive_count_ema(model).register_forward_pre_hook(_sum_over_ranks)
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+
+    best_path = output_dir / BEST_CHECKPOINT
+    for epoch in range(start_epoch, tc.epochs):
+        torch.manual_seed(epoch_seed(tc.seed, epoch, ctx.rank))
+        sampler.set_epoch(epoch)
+        train_set.set_epoch(epoch)
+        model.train()
+        started, totals = time.time(), {"total": 0.0, "cls": 0.0, "reg": 0.0, "lcc": 0.0}
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{tc.epochs}", disable=not (show_progress_bar and ctx.is_main),
+                   leave=False)
+        for step, batch in enumerate(bar):
+            losses = _train_step(train_model, model, ema, optimizer, scheduler, batch.to(device), tc.grad_clip, ctx)
+            for key in totals:
+                totals[key] += losses[key]
+            bar.set_postfix(loss=f"{losses['total']:.3f}")
+            if progress is not None and ctx.is_main:
+                progress(TrainProgress(epoch, tc.epochs, step + 1, steps_per_epoch, losses["total"]))
+        record: dict[str, Any] = {"epoch": epoch, **{k: v / steps_per_epoch for k, v in totals.items()},
+                                  "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 3)}
+        if ctx.is_main:
+            is_last = epoch + 1 == tc.epochs
+            if val_set is not None and ((epoch + 1) % max(tc.eval_every, 1) == 0 or is_last):
+                record["val"] = evaluate_model(ema.module, val_set, config, device).summary()
+            selected = record.get("val", {}).get(SELECTION_METRIC)
+            if (val_set is None and is_last) or (
+                selected is not None and selected >= best_metrics.get(SELECTION_METRIC, -1.0)
+            ):
+                best_metrics = dict(record.get("val", {}))
+                save_checkpoint(best_path, ema.module, config, train_set.class_names, profile or config.data.profile,
+                                grid, {**(metadata or {}), "epoch": epoch, "seed": tc.seed}, best_metrics)
+            history.append(record)
+            with open(log_path, "a", encoding="utf8") as log:
+                log.write(json.dumps(record) + "\n")
+            save_state(state_path, {
+                "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "best_metrics": best_metrics,
+                "history": history, "config": config.to_dict(), "world_size_seed": [ctx.world_size, tc.seed],
+            })
+        if ctx.enabled:
+            dist.barrier()
+        if progress is not None and ctx.is_main:
+            progress(TrainProgress(epoch, tc.epochs, steps_per_epoch, steps_per_epoch, record["total"], True,
+                                   record.get("val")))
+    return TrainResult(output_dir, best_path if best_path.is_file() else None, best_metrics, history, tc.epochs)
+
+
+def _train_step(
+    train_model: nn.Module,
+    model: nn.Module,
+    ema: AveragedModel,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    batch: Batch,
+    grad_clip: float,
+    ctx: DistributedContext,
+) -> dict[str, float]:
+    from loco.model.assignment import SegmentTargets
+
+    output = train_model(batch.visual, batch.audio, batch.mask)
+    targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
+    losses = model.compute_loss(output, targets)
+    # detection losses are sums over points divided by the GLOBAL positive count: scale by W so DDP's gradient
+    # average equals the single-process gradient; the LCC term is a per-video mean and needs no scaling.
+    detection = losses.cls + losses.reg
+    objective = losses.total + (ctx.world_size - 1) * detection
+    optimizer.zero_grad(set_to_none=True)
+    objective.backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    scheduler.step()
+    ema.update_parameters(model)
+    lcc = float(losses.lcc.detach()) if losses.lcc is not None else 0.0
+    return {"total": float(losses.total.detach()), "cls": float(losses.cls.detach()), "reg": float(losses.reg.detach()),
+            "lcc": lcc}
+
+
+def write_config_snapshot(output_dir: Path, config: Config) -> None:
+    """The resolved configuration next to the run, for people reading the folder later."""
+    import yaml
+
+    with atomic_write(output_dir / "config.yaml", "w") as handle:
+        yaml.safe_dump(config.to_dict(), handle, sort_keys=False)
+
+
+__all__ = [
+    "TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "train", "evaluate_model",
+    "predict_dataset", "dataset_ground_truth", "write_config_snapshot",
+]

@@ -1,0 +1,160 @@
+"""Training: exact resume, DDP equivalence, and learning the audio-visual task (LoCo; baseline via __main__).
+
+Measure LoCo vs the baseline (LCC off, CDP dense) on the generated task:  python -m tests.loco.test_train
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from loco.checkpoint import load_checkpoint
+from loco.config import Config, load_config
+from loco.model import build_model
+from loco.data.synthetic import SyntheticDataset, SyntheticSpec, generate_videos, write_synthetic_dataset
+from loco.train import (
+    STATE_FILE,
+    TrainingError,
+    TrainingInterrupted,
+    evaluate_model,
+    load_state,
+    parameter_groups,
+    train,
+    warmup_cosine,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TINY = [
+    "model.embed_dim=32", "model.head_dim=32", "model.num_heads=2", "model.pyramid_levels=3", "model.max_seq_len=64",
+    "model.regression_ranges=[[0,4],[4,8],[8,10000]]", "model.lcc.band=1", "model.cdp.max_extent=8.0",
+    "train.batch_size=4", "train.lr=1e-3", "train.warmup_epochs=1", "train.ema_decay=0.9",
+]
+TINY_SPEC = SyntheticSpec(min_steps=24, max_steps=60, event_steps=(3, 12))
+
+LEARNING = [
+    "model.embed_dim=64", "model.head_dim=64", "model.pyramid_levels=4", "model.max_seq_len=96",
+    "model.regression_ranges=[[0,4],[4,8],[8,16],[16,10000]]", "train.epochs=12", "train.warmup_epochs=1",
+    "train.batch_size=8", "train.lr=2e-3", "train.ema_decay=0.99", "train.eval_every=100",
+]
+
+
+def tiny_config(*overrides: str, name: str = "compact") -> Config:
+    return load_config(name, TINY + list(overrides))
+
+
+def _weights_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_parameter_groups_exempt_biases_norms_and_scales():
+    model = torch.nn.Sequential(torch.nn.Conv1d(4, 8, 3), torch.nn.LayerNorm(8))
+    decay, no_decay = parameter_groups(model, 1e-4)
+    assert [p.shape for p in decay["params"]] == [torch.Size([8, 4, 3])]
+    assert len(no_decay["params"]) == 3 and no_decay["weight_decay"] == 0.0
+
+
+def test_warmup_then_cosine():
+    factor = warmup_cosine(total_steps=100, warmup_steps=10)
+    assert factor(0) == pytest.approx(0.1) and factor(9) == pytest.approx(1.0)
+    assert factor(10) == pytest.approx(1.0) and factor(55) == pytest.approx(0.5) and factor(100) == pytest.approx(0.0)
+
+
+@pytest.mark.slow
+def test_resume_after_interruption_equals_uninterrupted_run(tmp_path):
+    torch.set_num_threads(2)
+    train_set = SyntheticDataset(generate_videos(12, 0, TINY_SPEC), TINY_SPEC, training=True, max_seq_len=64)
+    val_set = SyntheticDataset(generate_videos(4, 1, TINY_SPEC), TINY_SPEC)
+    config = tiny_config("train.epochs=3")
+    straight = train(config, train_set, tmp_path / "straight", val_set, show_progress_bar=False)
+
+    def stop_after_first_epoch(progress):
+        if progress.epoch_done and progress.epoch == 0:
+            raise TrainingInterrupted("user pressed stop")
+
+    with pytest.raises(TrainingInterrupted):
+        train(config, train_set, tmp_path / "resumed", val_set, show_progress_bar=False, progress=stop_after_first_epoch)
+    assert load_state(tmp_path / "resumed" / STATE_FILE)["epoch"] == 1
+    events = []
+    resumed = train(config, train_set, tmp_path / "resumed", val_set, show_progress_bar=False, progress=events.append)
+    assert events[0].epoch == 1 and events[-1].epoch_done and events[-1].fraction == 1.0
+
+    final_a, final_b = load_state(tmp_path / "straight" / STATE_FILE), load_state(tmp_path / "resumed" / STATE_FILE)
+    assert _weights_equal(final_a["model"], final_b["model"]) and _weights_equal(final_a["ema"], final_b["ema"])
+    def without_timing(history):
+        return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+    assert without_timing(resumed.history) == without_timing(straight.history) and len(resumed.history) == 3
+    log = [json.loads(line) for line in (tmp_path / "resumed" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == [0, 1, 2] and "val" in log[-1]
+    best_a, best_b = load_checkpoint(straight.best_checkpoint), load_checkpoint(resumed.best_checkpoint)
+    assert _weights_equal(best_a.model.state_dict(), best_b.model.state_dict())
+    assert best_b.metrics == straight.best_metrics and best_b.class_names == ["class_0", "class_1", "class_2", "class_3"]
+
+    with pytest.raises(TrainingError, match="different configuration"):
+        train(tiny_config("train.epochs=4", "train.lr=5e-4"), train_set, tmp_path / "resumed", val_set,
+              show_progress_bar=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_match_one_process(tmp_path):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 16}, TINY_SPEC)
+    common = ["-m", "loco", "train", "--annotations", str(annotations), "--features", str(features),
+              "--no-validation", *TINY, "train.epochs=2", "model.drop_path=0.0", "train.batch_size=8"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    single = subprocess.run([sys.executable, *common, "--output", str(tmp_path / "one")], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert single.returncode == 0, single.stderr[-3000:]
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+                "--master_port", str(_free_port())]
+    double = subprocess.run([*launcher, *common, "--output", str(tmp_path / "two")], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert double.returncode == 0, double.stderr[-3000:]
+    one, two = load_state(tmp_path / "one" / STATE_FILE), load_state(tmp_path / "two" / STATE_FILE)
+    assert one["world_size_seed"][0] == 1 and two["world_size_seed"][0] == 2
+    initial = build_model(Config.from_dict(one["config"]).model, seed=1).state_dict()
+    assert max(float((one["model"][k] - initial[k]).abs().max()) for k in initial) > 1e-3  # training moved the weights
+    for name, weight in one["model"].items():
+        assert torch.allclose(weight, two["model"][name], rtol=1e-3, atol=1e-4), name
+    assert [round(h["total"], 4) for h in one["history"]] == [round(h["total"], 4) for h in two["history"]]
+
+
+def learn_synthetic(config_name: str, output_dir: Path, *overrides: str) -> dict[str, float]:
+    """Train on 160 generated videos, evaluate the best checkpoint on 60 held-out ones; returns the mAP summary."""
+    torch.set_num_threads(2)
+    config = load_config(config_name, LEARNING + list(overrides))
+    train_set = SyntheticDataset(generate_videos(160, 0), training=True, max_seq_len=config.model.max_seq_len)
+    held_out = SyntheticDataset(generate_videos(60, 77))
+    result = train(config, train_set, output_dir, None, profile="synthetic", show_progress_bar=False)
+    loaded = load_checkpoint(result.best_checkpoint)
+    return evaluate_model(loaded.model, held_out, loaded.config, torch.device("cpu")).summary()
+
+
+@pytest.mark.slow
+def test_compact_loco_learns_the_audio_visual_task(tmp_path):
+    summary = learn_synthetic("compact", tmp_path / "loco")
+    assert summary["mAP@0.5"] >= 0.9, summary
+
+
+if __name__ == "__main__":
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("compact", "baseline"):
+            started = time.time()
+            result = learn_synthetic(name, Path(folder) / name)
+            print(f"{name:9s} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()) + f"  ({time.time() - started:.0f} s)")
