@@ -59,8 +59,10 @@ def peak_memory_mb(fn) -> float:
     order): what the activations cost, free of allocator caching and process start-up noise."""
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as profile:
         fn()
-    events = sorted((e for e in profile.events() if e.name == "[memory]"), key=lambda e: e.time_range.start)
-    return max(itertools.accumulate(e.cpu_memory_usage for e in events), default=0) / 2**20
+    events = sorted(
+        (e for e in profile.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns()
+    )
+    return max(itertools.accumulate(e.nbytes() for e in events), default=0) / 2**20
 
 
 def _timings(fn, repeats: int) -> list[float]:
