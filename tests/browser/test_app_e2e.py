@@ -1,93 +1,167 @@
-"""End to end in Chromium (Playwright): the real server, the real browser. Skipped where Chromium is not installed."""
+"""The whole journey in Chromium against the real server: the example uploaded and detected, its timeline, the
+model's internals, an edit that survives a reload (checked in the page and in the database), undo, a UnAV JSON
+export, a snapshot, and a short fine-tune to completion. Each page visited leaves a screenshot in test-artifacts."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
+from loco.service import EXAMPLE_GROUND_TRUTH
+from storage import TRAINING_STATES, open_store
+from tests.browser import ui
 from tests.conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.is_file(), reason="Chromium is not installed")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TRAIN_TIMEOUT_MS = 300_000
+NEW_LABEL = "dog barking"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def ground_truth() -> list[tuple[str, float, float]]:
+    database = json.loads(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))["database"]
+    return sorted((a["label"], *a["segment"]) for entry in database.values() for a in entry["annotations"])
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """Converted encoder weights and a small untrained model (plumbing only; no shipped model needed)."""
-    from loco.checkpoint import save_checkpoint
-    from loco.config import load_config
-    from loco.features.weights import prepare_all
-    from loco.grid import UNAV_GRID
-    from loco.model import build_model
-    from storage.taxonomy import load_taxonomy_file
-
-    folder = tmp_path / "data"
-    monkeypatch.setenv("LOCO_DATA_DIR", str(folder))
-    prepare_all()
-    config = load_config("compact")
-    save_checkpoint(folder / "models" / "untrained.safetensors", build_model(config.model, seed=0), config,
-                    [c.name for c in load_taxonomy_file()], "fast", UNAV_GRID, {"note": "untrained"})
-    return folder
+def rounded(rows) -> list[tuple[str, float, float]]:
+    return sorted((label, round(start, 6), round(end, 6)) for label, start, end in rows)
 
 
 @pytest.fixture
-def server(data_dir):
-    port = free_port()
-    env = {**os.environ, "LOCO_DATA_DIR": str(data_dir)}
-    env.pop("LOCO_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the app did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(15)
+def store(app_server):
+    """The server's own database, read and written from the test process."""
+    opened = open_store(app_server.database_url)
+    yield opened
+    opened.close()
 
 
-def test_detect_the_example_then_browse_its_timeline(server):
-    from playwright.sync_api import expect, sync_playwright
+def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, detected_example, store):
+    video_id = detected_example.video_id
+    events = store.current_events(video_id)
+    assert sorted((e.label, e.start, e.end) for e in events if e.origin == "import") == ground_truth()
+    assert sum(e.origin == "model" for e in events) == detected_example.num_predictions
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(server)
-            expect(page.get_by_role("heading", name="Detect events")).to_be_visible(timeout=60000)
-            expect(page.get_by_text("Example video")).to_be_visible()
-            page.get_by_role("button", name="Detect events").click()
-            expect(page.get_by_text("events detected")).to_be_visible(timeout=240000)
-            page.get_by_role("link", name="Timeline").first.click()
-            expect(page.get_by_role("heading", name="Timeline")).to_be_visible(timeout=60000)
-            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60000)
-            expect(page.locator("video")).to_have_count(1, timeout=60000)
-            assert page.locator("video track").count() == 1  # the events as a WebVTT subtitle track
-        finally:
-            browser.close()
+    # Timeline: the ground-truth layer holds exactly the example's events; every prediction bar is a stored one.
+    ui.open_page(page, app_server.url, "timeline", "Timeline")
+    traces = {t["name"]: t for t in ui.plotly_traces(page)}
+    assert sorted((c[1], c[2], c[3]) for c in traces["ground truth"]["customdata"]) == ground_truth()
+    stored_predictions = {e.event_id: e for e in events if e.origin == "model"}
+    shown = [c for c in (traces.get("prediction") or {"customdata": []})["customdata"]]
+    assert all(c[0] in stored_predictions and stored_predictions[c[0]].score >= 0.1 for c in shown)
+    expect(page.get_by_text(f"{len(ground_truth()) + len(shown)} of {len(events)} events shown")).to_be_visible()
+    expect(page.locator("video")).to_have_count(1)
+    expect(page.locator("video track")).to_have_count(1)  # the events as a WebVTT subtitle track
+    ui.screenshot(page, "2-timeline")
+
+    # Correspondence: the LCC heatmap is drawn, with the CDP windows of the chosen level and head.
+    ui.navigate(page, "Correspondence", "Correspondence and attention")
+    traces = ui.plotly_traces(page)
+    assert ("S", "heatmap") in [(t["name"], t["type"]) for t in traces]
+    assert "CDP window L0 h0" in [t["name"] for t in traces]
+    assert {"LCC correspondence S (visual ↓, audio →)", "CDP windows, level 0, head 0"} <= set(ui.plotly_titles(page))
+    expect(page.locator(".js-plotly-plot").first.locator(".heatmaplayer image").first).to_be_attached()
+    expect(page.get_by_text(re.compile(r"^Token 0 of level 0: window [\d.]+ s to the left"))).to_be_visible()
+    ui.screenshot(page, "3-correspondence")
+
+    # Correct: move the end one frame later, relabel; both persist across a reload, in the page and the database.
+    target = min((e for e in events if e.origin == "import"), key=lambda e: e.start)
+    end = round(target.end + 1 / 25, 2)  # the example is 25 fps; one frame
+    ui.navigate(page, "Correct", "Correct")
+    ui.choose(page, "Selected event", f"#{target.event_id} ")
+    ui.button(page, "nudge_end_right").click()
+    expect(page.get_by_text(f"event {target.event_id}: {target.label} {target.start:.2f}–{end:.2f} s (edited)")
+           ).to_be_visible()
+    ui.settle(page)
+    ui.choose(page, "Class", NEW_LABEL)  # the first "Class" box is the selected event's (the second adds events)
+    ui.button(page, "relabel").click()
+    expect(page.get_by_text(f"event {target.event_id}: {NEW_LABEL} {target.start:.2f}–{end:.2f} s (edited)")
+           ).to_be_visible()
+    ui.settle(page)
+    ui.screenshot(page, "4-correct")
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Correct", exact=True)).to_be_visible(timeout=ui.PAGE_TIMEOUT_MS)
+    ui.settle(page)
+    ui.choose(page, "Selected event", f"#{target.event_id} ")
+    expect(ui.combobox(page, "Selected event")).to_have_value(
+        f"#{target.event_id} {NEW_LABEL} · {target.start:.2f}–{end:.2f} s · edited")
+    edited = store.event(target.event_id)
+    assert (edited.label, edited.start, edited.state) == (NEW_LABEL, target.start, "edited")
+    assert edited.end == pytest.approx(end, abs=1e-6)
+    history = store.history(target.event_id)
+    assert [r.author for r in history[-2:]] == ["e2e", "e2e"] and len(history) == target.rev_no + 2
+
+    # Undo reverts the relabel only; the moved edge stays.
+    ui.button(page, "undo").click()
+    expect(page.get_by_text(f"event {target.event_id}: {target.label} {target.start:.2f}–{end:.2f} s")).to_be_visible()
+    ui.settle(page)
+    undone = store.event(target.event_id)
+    assert undone.label == target.label and undone.end == pytest.approx(end, abs=1e-6)
+    assert undone.rev_no == edited.rev_no + 1  # undo is a new revision: nothing is erased
+
+    ui.choose(page, "Review status of this video", "done")
+    assert next(v.review_status for v in store.list_videos() if v.video_id == video_id) == "done"
+
+    # Export UnAV JSON (corrected events): exactly what the database holds, the edited edge included.
+    ui.navigate(page, "Dataset & Export", "Dataset & Export")
+    ui.choose(page, "Format", "unav_json")
+    ui.button(page, "export_go").click()
+    download_button = ui.button(page, "export_download")
+    expect(download_button).to_have_text(re.compile(r"^Download loco_unav_json\.json"))
+    with page.expect_download() as download:
+        download_button.click()
+    exported = json.loads(download.value.path().read_text(encoding="utf-8"))["database"]
+    assert list(exported) == [video_id] and exported[video_id]["duration"] == pytest.approx(24.0)
+    current = [e for e in store.current_events(video_id) if e.state in TRAINING_STATES]
+    rows = rounded((a["label"], *a["segment"]) for a in exported[video_id]["annotations"])
+    assert rows == rounded((e.label, e.start, e.end) for e in current)
+    assert (target.label, target.start, end) in rows and len(rows) == len(ground_truth())
+
+    # A snapshot of the reviewed video (the "done" video is pre-selected).
+    page.get_by_label("Snapshot name").fill("journey")
+    page.get_by_label("Snapshot name").press("Enter")
+    ui.settle(page)
+    ui.button(page, "snapshot_go").click()
+    expect(page.get_by_text(f"Snapshot 'journey': 1 videos, {len(rows)} events (immutable).")).to_be_visible()
+    ui.settle(page)
+    snapshot = next(s for s in store.list_snapshots() if s.name == "journey")
+    assert (snapshot.n_videos, snapshot.n_events, snapshot.created_by) == (1, len(rows), "e2e")
+    assert store.snapshot_annotations(snapshot.snapshot_id)["database"][video_id]["annotations"] == \
+        exported[video_id]["annotations"]
+    ui.screenshot(page, "6-dataset")
+
+    ui.navigate(page, "Review queue & probes", "Review queue & modality probes")
+    ui.screenshot(page, "5-review")
+
+
+@pytest.mark.skipif(not (ROOT / "loco" / "commands" / "train.py").is_file(),
+                    reason="the `python -m loco train` command has not landed yet")
+def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_server, detected_example, store):
+    snapshot = store.create_snapshot("fine-tune", [detected_example.video_id])
+    ui.open_page(page, app_server.url, "train", "Train & Evaluate")
+    ui.choose(page, "Snapshot", f"#{snapshot.snapshot_id} fine-tune")
+    page.get_by_label("Epochs").fill("1")
+    page.get_by_label("Epochs").press("Enter")
+    page.get_by_text("active model (fine-tune)").click()
+    ui.settle(page)
+    ui.button(page, "train_go").click()
+    finished = page.get_by_text(re.compile(r"^training job \S+: (done|failed|cancelled), epoch"))
+    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    problem = page.get_by_text(re.compile("^Training failed"))
+    assert finished.inner_text().endswith("done, epoch 1 of 1"), problem.all_inner_texts()
+    page.get_by_label("Name of the new model").fill("e2e-finetuned")
+    page.get_by_label("Name of the new model").press("Enter")
+    ui.button(page, "register_go").click()
+    expect(page.get_by_text("e2e-finetuned is now the active model.")).to_be_visible()
+    ui.screenshot(page, "7-train")
+
+    from loco.checkpoint import load_checkpoint
+
+    kept = app_server.data_dir / "models" / "e2e-finetuned.safetensors"
+    loaded = load_checkpoint(kept)
+    assert loaded.metadata.get("epoch") == 0 and loaded.class_names == load_checkpoint(
+        app_server.data_dir / "models" / "untrained.safetensors").class_names
+    active = json.loads((app_server.data_dir / "active_model.json").read_text(encoding="utf-8"))
+    assert active["path"] == str(kept.resolve())

@@ -1,0 +1,211 @@
+"""Browser fixtures: ONE app server per session (a free 127.0.0.1 port, a temporary data directory with the converted
+encoder weights and a small untrained model), one Chromium, and a fresh browser context per test.
+
+Artifacts go to ``test-artifacts/browser/`` at the repository root (git-ignored): a screenshot of every page the
+journey visits, a screenshot of the page of any failing test, and the server log when a test failed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+EXAMPLE = ROOT / "assets" / "example" / "example.mp4"
+AUTHOR = "e2e"
+START_TIMEOUT_S = 90
+DETECT_TIMEOUT_MS = 240_000
+
+
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'loco.sqlite'}"
+
+
+@dataclass(frozen=True)
+class DetectedVideo:
+    video_id: str
+    num_predictions: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures know at teardown whether their test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def browser_data_dir(tmp_path_factory) -> Path:
+    """An empty data directory, then what a fresh install has in it: converted encoder weights (by the CLI, as
+    ``studio.sh`` does) and an untrained compact model (plumbing only: no shipped model is needed) that knows the
+    example's classes, as the shipped model does, so it can be fine-tuned on the example's snapshot."""
+    if not CHROMIUM.is_file():
+        pytest.skip("Chromium is not installed (./studio.sh test installs it)")
+    from loco.checkpoint import save_checkpoint
+    from loco.config import load_config
+    from loco.grid import UNAV_GRID
+    from loco.model import build_model
+    from storage.taxonomy import load_taxonomy_file
+
+    folder = tmp_path_factory.mktemp("browser") / "data"
+    folder.mkdir()
+    subprocess.run([sys.executable, "-m", "loco", "prepare-weights", "--quiet"], cwd=ROOT, check=True,
+                   env={**os.environ, "LOCO_DATA_DIR": str(folder)})
+    from loco.service import EXAMPLE_GROUND_TRUTH
+
+    names = [c.name for c in load_taxonomy_file()]
+    for entry in json.loads(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))["database"].values():
+        names += [a["label"] for a in entry["annotations"] if a["label"] not in names]
+    config = load_config("compact", [f"model.num_classes={len(names)}"])
+    save_checkpoint(folder / "models" / "untrained.safetensors", build_model(config.model, seed=0), config, names,
+                    "fast", UNAV_GRID, {"note": "untrained"})
+    return folder
+
+
+def _stop_training_jobs(data_dir: Path) -> None:
+    """Training runs detached from the server (its own session): stop any still running, so none outlives us."""
+    for state_file in (data_dir / "jobs").glob("*/state.json"):
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if state.get("runner") == "process" and state.get("status") == "running" and state.get("pid"):
+            try:
+                os.killpg(state["pid"], signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+@pytest.fixture(scope="session")
+def app_server(request, browser_data_dir, tmp_path_factory) -> AppServer:
+    """``streamlit run app.py`` on a free port; healthy before use; terminated and waited for at the end."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "LOCO_DATA_DIR": str(browser_data_dir), "LOCO_AUTHOR": AUTHOR}
+    env.pop("LOCO_DATABASE_URL", None)
+    failed_before = request.session.testsfailed
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+             str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the app exited with status {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not become healthy in {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield AppServer(url, browser_data_dir, log_path)
+    finally:
+        _stop_training_jobs(browser_data_dir)
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        if request.session.testsfailed > failed_before:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log_path, ARTIFACTS / "server.log")
+
+
+@pytest.fixture(scope="session")
+def browser(app_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(request, browser):
+    """Pages in their own browser contexts (separate Streamlit sessions); a failing test leaves a screenshot of each."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    report = getattr(request.node, "report_call", None)
+    for index, context in enumerate(contexts):
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            for page in context.pages:
+                name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
+                page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}-{index}.png"))
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def detected_example(app_server, browser) -> DetectedVideo:
+    """The example video uploaded through the Detect page and detected (the first step of every journey)."""
+    from playwright.sync_api import expect
+
+    from tests.browser import ui
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        ui.open_page(page, app_server.url, "", "Detect events")
+        page.get_by_text("Upload a video").click()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(EXAMPLE))
+        expect(page.get_by_text("example.mp4", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="Detect events")).to_be_enabled()
+        page.get_by_role("button", name="Detect events").click()
+        done = page.get_by_text(re.compile(r"^\d+ events detected"))
+        expect(done).to_be_visible(timeout=DETECT_TIMEOUT_MS)
+        ui.screenshot(page, "1-detect")
+        count = int(done.inner_text().split()[0])
+    finally:
+        context.close()
+    from loco.io import sha256_file
+
+    return DetectedVideo(sha256_file(EXAMPLE), count)

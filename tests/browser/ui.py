@@ -1,0 +1,80 @@
+"""Gestures on Streamlit widgets in Chromium, written once: Streamlit redraws over a websocket, so every helper waits on
+content (``expect``), never on the page's "load" event, and ignores the stale copies of elements left during a rerun."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import ARTIFACTS
+
+PAGE_TIMEOUT_MS = 60_000
+
+
+def open_page(page: Page, base_url: str, path: str, heading: str) -> None:
+    """Go to a page by its URL (a new Streamlit session) and wait until its heading is drawn."""
+    page.goto(f"{base_url}/{path}")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+
+
+def navigate(page: Page, link: str, heading: str) -> None:
+    """Follow a sidebar link (the same Streamlit session) and wait until the page's heading is drawn."""
+    page.get_by_role("link", name=link, exact=True).first.click()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+
+
+def settle(page: Page) -> None:
+    """Wait until the current script run has finished drawing (no element is left marked stale)."""
+    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def combobox(page: Page, label: str, nth: int = 0) -> Locator:
+    return page.get_by_role("combobox", name=label, exact=True).nth(nth)
+
+
+def choose(page: Page, label: str, option_prefix: str, nth: int = 0) -> None:
+    """Pick the option of a select box that starts with ``option_prefix`` (typing filters long lists first)."""
+    box = combobox(page, label, nth)
+    box.click()
+    box.fill(option_prefix)
+    page.get_by_role("option", name=re.compile("^" + re.escape(option_prefix))).first.click()
+    expect(box).to_have_value(re.compile("^" + re.escape(option_prefix)))
+    settle(page)
+
+
+def button(page: Page, key: str) -> Locator:
+    """A button by its widget key (Streamlit marks the widget's container with ``st-key-<key>``)."""
+    return page.locator(f'.st-key-{key}:not([data-stale="true"]) button')
+
+
+def plotly_traces(page: Page, nth: int = 0) -> list[dict]:
+    """The traces of the ``nth`` Plotly chart as the browser holds them (name, type, customdata)."""
+    chart = page.locator(".js-plotly-plot").nth(nth)
+    expect(chart).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    return chart.evaluate("el => el.data.map(t => ({name: t.name, type: t.type, customdata: t.customdata}))")
+
+
+def plotly_titles(page: Page, nth: int = 0) -> list[str]:
+    return page.locator(".js-plotly-plot").nth(nth).evaluate(
+        "el => (el.layout.annotations || []).map(a => a.text)")
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """The whole page (Streamlit scrolls inside its own container, so the viewport is grown to its height)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain], section, body'))"
+        ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 8000))})
+    try:
+        path = ARTIFACTS / f"{name}.png"
+        page.wait_for_timeout(300)  # let the charts re-lay out to the new size (an artifact, not an assertion)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+    return path
