@@ -454,6 +454,7 @@ def training_plan(store, snapshot_id: int, config: str = "compact", epochs: int 
     (or, with ``init_checkpoint``, fine-tunes) on it; its JSONL metrics log is what the page tails."""
     import sys
 
+    from loco.config import load_config
     from loco.train import METRICS_LOG
 
     if epochs < 1:
@@ -463,9 +464,12 @@ def training_plan(store, snapshot_id: int, config: str = "compact", epochs: int 
     output_dir = sub_dir("training") / f"{time.strftime('%Y%m%d-%H%M%S')}-snapshot{info.snapshot_id}"
     argv = [sys.executable, "-m", "loco", "train", "--config", config, "--output", str(output_dir),
             "--annotations", str(export_dir / "annotations.json"), "--features", str(export_dir / "features"),
-            "--profile", profile, f"train.epochs={int(epochs)}"]
+            f"data.profile={profile}", f"train.epochs={int(epochs)}"]
     if init_checkpoint is not None:
         argv[4:4] = ["--init", str(init_checkpoint)]
+    subsets = {v["subset"] for v in store.snapshot_annotations(snapshot_id)["database"].values()}
+    if load_config(config).data.val_split not in subsets:  # e.g. freshly detected videos, all "train"
+        argv.append("--no-validation")
     return TrainingPlan(argv, output_dir, output_dir / METRICS_LOG, int(epochs))
 
 
