@@ -1,0 +1,50 @@
+"""``python -m loco predict``: a feature file, a folder of them, and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from loco.checkpoint import save_checkpoint
+from loco.cli import main
+from loco.data.synthetic import write_synthetic_dataset
+from loco.grid import UNAV_GRID
+from loco.model import build_model
+from tests.loco.test_train import TINY_SPEC, tiny_config
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = capsys.readouterr().out
+    for option in ("checkpoint", "input", "--output", "--threshold", "--profile", "--top", "video file"):
+        assert option in text
+
+
+@pytest.mark.slow
+def test_feature_file_and_folder(tmp_path, capsys):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 3}, TINY_SPEC)
+    config = tiny_config("model.visual_dim=32", "model.audio_dim=24", "model.num_classes=4")
+    checkpoint = save_checkpoint(tmp_path / "m.safetensors", build_model(config.model, seed=0), config,
+                                 [f"class_{k}" for k in range(4)], "synthetic", UNAV_GRID)
+    one = sorted(features.glob("*.npz"))[0]
+    out = tmp_path / "one.json"
+    assert main(["predict", str(checkpoint), str(one), "--output", str(out), "--threshold", "0.05"]) == 0
+    results = json.loads(out.read_text())["results"]
+    assert list(results) == [one.stem]
+    duration = json.loads(annotations.read_text())["database"][one.stem]["duration"]
+    for event in results[one.stem]:
+        assert 0 <= event["segment"][0] < event["segment"][1] <= duration and event["score"] >= 0.05
+        assert event["label"] == f"class_{event['label_id']}"
+    assert main(["predict", str(checkpoint), str(features), "--output", str(tmp_path / "all.json")]) == 0
+    assert len(json.loads((tmp_path / "all.json").read_text())["results"]) == 3
+    assert one.stem in capsys.readouterr().out
+
+    assert main(["predict", str(checkpoint), str(tmp_path / "missing.mp4")]) == 2
+    assert main(["predict", str(checkpoint), str(tmp_path)]) == 2  # no .npz files
+    wrong = tiny_config("model.visual_dim=16", "model.audio_dim=24", "model.num_classes=4")
+    other = save_checkpoint(tmp_path / "w.safetensors", build_model(wrong.model, seed=0), wrong,
+                            [f"class_{k}" for k in range(4)], "synthetic", UNAV_GRID)
+    assert main(["predict", str(other), str(one)]) == 2
+    assert "re-extract" in capsys.readouterr().err
