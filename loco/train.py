@@ -386,9 +386,14 @@ def _train_step(
     optimizer.step()
     scheduler.step()
     ema.update_parameters(model)
-    lcc = float(losses.lcc.detach()) if losses.lcc is not None else 0.0
-    return {"total": float(losses.total.detach()), "cls": float(losses.cls.detach()), "reg": float(losses.reg.detach()),
-            "lcc": lcc}
+    lcc = losses.lcc.detach() if losses.lcc is not None else losses.cls.new_zeros(())
+    # logged values are those of the whole (global) batch: detection terms add up over ranks, LCC terms average
+    values = torch.stack([losses.cls.detach(), losses.reg.detach(), lcc, (losses.total - detection).detach()]).float()
+    if ctx.enabled:
+        dist.all_reduce(values)
+        values[2:] /= ctx.world_size
+    cls, reg, lcc_value, lcc_term = values.tolist()
+    return {"total": cls + reg + lcc_term, "cls": cls, "reg": reg, "lcc": lcc_value}
 
 
 def write_config_snapshot(output_dir: Path, config: Config) -> None:
