@@ -184,6 +184,7 @@ def test_unav100_ground_truth_as_predictions_scores_one_and_perturbed_lower(unav
     assert perturbed.average_map < 1.0
 
 
+@pytest.mark.slow
 def test_equals_the_benchmark_loop_bit_for_bit_on_unav100(unav_annotation_file, tmp_path):
     """Same AP values, to the last bit, as the benchmark's pandas code on 12 real classes with noisy, tied scores."""
     gt = load_ground_truth(unav_annotation_file, "test")
