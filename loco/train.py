@@ -153,7 +153,7 @@ def epoch_seed(seed: int, epoch: int, rank: int) -> int:
 
 def _sum_over_ranks(module: nn.Module, args: tuple) -> tuple:
     """Forward pre-hook of the positive-count EMA: every rank feeds it the GLOBAL number of positives."""
-    count = torch.as_tensor(args[0], dtype=torch.float32).clone()
+    count = torch.as_tensor(args[0], dtype=torch.float32, device=module.value.device).clone()  # nccl: on the GPU
     dist.all_reduce(count)
     return (count, *args[1:])
 
