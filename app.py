@@ -34,11 +34,12 @@ with st.sidebar:
     entries = common.models()
     active = service.active_model_path(entries)
     if entries:
+        # The picker shows the recorded active model on every run (another page may have changed it, e.g. "Register
+        # and activate"); only the user's own change of the picker records a new one.
         paths = [e.path for e in entries]
-        chosen = st.selectbox("Active model", entries, index=paths.index(active) if active in paths else 0,
-                              format_func=lambda e: e.name, key="active_model_pick")
-        if chosen.path != active:
-            service.set_active_model(chosen.path)
+        st.session_state["active_model_pick"] = entries[paths.index(active)] if active in paths else entries[0]
+        st.selectbox("Active model", entries, format_func=lambda e: e.name, key="active_model_pick",
+                     on_change=lambda: service.set_active_model(st.session_state["active_model_pick"].path))
     else:
         st.warning("No model available yet.")
     st.caption(f"Database: `{common.store().url}`")
