@@ -81,14 +81,17 @@ def browser_data_dir(tmp_path_factory) -> Path:
     folder.mkdir()
     subprocess.run([sys.executable, "-m", "loco", "prepare-weights", "--quiet"], cwd=ROOT, check=True,
                    env={**os.environ, "LOCO_DATA_DIR": str(folder)})
-    from loco.service import EXAMPLE_GROUND_TRUTH
+    from loco.service import ACTIVE_MODEL_FILE, EXAMPLE_GROUND_TRUTH
 
     names = [c.name for c in load_taxonomy_file()]
     for entry in json.loads(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))["database"].values():
         names += [a["label"] for a in entry["annotations"] if a["label"] not in names]
     config = load_config("compact", [f"model.num_classes={len(names)}"])
-    save_checkpoint(folder / "models" / "untrained.safetensors", build_model(config.model, seed=0), config, names,
-                    "fast", UNAV_GRID, {"note": "untrained"})
+    checkpoint = folder / "models" / "untrained.safetensors"
+    save_checkpoint(checkpoint, build_model(config.model, seed=0), config, names, "fast", UNAV_GRID,
+                    {"note": "untrained"})
+    # The active model, as the sidebar would record it: the same model whether or not a default model is shipped.
+    (folder / ACTIVE_MODEL_FILE).write_text(json.dumps({"path": str(checkpoint.resolve())}), encoding="utf-8")
     return folder
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from loco.service import EXAMPLE_GROUND_TRUTH
+from loco.service import ACTIVE_MODEL_FILE, EXAMPLE_GROUND_TRUTH
 from storage import TRAINING_STATES, open_store
 from tests.browser import ui
 from tests.conftest import ROOT
@@ -157,11 +157,17 @@ def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_ser
     expect(page.get_by_text("e2e-finetuned is now the active model.")).to_be_visible()
     ui.screenshot(page, "7-train")
 
+    kept = app_server.data_dir / "models" / "e2e-finetuned.safetensors"
+    # The new model stays the active one on the next page (the sidebar's picker follows it).
+    ui.navigate(page, "Detect", "Detect events")
+    expect(ui.combobox(page, "Active model")).to_have_value("e2e-finetuned")
+    expect(ui.combobox(page, "Model")).to_have_value("e2e-finetuned")
+    active = json.loads((app_server.data_dir / ACTIVE_MODEL_FILE).read_text(encoding="utf-8"))
+    assert active["path"] == str(kept.resolve())
+
     from loco.checkpoint import load_checkpoint
 
-    kept = app_server.data_dir / "models" / "e2e-finetuned.safetensors"
     loaded = load_checkpoint(kept)
-    assert loaded.metadata.get("epoch") == 0 and loaded.class_names == load_checkpoint(
-        app_server.data_dir / "models" / "untrained.safetensors").class_names
-    active = json.loads((app_server.data_dir / "active_model.json").read_text(encoding="utf-8"))
-    assert active["path"] == str(kept.resolve())
+    assert loaded.metadata.get("epoch") == 0
+    # A fine-tuned model keeps the names of the classes it detects (not only those present in the snapshot).
+    assert loaded.class_names == load_checkpoint(app_server.data_dir / "models" / "untrained.safetensors").class_names
