@@ -1,0 +1,87 @@
+"""The ablation table of the default model: baseline, +LCC, +CDP adaptive and LoCo, each over several seeds.
+
+Every run uses the project's own CLI (``python -m loco train`` then ``python -m loco eval`` on the test split), so
+this script only schedules runs and aggregates their JSON results; checkpoints are selected on the validation split.
+
+    python bench/ablation.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
+        --out data/ablation --seeds 1 2 3 --jobs 2 train.epochs=20
+
+Prints a Markdown table (mean ± std over seeds, in mAP points) and writes ``<out>/ablation.json``. Finished runs are
+reused, so an interrupted table resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+VARIANTS = {  # name -> overrides on the compact config
+    "baseline (LCC off, CDP dense)": ["model.lcc.enabled=false", "model.cdp.mode=dense"],
+    "+LCC": ["model.lcc.enabled=true", "model.cdp.mode=dense"],
+    "+CDP adaptive": ["model.lcc.enabled=false", "model.cdp.mode=adaptive"],
+    "LoCo (LCC + CDP adaptive)": ["model.lcc.enabled=true", "model.cdp.mode=adaptive"],
+}
+COLUMNS = ("mAP@0.5", "mAP@0.7", "mAP@0.9", "avg")
+
+
+def _run_logged(log, env: dict, *loco_args: str) -> None:
+    subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def run_one(args: argparse.Namespace, variant: str, seed: int) -> dict:
+    slug = variant.split(" ")[0].strip("+").lower().replace("(", "") or "run"
+    out = args.out / f"{slug}-seed{seed}"
+    result_file = out / "test_eval.json"
+    if not result_file.is_file():
+        env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}  # torch's intra-op threads per run
+        common = ["--annotations", str(args.annotations), "--features", str(args.features)]
+        overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out.with_suffix(".log"), "a") as log:
+            _run_logged(log, env, "train", "--config", "compact", *common, "--output", str(out), *overrides)
+            _run_logged(log, env, "eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors"),
+                        "--json", str(result_file))
+    return json.loads(result_file.read_text())["summary"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--annotations", type=Path, required=True)
+    parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("data/ablation"))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument("overrides", nargs="*", help="config overrides for every run, e.g. train.epochs=20")
+    args = parser.parse_args()
+
+    plan = [(v, s) for s in args.seeds for v in args.variants]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(lambda vs: run_one(args, *vs), plan))
+    table: dict[str, dict[str, list[float]]] = {}
+    for (variant, _), summary in zip(plan, results):
+        for column in COLUMNS:
+            table.setdefault(variant, {}).setdefault(column, []).append(100 * summary[column])
+
+    def cell(values: list[float]) -> str:
+        spread = statistics.stdev(values) if len(values) > 1 else 0.0
+        return f"{statistics.mean(values):.1f} ± {spread:.1f}"
+
+    print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
+    for variant, columns in table.items():
+        print(f"| {variant} | " + " | ".join(cell(columns[c]) for c in COLUMNS) + " |")
+    (args.out / "ablation.json").write_text(json.dumps({"seeds": args.seeds, "overrides": args.overrides,
+                                                        "results": table}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
