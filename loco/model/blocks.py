@@ -260,3 +260,19 @@ class TransformerBlock(nn.Module):
         out = skip + self.drop_path_attn(attended)
         out = out + self.drop_path_mlp(self.mlp(self.norm_mlp(out)) * out_mask)
         return out, out_mask, weights
+
+
+class ConvNormReLUStack(nn.Module):
+    """``num_layers`` x [masked conv k3 (no bias) -> LayerNorm over channels -> ReLU], zero at padded steps: the
+    modality embedding (LOCO_MODEL.md §2) and the trunk of both heads (§5)."""
+
+    def __init__(self, in_dim: int, dim: int, num_layers: int = 2) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(MaskedConv1D(in_dim if i == 0 else dim, dim, 3, bias=False) for i in range(num_layers))
+        self.norms = nn.ModuleList(LayerNorm(dim) for _ in range(num_layers))
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        for conv, norm in zip(self.convs, self.norms):
+            x, _ = conv(x, mask)
+            x = norm(x).relu() * mask
+        return x

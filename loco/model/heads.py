@@ -7,22 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from loco.model.blocks import LayerNorm, MaskedConv1D
-
-
-class _Trunk(nn.Module):
-    """``num_layers`` x [masked conv k3 -> LayerNorm -> ReLU]."""
-
-    def __init__(self, in_dim: int, dim: int, num_layers: int = 2) -> None:
-        super().__init__()
-        self.convs = nn.ModuleList(MaskedConv1D(in_dim if i == 0 else dim, dim, 3, bias=False) for i in range(num_layers))
-        self.norms = nn.ModuleList(LayerNorm(dim) for _ in range(num_layers))
-
-    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
-        for conv, norm in zip(self.convs, self.norms):
-            x, _ = conv(x, mask)
-            x = norm(x).relu()
-        return x
+from loco.model.blocks import ConvNormReLUStack, MaskedConv1D
 
 
 class ClassificationHead(nn.Module):
@@ -30,7 +15,7 @@ class ClassificationHead(nn.Module):
 
     def __init__(self, in_dim: int, dim: int, num_classes: int, prior_prob: float = 0.01) -> None:
         super().__init__()
-        self.trunk = _Trunk(in_dim, dim)
+        self.trunk = ConvNormReLUStack(in_dim, dim)
         self.out = MaskedConv1D(dim, num_classes, 3)
         nn.init.constant_(self.out.conv.bias, -math.log((1.0 - prior_prob) / prior_prob))
 
@@ -49,7 +34,7 @@ class RegressionHead(nn.Module):
     def __init__(self, in_dim: int, dim: int, num_levels: int, num_outputs: int) -> None:
         super().__init__()
         self.num_outputs = num_outputs
-        self.trunk = _Trunk(in_dim, dim)
+        self.trunk = ConvNormReLUStack(in_dim, dim)
         self.out = MaskedConv1D(dim, 2 * num_outputs, 3)
         self.scales = nn.Parameter(torch.ones(num_levels))
 

@@ -1,11 +1,12 @@
 import torch
 
-from loco.model.encoder import Embedding, UnimodalEncoder
+from loco.model.blocks import ConvNormReLUStack
+from loco.model.encoder import UnimodalEncoder
 from tests.loco.model.conftest import tiny_config
 
 
 def test_embedding_is_non_negative_and_masked():
-    embedding = Embedding(5, 8)
+    embedding = ConvNormReLUStack(5, 8)
     mask = torch.tensor([[[True] * 4 + [False] * 2]])
     out = embedding(torch.randn(1, 5, 6), mask)
     assert out.shape == (1, 8, 6) and (out >= 0).all() and torch.all(out[..., 4:] == 0)
