@@ -48,7 +48,7 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     traces = {t["name"]: t for t in ui.plotly_traces(page)}
     assert sorted((c[1], c[2], c[3]) for c in traces["ground truth"]["customdata"]) == ground_truth()
     stored_predictions = {e.event_id: e for e in events if e.origin == "model"}
-    shown = [c for c in (traces.get("prediction") or {"customdata": []})["customdata"]]
+    shown = traces["prediction"]["customdata"] if "prediction" in traces else []
     assert all(c[0] in stored_predictions and stored_predictions[c[0]].score >= 0.1 for c in shown)
     expect(page.get_by_text(f"{len(ground_truth()) + len(shown)} of {len(events)} events shown")).to_be_visible()
     expect(page.locator("video")).to_have_count(1)
@@ -60,7 +60,8 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     traces = ui.plotly_traces(page)
     assert ("S", "heatmap") in [(t["name"], t["type"]) for t in traces]
     assert "CDP window L0 h0" in [t["name"] for t in traces]
-    assert {"LCC correspondence S (visual ↓, audio →)", "CDP windows, level 0, head 0"} <= set(ui.plotly_titles(page))
+    titles = set(ui.plotly_titles(page))
+    assert {"LCC correspondence S (visual ↓, audio →)", "CDP windows, level 0, head 0"} <= titles
     expect(page.locator(".js-plotly-plot").first.locator(".heatmaplayer image").first).to_be_attached()
     expect(page.get_by_text(re.compile(r"^Token 0 of level 0: window [\d.]+ s to the left"))).to_be_visible()
     ui.screenshot(page, "3-correspondence")
@@ -95,7 +96,8 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
 
     # Undo reverts the relabel only; the moved edge stays.
     ui.button(page, "undo").click()
-    expect(page.get_by_text(f"event {target.event_id}: {target.label} {target.start:.2f}–{end:.2f} s")).to_be_visible()
+    reverted = f"event {target.event_id}: {target.label} {target.start:.2f}–{end:.2f} s"
+    expect(page.get_by_text(reverted)).to_be_visible()
     ui.settle(page)
     undone = store.event(target.event_id)
     assert undone.label == target.label and undone.end == pytest.approx(end, abs=1e-6)

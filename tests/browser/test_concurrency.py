@@ -30,7 +30,7 @@ def test_a_stale_edit_gets_the_conflict_message_and_nothing_is_lost(new_page, ap
                                  " (edited)")).to_be_visible()
 
         ui.button(second, "relabel").click()
-        expect(second.get_by_text(f"Another session changed this event: ")).to_be_visible()
+        expect(second.get_by_text("Another session changed this event: ")).to_be_visible()
         head = store.event(target.event_id)
         assert (head.label, head.rev_no) == (target.label, target.rev_no + 1)  # the first edit stands, untouched
         assert head.end == pytest.approx(moved_end, abs=1e-6)
