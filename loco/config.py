@@ -107,6 +107,9 @@ class TrainConfig:
     ema_warmup: bool = True  # decay ramps as min(decay, (1 + n) / (10 + n)) over the first updates
     seed: int = 1
     num_workers: int = 0
+    # Pad every training batch to model.max_seq_len (ActionFormer's habit). Off: pad to the batch's longest video
+    # (rounded to the coarsest stride), which gives the same outputs on valid steps and costs far less on short videos.
+    pad_to_max_seq_len: bool = True
     eval_every: int = 1
     device: str = "auto"
 

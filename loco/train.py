@@ -289,7 +289,7 @@ def train(
     loader = DataLoader(train_set, batch_size=local_batch, sampler=sampler, drop_last=drop_last,
                         num_workers=tc.num_workers,
                         collate_fn=partial(collate_videos, pad_multiple=pad_multiple(config.model.pyramid_levels),
-                                           min_length=config.model.max_seq_len))
+                                           min_length=config.model.max_seq_len if tc.pad_to_max_seq_len else 0))
     steps_per_epoch = max(len(loader), 1)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, warmup_cosine(tc.epochs * steps_per_epoch, tc.warmup_epochs * steps_per_epoch))
