@@ -39,7 +39,7 @@ TINY = [
 ]
 TINY_SPEC = SyntheticSpec(min_steps=24, max_steps=60, event_steps=(3, 12))
 
-LEARNING = TINY + ["train.epochs=20", "train.batch_size=4", "train.lr=3e-3", "train.ema_decay=0.99"]
+LEARNING = TINY + ["train.epochs=12", "train.batch_size=4", "train.lr=3e-3", "train.ema_decay=0.99"]
 
 
 def tiny_config(*overrides: str, name: str = "compact") -> Config:
