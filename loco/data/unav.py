@@ -271,10 +271,33 @@ class VideoRecord:
     labels: np.ndarray  # [N]
 
 
+def dataset_classes(table: dict[int, str], known_classes: Sequence[str] | None) -> tuple[list[str], dict[int, int]]:
+    """Class names and ``file label_id -> class index``.
+
+    Without ``known_classes`` (training from scratch) the classes are the labels present in the file, ordered by
+    label_id and re-indexed 0..K-1, so sparse ids (a storage taxonomy's) give no empty placeholder classes. With
+    ``known_classes`` (a model's classes, when fine-tuning or evaluating it) labels are matched BY NAME: the file's
+    ids say nothing about the model's class order.
+    """
+    if known_classes is None:
+        ordered = sorted(table)
+        return [table[k] for k in ordered], {label_id: index for index, label_id in enumerate(ordered)}
+    index_by_name = {name: index for index, name in enumerate(known_classes)}
+    unknown = sorted({name for name in table.values() if name not in index_by_name})
+    if unknown:
+        raise DatasetError(f"the snapshot has classes the model does not know: {', '.join(unknown)}; "
+                           "train from scratch instead")
+    return list(known_classes), {label_id: index_by_name[name] for label_id, name in table.items()}
+
+
 def read_annotation_records(
-    annotation_file: str | Path, split: str | None
+    annotation_file: str | Path, split: str | None, known_classes: Sequence[str] | None = None
 ) -> tuple[list[VideoRecord], list[str], dict[str, Any]]:
-    """Videos of one subset (duplicates removed), class names indexed by label_id, and the raw database."""
+    """Videos of one subset (duplicates removed) with labels as class indices, the class names, and the raw database.
+
+    Classes come from :func:`dataset_classes` over the whole file (all subsets), so every split of one file, and a
+    model's classes given as ``known_classes``, index classes the same way.
+    """
     path = Path(annotation_file)
     if not path.is_file():
         raise FileNotFoundError(f"annotation file {path} does not exist")
@@ -285,7 +308,7 @@ def read_annotation_records(
     table = class_table(database)
     if not table:
         raise DatasetError(f"{path} has no annotated events, so no classes")
-    class_names = [table.get(k, str(k)) for k in range(max(table) + 1)]
+    class_names, index_of_label = dataset_classes(table, known_classes)
     records = []
     for video_id, entry in database.items():
         if split is not None and str(entry.get("subset", "")).lower() != split.lower():
@@ -296,7 +319,7 @@ def read_annotation_records(
                 video_id=check_video_id(video_id),
                 duration=float(entry.get("duration", 0.0)),
                 segments=np.array([e["segment"] for e in events], dtype=np.float64).reshape(-1, 2),
-                labels=np.array([int(e["label_id"]) for e in events], dtype=np.int64),
+                labels=np.array([index_of_label[int(e["label_id"])] for e in events], dtype=np.int64),
             )
         )
     return records, class_names, database
@@ -304,6 +327,9 @@ def read_annotation_records(
 
 class UnAVDataset(VideoFeatureDataset):
     """One subset of a UnAV-format annotation file, features read lazily from ``feature_dir``.
+
+    ``known_classes`` (a model's class names) fixes the classes and maps the file's labels onto them by name
+    (fine-tuning); without it the classes are the file's own labels, re-indexed densely (see :func:`dataset_classes`).
 
     Videos whose feature files are missing are skipped (listed in ``missing_videos``) so a partial extraction can
     still be trained on; an empty result is an error.
@@ -316,9 +342,10 @@ class UnAVDataset(VideoFeatureDataset):
         split: str | None,
         feature_format: str = "loco",
         grid: FeatureGrid = UNAV_GRID,
+        known_classes: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        records, class_names, _ = read_annotation_records(annotation_file, split)
+        records, class_names, _ = read_annotation_records(annotation_file, split, known_classes)
         super().__init__(grid=grid, class_names=class_names, **kwargs)
         self.feature_dir = Path(feature_dir)
         self.feature_format = feature_format
@@ -349,8 +376,17 @@ class UnAVDataset(VideoFeatureDataset):
         )
 
 
-def dataset_from_config(config: Any, split: str, training: bool = False) -> UnAVDataset:
-    """The UnAV-format dataset a :class:`loco.config.Config` describes, for one split (crops only when ``training``)."""
+def dataset_from_config(
+    config: Any,
+    split: str,
+    training: bool = False,
+    known_classes: Sequence[str] | None = None,
+    grid: FeatureGrid | None = None,
+) -> UnAVDataset:
+    """The UnAV-format dataset a :class:`loco.config.Config` describes, for one split (crops only when ``training``).
+
+    ``known_classes`` and ``grid`` (a starting model's) override the file's classes and ``data.grid`` when fine-tuning.
+    """
     from loco.grid import grid_by_name
 
     data = config.data
@@ -361,7 +397,8 @@ def dataset_from_config(config: Any, split: str, training: bool = False) -> UnAV
         data.feature_dir,
         split,
         feature_format=data.feature_format,
-        grid=grid_by_name(data.grid),
+        grid=grid or grid_by_name(data.grid),
+        known_classes=known_classes,
         training=training,
         max_seq_len=config.model.max_seq_len,
         crop_ratio=data.crop_ratio,

@@ -15,6 +15,7 @@ from loco.data.unav import (
     collate_videos,
     load_video_features,
     random_crop,
+    read_annotation_records,
 )
 from loco.grid import ONE_PEACE_GRID, UNAV_GRID
 
@@ -127,3 +128,40 @@ def test_collate_pads_to_multiple_and_masks():
     assert batch.mask.sum(1).tolist() == [37, 20] and not batch.mask[1, 20:].any()
     assert batch.visual[1, :, 20:].abs().sum() == 0 and batch.num_steps == [37, 20]
     assert len(batch.segments) == 2 and batch.to("cpu").mask.dtype == torch.bool
+
+
+# A snapshot export: label ids are a storage taxonomy's (sparse, not starting at 0), in no particular order.
+SPARSE = {
+    "vidA": {"subset": "train", "duration": 20.0, "annotations": [
+        {"segment": [1.0, 3.0], "label": "big cat roaring", "label_id": 100},
+        {"segment": [5.0, 9.0], "label": "dog barking", "label_id": 7}]},
+    "vidB": {"subset": "validation", "duration": 12.0, "annotations": [
+        {"segment": [1.0, 2.0], "label": "church bell ringing", "label_id": 3}]},
+}
+
+
+def test_from_scratch_classes_are_the_labels_present_ordered_by_id_and_reindexed(tmp_path):
+    records, names, _ = read_annotation_records(_annotations(tmp_path, SPARSE), "train")
+    assert names == ["church bell ringing", "dog barking", "big cat roaring"]  # all subsets, by label_id
+    assert records[0].labels.tolist() == [2, 1]
+    validation, same_names, _ = read_annotation_records(_annotations(tmp_path, SPARSE), "validation")
+    assert same_names == names and validation[0].labels.tolist() == [0]
+    dense, dense_names, _ = read_annotation_records(_annotations(tmp_path, VIDEOS), None)
+    assert dense_names == ["dog", "car"]  # ids 0..K-1 already: unchanged
+    assert [r.labels.tolist() for r in dense] == [[0, 1], [1]]
+
+
+def test_known_classes_are_matched_by_name_whatever_the_ids(tmp_path):
+    model_classes = ["dog barking", "rain", "big cat roaring", "church bell ringing"]
+    records, names, _ = read_annotation_records(_annotations(tmp_path, SPARSE), None, model_classes)
+    assert names == model_classes
+    assert [r.labels.tolist() for r in records] == [[2, 0], [3]]
+    np.savez(tmp_path / "vidA.npz", visual=np.zeros((60, 8), np.float16), audio=np.zeros((60, 4), np.float16),
+             meta=np.array("{}"))
+    data = UnAVDataset(_annotations(tmp_path, SPARSE), tmp_path, "train", known_classes=model_classes)
+    assert data.num_classes == 4 and data[0].labels.tolist() == [2, 0]
+
+
+def test_classes_the_model_does_not_know_are_one_clear_error(tmp_path):
+    with pytest.raises(DatasetError, match="does not know: big cat roaring, church bell ringing; train from scratch"):
+        read_annotation_records(_annotations(tmp_path, SPARSE), "train", ["dog barking", "rain"])
