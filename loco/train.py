@@ -167,6 +167,21 @@ def _positive_count_ema(model: nn.Module) -> nn.Module:
     return found[0]
 
 
+def _load_initial_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> None:
+    """Fine-tuning's starting point; weights of another shape (classes, feature dims, architecture) are a clear
+    set-up error, not a ``load_state_dict`` traceback."""
+    current = model.state_dict()
+    mismatched = [name for name, tensor in weights.items() if name in current and current[name].shape != tensor.shape]
+    missing, unexpected = sorted(set(current) - set(weights)), sorted(set(weights) - set(current))
+    if mismatched or missing or unexpected:
+        raise TrainingError(
+            f"the starting weights do not fit this model ({len(mismatched)} tensors of another shape, e.g. "
+            f"{(mismatched or missing or unexpected)[0]!r}; {len(missing)} missing, {len(unexpected)} unexpected): "
+            "fine-tune with the starting model's classes, feature dims and architecture"
+        )
+    model.load_state_dict(weights)
+
+
 # ---------------------------------------------------------------------------------------------------- evaluation
 def dataset_ground_truth(dataset: VideoFeatureDataset) -> GroundTruth:
     """Ground truth in seconds: the annotation file's own numbers when the dataset has records, else from steps."""
@@ -200,7 +215,7 @@ def predict_dataset(
         for batch in loader:
             batch = batch.to(device)
             output = model(batch.visual, batch.audio, batch.mask)
-            per_video = decode_detections(output, config.postprocess, dataset.num_classes)
+            per_video = decode_detections(output, config.postprocess, config.model.num_classes)
             for video_id, duration, detections in zip(batch.video_ids, batch.durations, per_video):
                 predictions += [Segment(video_id, s, e, k, p) for k, s, e, p in
                                 detections_to_seconds(detections, dataset.grid, duration)]
@@ -281,7 +296,7 @@ def train(
 
     model = build_model(config.model, seed=tc.seed).to(device)
     if init_weights is not None:
-        model.load_state_dict(init_weights)
+        _load_initial_weights(model, init_weights)
     ema = AveragedModel(model, multi_avg_fn=ema_update_fn(tc.ema_decay, tc.ema_warmup), use_buffers=True)
     optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay), lr=tc.lr)
     sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=tc.seed)

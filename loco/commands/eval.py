@@ -14,6 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loco.evaluate import GroundTruth, Segment
 
 
 def register(subparsers) -> None:
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.predictions is not None:
         predictions = load_predictions(args.predictions, ground_truth.label_ids_by_name)
     else:
-        predictions = _checkpoint_predictions(args, split)
+        predictions = _checkpoint_predictions(args, split, ground_truth)
         if args.save_predictions is not None:
             write_predictions(args.save_predictions, predictions, ground_truth.class_names)
     result = evaluate_detections(ground_truth, predictions)
@@ -54,11 +58,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checkpoint_predictions(args: argparse.Namespace, split: str | None):
+def _checkpoint_predictions(args: argparse.Namespace, split: str | None, ground_truth: GroundTruth) -> list[Segment]:
+    """The checkpoint's detections with the annotation file's label ids, matched by class NAME (a model's class
+    order need not follow the file's ids). Classes of the file the model does not know are reported: they score 0."""
+    import sys
+
     import torch
 
     from loco.checkpoint import load_checkpoint
     from loco.data.unav import UnAVDataset
+    from loco.evaluate import Segment
     from loco.train import predict_dataset
 
     if args.features is None:
@@ -66,6 +75,13 @@ def _checkpoint_predictions(args: argparse.Namespace, split: str | None):
     loaded = load_checkpoint(args.checkpoint)
     dataset = UnAVDataset(args.annotations, args.features, split, feature_format=args.format, grid=loaded.grid)
     loaded.check_features(*dataset.feature_dims())
-    if dataset.class_names != loaded.class_names[: len(dataset.class_names)]:
-        raise ValueError("the annotation file's classes differ from the checkpoint's classes")
-    return predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"))
+    file_ids = ground_truth.label_ids_by_name
+    if not file_ids.keys() & set(loaded.class_names):
+        raise ValueError("the annotation file shares no class with the checkpoint")
+    unknown = sorted(file_ids.keys() - set(loaded.class_names))
+    if unknown:
+        print(f"note: the checkpoint does not know {len(unknown)} class(es) of the annotation file (AP 0): "
+              + ", ".join(unknown), file=sys.stderr)
+    predictions = predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"))
+    return [Segment(p.video_id, p.start, p.end, file_ids[loaded.class_names[p.label_id]], p.score)
+            for p in predictions if loaded.class_names[p.label_id] in file_ids]

@@ -3,6 +3,7 @@
 Examples:
   python -m loco train --annotations ann.json --features feats/ --output runs/exp1
   python -m loco train --config baseline --annotations ann.json --features feats/ train.epochs=10 model.lcc.band=3
+  python -m loco train --init model.safetensors --annotations snapshot.json --features feats/ train.epochs=5
   torchrun --nproc_per_node 4 -m loco train --config unav --annotations ann.json --features feats/ --output runs/u
 
 Writes to the output folder: best.safetensors (EMA weights best on the validation split), last_state.pt (resume
@@ -14,6 +15,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from loco.checkpoint import LoadedModel
+    from loco.config import Config
 
 
 def register(subparsers) -> None:
@@ -32,7 +38,8 @@ def register(subparsers) -> None:
     parser.add_argument("--no-resume", action="store_true",
                         help="start from scratch even if the output folder holds a resume state")
     parser.add_argument("--init", type=Path, default=None, metavar="CHECKPOINT",
-                        help="fine-tune: start from this checkpoint's weights (same architecture)")
+                        help="fine-tune: start from this checkpoint's weights; its architecture, classes (the "
+                             "annotations' labels are matched to them by name), feature profile and grid are kept")
     parser.add_argument("--no-validation", action="store_true",
                         help="do not evaluate on the validation split; the last epoch's weights are kept")
     parser.add_argument("overrides", nargs="*", metavar="key=value",
@@ -60,18 +67,33 @@ def run(args: argparse.Namespace) -> int:
     from loco.train import train
 
     config = config_from_args(args)
-    train_set = dataset_from_config(config, config.data.train_split, training=True)
-    val_set = None if args.no_validation else dataset_from_config(config, config.data.val_split)
-    init_weights = None
+    start = None
     if args.init is not None:
         from loco.checkpoint import load_checkpoint
 
-        init_weights = load_checkpoint(args.init).model.state_dict()
+        start = load_checkpoint(args.init)
+        config = fine_tuning_config(config, start)
+    known_classes = start.class_names if start is not None else None
+    grid = start.grid if start is not None else None
+    train_set = dataset_from_config(config, config.data.train_split, True, known_classes, grid)
+    val_set = None if args.no_validation else dataset_from_config(config, config.data.val_split, False, known_classes,
+                                                                  grid)
+    if start is not None:
+        start.check_features(*train_set.feature_dims())
     output = args.output or sub_dir("runs") / Path(str(args.config)).stem
     result = train(config, train_set, output, val_set, profile=config.data.profile,
                    metadata={"annotation_file": Path(config.data.annotation_file).name}, resume=not args.no_resume,
-                   init_weights=init_weights)
+                   init_weights=start.model.state_dict() if start is not None else None)
     if result.best_checkpoint is not None:
         summary = "  ".join(f"{k} {100 * v:.2f}" for k, v in result.best_metrics.items())
         print(f"best checkpoint: {result.best_checkpoint}" + (f"  (validation {summary})" if summary else ""))
     return 0
+
+
+def fine_tuning_config(config: Config, start: LoadedModel) -> Config:
+    """The run's config when fine-tuning: the architecture, feature profile and grid are the starting model's (its
+    weights only fit those); the recipe (``train.*``, ``postprocess.*``, data paths) stays the run's own."""
+    from dataclasses import replace
+
+    return replace(config, model=replace(start.config.model),
+                   data=replace(config.data, profile=start.profile, grid=start.grid.name))

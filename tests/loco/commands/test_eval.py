@@ -53,3 +53,28 @@ def test_checkpoint_on_features_then_saved_results_give_the_same_numbers(tmp_pat
     assert first["summary"] == second["summary"] and 0.0 <= first["summary"]["avg"] < 1.0
     assert main(["eval", "--annotations", str(annotations), "--checkpoint", str(checkpoint)]) == 2
     assert "--features" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_checkpoint_classes_are_matched_to_the_files_ids_by_name(tmp_path, capsys):
+    from tests.loco.commands.test_train import renumber_labels, starting_model
+
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 6}, TINY_SPEC)
+    renumbered = tmp_path / "renumbered_annotations.json"
+    renumbered.write_text(annotations.read_text())
+    renumber_labels(renumbered, 100)
+    checkpoint = starting_model(tmp_path / "m.safetensors", ["class_2", "class_0", "class_3", "class_1", "other"])
+    reports = {}
+    for name, file in (("dense", annotations), ("renumbered", renumbered)):
+        saved = tmp_path / f"{name}.results.json"
+        assert main(["eval", "--annotations", str(file), "--checkpoint", str(checkpoint), "--features",
+                     str(features), "--save-predictions", str(saved), "--json", str(tmp_path / f"{name}.json")]) == 0
+        names_by_id = {a["label_id"]: a["label"] for v in json.loads(file.read_text())["database"].values()
+                       for a in v["annotations"]}
+        results = [e for events in json.loads(saved.read_text())["results"].values() for e in events]
+        assert results and all(names_by_id[e["label_id"]] == e["label"] for e in results)
+        reports[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert reports["dense"]["summary"] == reports["renumbered"]["summary"]
+    without_ids = {n: sorted((c["label"], c["AP_avg"], c["num_predictions"]) for c in r["per_class"])
+                   for n, r in reports.items()}
+    assert without_ids["dense"] == without_ids["renumbered"]
