@@ -449,16 +449,31 @@ class TrainingPlan:
 
 
 def training_plan(store, snapshot_id: int, config: str = "compact", epochs: int = 10,
-                  init_checkpoint: Path | None = None, profile: str = "fast") -> TrainingPlan:
+                  init_checkpoint: Path | None = None, profile: str | None = None) -> TrainingPlan:
     """Export the snapshot (annotations + feature links) and build the ``python -m loco train`` command that trains
-    (or, with ``init_checkpoint``, fine-tunes) on it; its JSONL metrics log is what the page tails."""
+    (or, with ``init_checkpoint``, fine-tunes) on it; its JSONL metrics log is what the page tails.
+
+    Fine-tuning exports the features of the starting model's profile (its weights only fit those) and fails here,
+    before any job starts, when the snapshot has classes the model does not know. ``profile`` defaults to "fast"
+    from scratch."""
     import sys
 
+    from loco.checkpoint import read_header
     from loco.config import load_config
+    from loco.data.unav import dataset_classes
+    from loco.evaluate import class_table
     from loco.train import METRICS_LOG
 
     if epochs < 1:
         raise ServiceError(f"epochs must be at least 1, got {epochs}")
+    database = store.snapshot_annotations(snapshot_id)["database"]
+    if init_checkpoint is not None:
+        header = read_header(init_checkpoint)
+        if profile is not None and profile != header["profile"]:
+            raise ServiceError(f"the model to fine-tune uses feature profile {header['profile']!r}, not {profile!r}")
+        profile = header["profile"]
+        dataset_classes(class_table(database), header["class_names"])
+    profile = profile or "fast"
     info = store.snapshot(snapshot_id)
     export_dir = store.export_snapshot(snapshot_id, sub_dir("snapshots") / str(snapshot_id), profile)
     output_dir = sub_dir("training") / f"{time.strftime('%Y%m%d-%H%M%S')}-snapshot{info.snapshot_id}"
@@ -467,7 +482,7 @@ def training_plan(store, snapshot_id: int, config: str = "compact", epochs: int 
             f"data.profile={profile}", f"train.epochs={int(epochs)}"]
     if init_checkpoint is not None:
         argv[4:4] = ["--init", str(init_checkpoint)]
-    subsets = {v["subset"] for v in store.snapshot_annotations(snapshot_id)["database"].values()}
+    subsets = {v["subset"] for v in database.values()}
     if load_config(config).data.val_split not in subsets:  # e.g. freshly detected videos, all "train"
         argv.append("--no-validation")
     return TrainingPlan(argv, output_dir, output_dir / METRICS_LOG, int(epochs))

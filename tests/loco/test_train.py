@@ -155,3 +155,12 @@ if __name__ == "__main__":  # python -m tests.loco.test_train [compact|baseline|
             started = time.time()
             result = learn_synthetic(name, Path(folder) / name)
             print(f"{name:9s} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()) + f"  ({time.time() - started:.0f} s)")
+
+
+def test_starting_weights_of_another_shape_are_a_clear_error_before_training(tmp_path):
+    config = tiny_config("train.epochs=1", "train.device=cpu")
+    train_set = SyntheticDataset(generate_videos(4, 0, TINY_SPEC), TINY_SPEC, training=True, max_seq_len=64)
+    other = tiny_config("model.visual_dim=32", "model.audio_dim=24", f"model.num_classes={TINY_SPEC.num_classes + 1}")
+    with pytest.raises(TrainingError, match="starting weights do not fit this model"):
+        train(config, train_set, tmp_path / "run", init_weights=build_model(other.model, seed=0).state_dict())
+    assert not (tmp_path / "run").exists()

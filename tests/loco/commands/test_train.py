@@ -86,3 +86,19 @@ def test_fine_tuning_on_classes_the_model_does_not_know_fails_before_training(tm
     error = capsys.readouterr().err
     assert f"the snapshot has classes the model does not know: {', '.join(present[1:])}; train from scratch instead" in error
     assert len(error.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.slow
+def test_training_from_scratch_on_sparse_ids_has_only_the_files_classes(tmp_path):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 8, "validation": 4}, TINY_SPEC)
+    renumber_labels(annotations, 100)  # class_k -> id 100 - k: sparse, in reverse order
+    out = tmp_path / "run"
+    assert main(["train", "--annotations", str(annotations), "--features", str(features), "--output", str(out),
+                 *TINY, "train.epochs=1"]) == 0
+    present = {a["label_id"]: a["label"] for v in json.loads(annotations.read_text())["database"].values()
+               for a in v["annotations"]}
+    trained = load_checkpoint(out / "best.safetensors")
+    assert trained.class_names == [present[k] for k in sorted(present)]
+    assert trained.config.model.num_classes == len(present)
+    record = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
+    assert "mAP@0.5" in record["val"]
