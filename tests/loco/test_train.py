@@ -39,7 +39,13 @@ TINY = [
 ]
 TINY_SPEC = SyntheticSpec(min_steps=24, max_steps=60, event_steps=(3, 12))
 
-LEARNING = TINY + ["train.epochs=12", "train.batch_size=4", "train.lr=3e-3", "train.ema_decay=0.99"]
+# The learning recipe, chosen on a separate generated validation set (seed 555; the held-out seed below was not used to
+# choose it). No stochastic depth: on 128 videos and ~400 steps it only slows a model this small down (validation
+# mAP@0.5 0.76 with drop_path 0.1, 0.96 without).
+LEARNING = TINY + [
+    "train.epochs=12", "train.batch_size=4", "train.lr=3e-3", "train.ema_decay=0.99", "model.drop_path=0.0",
+]
+LEARNING_VIDEOS = 128
 
 
 def tiny_config(*overrides: str, name: str = "compact") -> Config:
@@ -129,10 +135,10 @@ def test_ddp_two_cpu_processes_match_one_process(tmp_path):
 
 
 def learn_synthetic(config_name: str, output_dir: Path, *overrides: str) -> dict[str, float]:
-    """Train on 64 generated videos, evaluate the final EMA weights on 48 held-out ones; returns the mAP summary."""
+    """Train on generated videos, evaluate the final EMA weights on 48 held-out ones (another seed); returns mAPs."""
     torch.set_num_threads(2)
     config = load_config(config_name, LEARNING + list(overrides))
-    train_set = SyntheticDataset(generate_videos(64, 0, TINY_SPEC), TINY_SPEC, training=True,
+    train_set = SyntheticDataset(generate_videos(LEARNING_VIDEOS, 0, TINY_SPEC), TINY_SPEC, training=True,
                                  max_seq_len=config.model.max_seq_len)
     held_out = SyntheticDataset(generate_videos(48, 77, TINY_SPEC), TINY_SPEC)
     result = train(config, train_set, output_dir, None, profile="synthetic", show_progress_bar=False)
