@@ -213,12 +213,13 @@ def _prediction_from_dict(video_id: str, event: Mapping, label_ids_by_name: Mapp
         score = float(event["score"] if "score" in event else event["scores"])
     except (KeyError, TypeError, ValueError):
         raise EvaluationInputError(f"prediction {event!r} of video {video_id!r} needs 'segment' [s, e] and 'score'") from None
-    if "label_id" in event:
+    # A class name the ground truth knows wins over a numeric id: a model's own class numbers need not be the file's.
+    if "label" in event and label_ids_by_name is not None and event["label"] in label_ids_by_name:
+        label_id = int(label_ids_by_name[event["label"]])
+    elif "label_id" in event:
         label_id = int(event["label_id"])
     elif "label" in event:
-        if label_ids_by_name is None or event["label"] not in label_ids_by_name:
-            raise EvaluationInputError(f"unknown label {event['label']!r} in predictions of video {video_id!r}")
-        label_id = int(label_ids_by_name[event["label"]])
+        raise EvaluationInputError(f"unknown label {event['label']!r} in predictions of video {video_id!r}")
     else:
         raise EvaluationInputError(f"prediction {event!r} of video {video_id!r} has neither 'label_id' nor 'label'")
     return Segment(str(video_id), start, end, label_id, score)

@@ -107,6 +107,8 @@ def test_prediction_json_round_trip_with_names_and_ids(tmp_path):
     assert load_predictions(path, gt.label_ids_by_name) == preds
     by_name = {"results": {"a": [{"segment": [20, 30], "label": "guitar", "score": 0.4}]}}
     assert load_predictions(by_name, gt.label_ids_by_name) == [Segment("a", 20, 30, 1, 0.4)]
+    renumbered = {"results": {"a": [{"segment": [20, 30], "label_id": 7, "label": "guitar", "score": 0.4}]}}
+    assert load_predictions(renumbered, gt.label_ids_by_name) == [Segment("a", 20, 30, 1, 0.4)]  # the name wins
     research_spelling = {"database": {"a": [{"segment": [0, 10], "label_id": 0, "scores": 0.3}]}}
     assert load_predictions(research_spelling) == [Segment("a", 0, 10, 0, 0.3)]
     with pytest.raises(EvaluationInputError, match="unknown label"):
