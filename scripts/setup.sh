@@ -12,7 +12,7 @@ command -v ffmpeg >/dev/null || need_debs+=(ffmpeg)
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_debs+=(python3-venv)
 if [ "${1:-}" = test ]; then
   [ -x /usr/bin/chromium ] || need_debs+=(chromium)
-  command -v pg_ctlcluster >/dev/null || need_debs+=(postgresql)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_debs+=(postgresql)
 fi
 if [ ${#need_debs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${need_debs[*]}"
@@ -38,6 +38,12 @@ cmd=${1:-setup}
 case "$cmd" in
   setup) echo "[setup] ready: $VENV" ;;
   app) exec "$VENV/bin/streamlit" run app.py "$@" ;;
-  test) exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)
+    # The storage tests also run against a real PostgreSQL: a throwaway cluster unless one is given.
+    if [ -z "${LOCO_TEST_POSTGRES_URL:-}" ]; then
+      eval "$(scripts/postgres.sh start)"
+      trap 'scripts/postgres.sh stop' EXIT
+    fi
+    "$VENV/bin/python" -m pytest "$@" ;;
   *) exec "$VENV/bin/$cmd" "$@" ;;
 esac
