@@ -136,7 +136,9 @@ def test_ddp_two_cpu_processes_match_one_process(tmp_path):
 
 def learn_synthetic(config_name: str, output_dir: Path, *overrides: str) -> dict[str, float]:
     """Train on generated videos, evaluate the final EMA weights on 48 held-out ones (another seed); returns mAPs."""
-    torch.set_num_threads(2)
+    # One thread: a D=32 model gains nothing from a second, and on a busy 2-core machine two spinning threads made the
+    # same run take 11 minutes instead of about 2.
+    torch.set_num_threads(1)
     config = load_config(config_name, LEARNING + list(overrides))
     train_set = SyntheticDataset(generate_videos(LEARNING_VIDEOS, 0, TINY_SPEC), TINY_SPEC, training=True,
                                  max_seq_len=config.model.max_seq_len)
