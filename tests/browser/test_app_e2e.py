@@ -104,7 +104,8 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     assert undone.rev_no == edited.rev_no + 1  # undo is a new revision: nothing is erased
 
     ui.choose(page, "Review status of this video", "done")
-    assert next(v.review_status for v in store.list_videos() if v.video_id == video_id) == "done"
+    ui.eventually(lambda: next(v.review_status for v in store.list_videos() if v.video_id == video_id) == "done",
+                  "the review status is saved")
 
     # Export UnAV JSON (corrected events): exactly what the database holds, the edited edge included.
     ui.navigate(page, "Dataset & Export", "Dataset & Export")

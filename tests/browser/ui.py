@@ -4,6 +4,8 @@ content (``expect``), never on the page's "load" event, and ignores the stale co
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -30,6 +32,15 @@ def navigate(page: Page, link: str, heading: str) -> None:
 def settle(page: Page) -> None:
     """Wait until the current script run has finished drawing (no element is left marked stale)."""
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def eventually(check: Callable[[], bool], what: str, timeout_s: float = PAGE_TIMEOUT_MS / 1000) -> None:
+    """Poll ``check`` until it holds: a widget's change reaches the database in a rerun that may not have begun yet."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.2)
 
 
 def combobox(page: Page, label: str, nth: int = 0) -> Locator:
