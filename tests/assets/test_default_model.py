@@ -1,0 +1,36 @@
+"""The shipped default model: re-evaluated on the shipped test-split features, it reproduces the README's figures."""
+
+import json
+import re
+
+import pytest
+
+from loco.checkpoint import load_checkpoint
+from loco.cli import main
+from loco.paths import ASSETS_DIR, REPO_ROOT
+
+CHECKPOINT = ASSETS_DIR / "models" / "loco_compact.safetensors"
+TEST_SPLIT = ASSETS_DIR / "benchmark_test"
+README_FIGURES = re.compile(r"Shipped checkpoint on the test split: mAP@0\.5 ([\d.]+), average mAP ([\d.]+)")
+
+
+def test_checkpoint_describes_itself():
+    loaded = load_checkpoint(CHECKPOINT)
+    catalogue = json.loads((ASSETS_DIR / "dataset" / "stamp_classes.json").read_text())
+    assert loaded.class_names == [c["name"] for c in catalogue["classes"]]
+    assert loaded.profile == "fast" and loaded.grid.name == "unav"
+    assert loaded.config.model.lcc.enabled and loaded.config.model.cdp.mode == "adaptive"
+
+
+@pytest.mark.slow
+def test_shipped_model_reproduces_the_readme_figures(tmp_path):
+    result_file = tmp_path / "eval.json"
+    status = main(["eval", "--annotations", str(TEST_SPLIT / "annotations.json"), "--split", "test",
+                   "--checkpoint", str(CHECKPOINT), "--features", str(TEST_SPLIT / "features"),
+                   "--json", str(result_file)])
+    assert status == 0
+    summary = json.loads(result_file.read_text())["summary"]
+    figures = README_FIGURES.search((REPO_ROOT / "README.md").read_text())
+    assert figures, "README.md lost the shipped checkpoint's figures"
+    assert 100 * summary["mAP@0.5"] == pytest.approx(float(figures[1]), abs=0.5)
+    assert 100 * summary["avg"] == pytest.approx(float(figures[2]), abs=0.5)
