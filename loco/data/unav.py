@@ -9,6 +9,7 @@ Both streams are truncated to the shorter length. Segments are converted from se
 
 from __future__ import annotations
 
+import abc
 import json
 import re
 from dataclasses import dataclass
@@ -214,7 +215,7 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
 
 
 # ---------------------------------------------------------------------------------------------------------- datasets
-class VideoFeatureDataset(Dataset):
+class VideoFeatureDataset(Dataset, abc.ABC):
     """Common training behaviour: deterministic per-(seed, epoch, index) random crops when ``training``.
 
     Subclasses implement :meth:`load_sample` (the whole video). Randomness never depends on the worker or the rank,
@@ -247,8 +248,9 @@ class VideoFeatureDataset(Dataset):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
+    @abc.abstractmethod
     def load_sample(self, index: int) -> VideoSample:
-        raise NotImplementedError
+        """The whole video ``index`` (features, segments in steps, labels), before any crop."""
 
     def __getitem__(self, index: int) -> VideoSample:
         sample = self.load_sample(index)
