@@ -94,6 +94,21 @@ def bind(widget_key: str, state_key: str, options: list, fallback):
     return changed
 
 
+def remember_chart_selection(chart_key: str):
+    """``on_select`` callback of a timeline chart: a clicked bar selects its event; a box selection is kept for
+    "add from box" on the Correct page."""
+
+    def callback() -> None:
+        selection = st.session_state[chart_key].selection
+        points = [p for p in selection.points if p.get("customdata")]
+        if points:
+            st.session_state[EVENT_KEY] = int(points[0]["customdata"][0])
+        if selection.box:
+            st.session_state[BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
+
+    return callback
+
+
 def run_for(video: dict) -> service.RunRecord | None:
     return service.latest_run(video["video_id"])
 

@@ -67,17 +67,10 @@ def editor() -> None:
     selected_id = st.session_state.get(common.EVENT_KEY)
     event = next((e for e in events if e.event_id == selected_id), None)
 
-    def chart_selected() -> None:
-        selection = st.session_state["correct_chart"].selection
-        points = [p for p in selection.points if p.get("customdata")]
-        if points:
-            st.session_state[common.EVENT_KEY] = int(points[0]["customdata"][0])
-        if selection.box:
-            st.session_state[common.BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
-
     st.plotly_chart(timeline_figure(bars, duration, class_order=classes,
                                     selected_event_id=event.event_id if event else None),
-                    on_select=chart_selected, selection_mode=("points", "box"), key="correct_chart")
+                    on_select=common.remember_chart_selection("correct_chart"), selection_mode=("points", "box"),
+                    key="correct_chart")
     if events:
         ids = [e.event_id for e in events]
         names = {e.event_id: f"#{e.event_id} {e.label} · {e.start:.2f}–{e.end:.2f} s · {e.state}"

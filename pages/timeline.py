@@ -35,17 +35,8 @@ figure = timeline_figure(shown, video["duration"], class_order=store.class_names
                          selected_event_id=selected.event_id if selected else None, audio=audio)
 
 
-def chart_selected() -> None:
-    """A clicked bar selects its event; a box selection is kept for "add from box" on the Correct page."""
-    selection = st.session_state["timeline_chart"].selection
-    points = [p for p in selection.points if p.get("customdata")]
-    if points:
-        st.session_state[common.EVENT_KEY] = int(points[0]["customdata"][0])
-    if selection.box:
-        st.session_state[common.BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
-
-
-st.plotly_chart(figure, on_select=chart_selected, selection_mode=("points", "box"), key="timeline_chart")
+st.plotly_chart(figure, on_select=common.remember_chart_selection("timeline_chart"), selection_mode=("points", "box"),
+                key="timeline_chart")
 box = st.session_state.get(common.BOX_KEY)
 if box:
     st.caption(f"Box selection {min(box):.2f}–{max(box):.2f} s: add it as an event on the Correct page.")
