@@ -41,6 +41,9 @@ else:
             common.show_error(error)
 
 
+REGISTERED_KEY = "registered_model_message"
+
+
 @st.fragment(run_every=2.0)
 def training_panel() -> None:
     """The newest training job, read from the data folder: the same view after a page change or a reload."""
@@ -78,9 +81,13 @@ def training_panel() -> None:
         try:
             kept = service.register_trained_model(store, checkpoint, name, state.params.get("snapshot"),
                                                   common.load_model(checkpoint))
-            st.success(f"{kept.stem} is now the active model.")
+            # Kept in the session: this fragment reruns every 2 s, which would wipe a message shown only once.
+            st.session_state[REGISTERED_KEY] = (state.job_id, f"{kept.stem} is now the active model.")
         except ValueError as error:
             common.show_error(error)
+    registered = st.session_state.get(REGISTERED_KEY)
+    if registered and registered[0] == state.job_id:
+        st.success(registered[1])
 
 
 training_panel()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
 
@@ -31,6 +32,9 @@ EXAMPLE = ROOT / "assets" / "example" / "example.mp4"
 AUTHOR = "e2e"
 START_TIMEOUT_S = 90
 DETECT_TIMEOUT_MS = 240_000
+
+# A rerun on a busy 2-core machine can take longer than Playwright's default 5 s: every content wait gets 60 s.
+expect.set_options(timeout=60_000)
 
 
 @dataclass(frozen=True)
