@@ -15,6 +15,7 @@ import resource
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def make_clip(path: Path, seconds: float) -> Path:
                 except StopIteration:
                     break
             scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p")
-            scaled.pts = None
+            scaled.pts, scaled.time_base = n, Fraction(1, fps)  # the source's own 10 fps stamps would stretch the clip
             out.mux(video.encode(scaled))
         out.mux(video.encode(None))
         chunk = audio.codec_context.frame_size or 1024

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from loco.features import i3d, mobilenet, yamnet
+from loco.features.prefetch import Prefetched
 from loco.grid import UNAV_GRID, FeatureGrid
 from loco.media import MediaInfo, decode_audio, iter_frames_at
 
@@ -120,21 +121,27 @@ def _clips_by_step(
                 del held[f]
 
 
-def visual_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress) -> np.ndarray:
-    out = np.zeros((num_steps, profile.visual_dim), np.float32)
-    pending: list[tuple[int, np.ndarray]] = []
-
-    def flush() -> None:
-        out[[s for s, _ in pending]] = _embed_clips(profile, [c for _, c in pending])
-        progress((pending[-1][0] + 1) / num_steps, f"{profile.visual_encoder}: step {pending[-1][0] + 1}/{num_steps}")
-        pending.clear()
-
+def _clip_batches(profile: Profile, path: Path, info: MediaInfo, num_steps: int) -> Iterator[list[tuple[int, np.ndarray]]]:
+    """``_clips_by_step`` grouped into lists of ``profile.batch_size`` (the last one may be shorter)."""
+    batch: list[tuple[int, np.ndarray]] = []
     for step, clip in _clips_by_step(profile, path, info, num_steps):
-        pending.append((step, clip))
-        if len(pending) == profile.batch_size:
-            flush()
-    if pending:
-        flush()
+        batch.append((step, clip))
+        if len(batch) == profile.batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def visual_features(
+    profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress,
+    batches: Iterator[list[tuple[int, np.ndarray]]] | None = None,
+) -> np.ndarray:
+    """Visual embeddings of every step. ``batches`` (default: decoded here) lets the caller start decoding early."""
+    out = np.zeros((num_steps, profile.visual_dim), np.float32)
+    for batch in batches if batches is not None else _clip_batches(profile, path, info, num_steps):
+        out[[s for s, _ in batch]] = _embed_clips(profile, [c for _, c in batch])
+        progress((batch[-1][0] + 1) / num_steps, f"{profile.visual_encoder}: step {batch[-1][0] + 1}/{num_steps}")
     return out
 
 
@@ -160,6 +167,8 @@ def compute_features(
     """Both streams for the whole video: ([T, visual_dim], [T, audio_dim]) float32, T = grid.num_steps(duration)."""
     report = progress or (lambda fraction, message: None)
     num_steps = profile.grid.num_steps(info.duration)
-    audio = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
-    visual = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m))
+    # Frames are decoded in a thread from the start: while the audio is embedded, then a batch ahead of the encoder.
+    with Prefetched(_clip_batches(profile, path, info, num_steps), depth=2) as batches:
+        audio = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
+        visual = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m), batches)
     return visual, audio
