@@ -4,10 +4,11 @@ Every run uses the project's own CLI (``python -m loco train`` then ``python -m 
 this script only schedules runs and aggregates their JSON results; checkpoints are selected on the validation split.
 
     python bench/ablation.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
-        --out data/ablation --seeds 1 2 3 --jobs 2 train.epochs=20
+        --out data/ablation --seeds 1 2 3 --jobs 2 -- train.epochs=20
 
-Prints a Markdown table (mean ± std over seeds, in mAP points) and writes ``<out>/ablation.json``. Finished runs are
-reused, so an interrupted table resumes.
+Prints a Markdown table (mean ± std over seeds, in mAP points; the "agnostic" columns come from
+``eval --class-agnostic`` and score localisation alone) and writes ``<out>/ablation.json``. Finished runs are reused,
+so an interrupted table resumes. Put ``--`` before the overrides when ``--variants`` is given.
 """
 
 from __future__ import annotations
@@ -28,26 +29,30 @@ VARIANTS = {  # name -> overrides on the compact config
     "LoCo (LCC + CDP adaptive)": ["model.lcc.enabled=true", "model.cdp.mode=adaptive"],
 }
 COLUMNS = ("mAP@0.5", "mAP@0.7", "mAP@0.9", "avg")
+AGNOSTIC_COLUMNS = ("mAP@0.5", "avg")  # class-agnostic: localisation alone, whatever the predicted name
 
 
 def _run_logged(log, env: dict, *loco_args: str) -> None:
     subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def run_one(args: argparse.Namespace, variant: str, seed: int) -> dict:
+def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict]:
+    """Train (unless done) and evaluate one run on the test split: (summary, class-agnostic summary)."""
     slug = variant.split(" ")[0].strip("+").lower().replace("(", "") or "run"
     out = args.out / f"{slug}-seed{seed}"
-    result_file = out / "test_eval.json"
-    if not result_file.is_file():
-        env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}  # torch's intra-op threads per run
-        common = ["--annotations", str(args.annotations), "--features", str(args.features)]
-        overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out.with_suffix(".log"), "a") as log:
+    result_file, agnostic_file = out / "test_eval.json", out / "test_eval_agnostic.json"
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}  # torch's intra-op threads per run
+    common = ["--annotations", str(args.annotations), "--features", str(args.features)]
+    evaluate = ["eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors")]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_suffix(".log"), "a") as log:
+        if not result_file.is_file():
+            overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
             _run_logged(log, env, "train", "--config", "compact", *common, "--output", str(out), *overrides)
-            _run_logged(log, env, "eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors"),
-                        "--json", str(result_file))
-    return json.loads(result_file.read_text())["summary"]
+            _run_logged(log, env, *evaluate, "--json", str(result_file))
+        if not agnostic_file.is_file():
+            _run_logged(log, env, *evaluate, "--class-agnostic", "--json", str(agnostic_file))
+    return tuple(json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
 
 
 def main() -> int:
@@ -66,18 +71,22 @@ def main() -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda vs: run_one(args, *vs), plan))
     table: dict[str, dict[str, list[float]]] = {}
-    for (variant, _), summary in zip(plan, results):
+    for (variant, _), (summary, agnostic) in zip(plan, results):
+        columns = table.setdefault(variant, {})
         for column in COLUMNS:
-            table.setdefault(variant, {}).setdefault(column, []).append(100 * summary[column])
+            columns.setdefault(column, []).append(100 * summary[column])
+        for column in AGNOSTIC_COLUMNS:
+            columns.setdefault(f"agnostic {column}", []).append(100 * agnostic[column])
 
     def cell(values: list[float]) -> str:
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         return f"{statistics.mean(values):.1f} ± {spread:.1f}"
 
-    print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(COLUMNS) + " |")
-    print("|---|" + "---|" * len(COLUMNS))
+    headers = list(COLUMNS) + [f"agnostic {c}" for c in AGNOSTIC_COLUMNS]
+    print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(headers) + " |")
+    print("|---|" + "---|" * len(headers))
     for variant, columns in table.items():
-        print(f"| {variant} | " + " | ".join(cell(columns[c]) for c in COLUMNS) + " |")
+        print(f"| {variant} | " + " | ".join(cell(columns[c]) for c in headers) + " |")
     (args.out / "ablation.json").write_text(json.dumps({"seeds": args.seeds, "overrides": args.overrides,
                                                         "results": table}, indent=1))
     return 0

@@ -327,6 +327,42 @@ def evaluate_detections(
     )
 
 
+AGNOSTIC_LABEL = "any audio-visual event"
+SAME_SPAN_TIOU = 0.9
+
+
+def class_agnostic(
+    ground_truth: GroundTruth, predictions: Iterable[Segment], same_span_tiou: float = SAME_SPAN_TIOU
+) -> tuple[GroundTruth, list[Segment]]:
+    """Ground truth and predictions with every label replaced by one class: mAP then measures localisation alone
+    (was an event that is heard and seen found, whatever its name?).
+
+    A model unsure of the name predicts one span under several labels; of predictions in one video whose spans
+    overlap with tIoU >= ``same_span_tiou``, only the highest-scoring one is kept, so naming doubt is not counted as
+    false positives. Input order is otherwise kept (it decides ties, as in :func:`evaluate_detections`).
+    """
+    by_video: dict[str, list[int]] = {}
+    listed = list(predictions)
+    for index, p in enumerate(listed):
+        by_video.setdefault(p.video_id, []).append(index)
+    kept: set[int] = set()
+    for indices in by_video.values():
+        chosen: list[int] = []
+        for index in sorted(indices, key=lambda i: -listed[i].score):
+            span = np.array([listed[index].start, listed[index].end])
+            bounds = np.array([[listed[i].start, listed[i].end] for i in chosen], dtype=float).reshape(-1, 2)
+            if not chosen or segment_iou(span, bounds).max() < same_span_tiou:
+                chosen.append(index)
+        kept.update(chosen)
+    relabelled = GroundTruth(
+        segments=[Segment(g.video_id, g.start, g.end, 0) for g in ground_truth.segments],
+        class_names={0: AGNOSTIC_LABEL},
+        video_ids=ground_truth.video_ids,
+        durations=ground_truth.durations,
+    )
+    return relabelled, [Segment(p.video_id, p.start, p.end, 0, p.score) for i, p in enumerate(listed) if i in kept]
+
+
 def evaluate_files(
     annotation_file: str | Path, prediction_file: str | Path, split: str | None = "test"
 ) -> EvaluationResult:

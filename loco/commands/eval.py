@@ -7,6 +7,8 @@ Two ways:
       run a checkpoint on the split's feature files first (--save-predictions keeps its results file)
 
 Prints mAP@0.5..0.9, the average over tIoU 0.1..0.9 and the per-class table; --json writes all of it as JSON.
+--class-agnostic scores localisation alone: every label becomes one class (a span predicted under several labels
+counts once, at its best score), which separates "found the event" from "named it right".
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ def register(subparsers) -> None:
                         help="feature file layout (with --checkpoint; default loco)")
     parser.add_argument("--save-predictions", type=Path, metavar="FILE", help="write the checkpoint's results JSON here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write summary + per-class AP as JSON here")
+    parser.add_argument("--class-agnostic", action="store_true",
+                        help="ignore labels: mAP of localisation alone (the saved results keep their labels)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from loco.evaluate import evaluate_detections, load_ground_truth, load_predictions, write_predictions
+    from loco.evaluate import class_agnostic, evaluate_detections, load_ground_truth, load_predictions, write_predictions
     from loco.io import atomic_write
 
     split = None if args.split == "all" else args.split
@@ -50,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         predictions = _checkpoint_predictions(args, split, ground_truth)
         if args.save_predictions is not None:
             write_predictions(args.save_predictions, predictions, ground_truth.class_names)
+    if args.class_agnostic:
+        ground_truth, predictions = class_agnostic(ground_truth, predictions)
     result = evaluate_detections(ground_truth, predictions)
     print(result.format_table())
     if args.json is not None:

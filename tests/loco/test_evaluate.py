@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from loco.evaluate import (
+    AGNOSTIC_LABEL,
     EvaluationInputError,
     GroundTruth,
     Segment,
+    class_agnostic,
     evaluate_detections,
     evaluate_files,
     interpolated_average_precision,
@@ -205,3 +207,28 @@ def test_equals_the_benchmark_loop_bit_for_bit_on_unav100(unav_annotation_file, 
         assert ours.ap[:, ours.class_ids.index(k)].tolist() == expected.tolist()
     assert "man speaking" in ours.format_table()
     json.dumps(ours.to_dict())
+
+
+def test_class_agnostic_scores_right_spans_with_wrong_names_and_counts_a_doubted_span_once():
+    gt = _gt(("a", 0, 10, 0), ("a", 20, 30, 1), ("b", 5, 15, 1))
+    preds = [
+        Segment("a", 0, 10, 1, 0.9),  # right span, wrong name
+        Segment("a", 0.2, 10, 0, 0.5),  # the same span under the other name: a doubt, not a second detection
+        Segment("a", 20, 30, 0, 0.8),  # right span, wrong name
+        Segment("b", 30, 40, 1, 0.7),  # a span with no event
+    ]
+    # with names: only the doubted span's second label is right (class 0: AP 1/2, class 1: AP 0)
+    assert evaluate_detections(gt, preds, thresholds=[0.5]).map_at(0.5) == pytest.approx(0.25)
+    agnostic_gt, agnostic_preds = class_agnostic(gt, preds)
+    assert [p.score for p in agnostic_preds] == [0.9, 0.8, 0.7]
+    assert agnostic_gt.class_names == {0: AGNOSTIC_LABEL} and len(agnostic_gt.segments) == 3
+    result = evaluate_detections(agnostic_gt, agnostic_preds, thresholds=[0.5])
+    # TP, TP, FP, and one event never found: precision [1, 1, 2/3], recall [1/3, 2/3, 2/3]
+    assert result.map_at(0.5) == pytest.approx(2 / 3)
+
+
+def test_class_agnostic_keeps_separate_spans_that_merely_overlap():
+    gt = _gt(("a", 0, 10, 0), ("a", 5, 15, 1))
+    preds = [Segment("a", 0, 10, 0, 0.9), Segment("a", 5, 15, 0, 0.8)]  # tIoU 1/3: two events, both kept
+    _, agnostic_preds = class_agnostic(gt, preds)
+    assert len(agnostic_preds) == 2
