@@ -39,7 +39,7 @@ def test_ground_truth_as_results_scores_100_and_errors_are_clear(tmp_path, capsy
     assert "unknown label" in capsys.readouterr().err
 
 
-def test_class_agnostic_scores_right_spans_under_wrong_names(tmp_path, capsys, unav_annotation_file):
+def test_class_agnostic_scores_right_spans_under_wrong_names(tmp_path, unav_annotation_file):
     database = json.loads(unav_annotation_file.read_text())["database"]
     labels = sorted({a["label"] for v in database.values() for a in v["annotations"]})
     wrong = {label: labels[(i + 1) % len(labels)] for i, label in enumerate(labels)}
