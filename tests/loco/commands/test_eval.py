@@ -6,12 +6,10 @@ import json
 
 import pytest
 
-from loco.checkpoint import save_checkpoint
 from loco.cli import main
 from loco.data.synthetic import write_synthetic_dataset
-from loco.grid import UNAV_GRID
-from loco.model import build_model
-from tests.loco.test_train import TINY_SPEC, tiny_config
+from tests.loco.commands.checkpoints import untrained_checkpoint
+from tests.loco.test_train import TINY_SPEC
 
 
 def test_help(capsys):
@@ -61,9 +59,7 @@ def test_class_agnostic_scores_right_spans_under_wrong_names(tmp_path, unav_anno
 @pytest.mark.slow
 def test_checkpoint_on_features_then_saved_results_give_the_same_numbers(tmp_path, capsys):
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 6}, TINY_SPEC)
-    config = tiny_config("model.visual_dim=32", "model.audio_dim=24", "model.num_classes=4")
-    checkpoint = save_checkpoint(tmp_path / "m.safetensors", build_model(config.model, seed=0), config,
-                                 [f"class_{k}" for k in range(4)], "synthetic", UNAV_GRID)
+    checkpoint = untrained_checkpoint(tmp_path / "m.safetensors")
     saved = tmp_path / "results.json"
     assert main(["eval", "--annotations", str(annotations), "--checkpoint", str(checkpoint), "--features",
                  str(features), "--save-predictions", str(saved), "--json", str(tmp_path / "a.json")]) == 0
@@ -77,13 +73,13 @@ def test_checkpoint_on_features_then_saved_results_give_the_same_numbers(tmp_pat
 
 @pytest.mark.slow
 def test_checkpoint_classes_are_matched_to_the_files_ids_by_name(tmp_path, capsys):
-    from tests.loco.commands.test_train import renumber_labels, starting_model
+    from tests.loco.commands.test_train import renumber_labels
 
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 6}, TINY_SPEC)
     renumbered = tmp_path / "renumbered_annotations.json"
     renumbered.write_text(annotations.read_text())
     renumber_labels(renumbered, 100)
-    checkpoint = starting_model(tmp_path / "m.safetensors", ["class_2", "class_0", "class_3", "class_1", "other"])
+    checkpoint = untrained_checkpoint(tmp_path / "m.safetensors", ["class_2", "class_0", "class_3", "class_1", "other"])
     reports = {}
     for name, file in (("dense", annotations), ("renumbered", renumbered)):
         saved = tmp_path / f"{name}.results.json"

@@ -6,12 +6,10 @@ import json
 
 import pytest
 
-from loco.checkpoint import save_checkpoint
 from loco.cli import main
 from loco.data.synthetic import write_synthetic_dataset
-from loco.grid import UNAV_GRID
-from loco.model import build_model
-from tests.loco.test_train import TINY_SPEC, tiny_config
+from tests.loco.commands.checkpoints import untrained_checkpoint
+from tests.loco.test_train import TINY_SPEC
 
 
 def test_help(capsys):
@@ -25,9 +23,7 @@ def test_help(capsys):
 @pytest.mark.slow
 def test_feature_file_and_folder(tmp_path, capsys):
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 3}, TINY_SPEC)
-    config = tiny_config("model.visual_dim=32", "model.audio_dim=24", "model.num_classes=4")
-    checkpoint = save_checkpoint(tmp_path / "m.safetensors", build_model(config.model, seed=0), config,
-                                 [f"class_{k}" for k in range(4)], "synthetic", UNAV_GRID)
+    checkpoint = untrained_checkpoint(tmp_path / "m.safetensors")
     one = sorted(features.glob("*.npz"))[0]
     out = tmp_path / "one.json"
     assert main(["predict", str(checkpoint), str(one), "--output", str(out), "--threshold", "0.05"]) == 0
@@ -43,8 +39,6 @@ def test_feature_file_and_folder(tmp_path, capsys):
 
     assert main(["predict", str(checkpoint), str(tmp_path / "missing.mp4")]) == 2
     assert main(["predict", str(checkpoint), str(tmp_path)]) == 2  # no .npz files
-    wrong = tiny_config("model.visual_dim=16", "model.audio_dim=24", "model.num_classes=4")
-    other = save_checkpoint(tmp_path / "w.safetensors", build_model(wrong.model, seed=0), wrong,
-                            [f"class_{k}" for k in range(4)], "synthetic", UNAV_GRID)
+    other = untrained_checkpoint(tmp_path / "w.safetensors", visual_dim=16)
     assert main(["predict", str(other), str(one)]) == 2
     assert "re-extract" in capsys.readouterr().err

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from loco.checkpoint import load_checkpoint, save_checkpoint
+from loco.checkpoint import load_checkpoint
 from loco.cli import main
 from loco.data.synthetic import class_names, write_synthetic_dataset
 from loco.grid import UNAV_GRID
-from loco.model import build_model
-from tests.loco.test_train import TINY, TINY_SPEC, tiny_config
+from tests.loco.commands.checkpoints import untrained_checkpoint
+from tests.loco.test_train import TINY, TINY_SPEC
 
 
 def test_help_documents_every_option(capsys):
@@ -55,17 +55,12 @@ def renumber_labels(annotation_file, offset: int) -> None:
     annotation_file.write_text(json.dumps(data))
 
 
-def starting_model(path, names: list[str]):
-    config = tiny_config("model.visual_dim=32", "model.audio_dim=24", f"model.num_classes={len(names)}")
-    return save_checkpoint(path, build_model(config.model, seed=0), config, names, "synthetic", UNAV_GRID)
-
-
 @pytest.mark.slow
 def test_fine_tuning_keeps_the_models_classes_and_maps_labels_by_name(tmp_path, capsys):
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 8, "validation": 4}, TINY_SPEC)
     renumber_labels(annotations, 100)  # class_k -> id 100 - k
     names = ["never annotated", *reversed(class_names(TINY_SPEC))]
-    start = starting_model(tmp_path / "start.safetensors", names)
+    start = untrained_checkpoint(tmp_path / "start.safetensors", names)
     out = tmp_path / "run"
     assert main(["train", "--init", str(start), "--annotations", str(annotations), "--features", str(features),
                  "--output", str(out), "--config", "baseline", *TINY, "train.epochs=1"]) == 0
@@ -79,7 +74,7 @@ def test_fine_tuning_on_classes_the_model_does_not_know_fails_before_training(tm
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 2}, TINY_SPEC)
     present = sorted({a["label"] for v in json.loads(annotations.read_text())["database"].values()
                       for a in v["annotations"]})
-    start = starting_model(tmp_path / "start.safetensors", ["something else", present[0]])
+    start = untrained_checkpoint(tmp_path / "start.safetensors", ["something else", present[0]])
     out = tmp_path / "run"
     assert main(["train", "--init", str(start), "--annotations", str(annotations), "--features", str(features),
                  "--output", str(out), "--no-validation", *TINY, "train.epochs=1"]) == 2
