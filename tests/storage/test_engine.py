@@ -45,3 +45,28 @@ def test_an_older_database_is_upgraded_on_open(store_url):
     store = open_store(store_url)
     assert current_revision(store.engine) == head_revision()
     assert store.classes()[0].name == "man speaking"
+
+
+
+def _trigger_names(engine) -> set[str]:
+    query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if engine.dialect.name == "sqlite"
+             else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    with engine.connect() as connection:
+        return {name for (name,) in connection.execute(text(query))}
+
+
+def test_the_append_only_triggers_come_off_on_downgrade(store_url):
+    from alembic import command
+
+    from storage.engine import _alembic_config
+
+    engine = make_engine(store_url)
+    migrate(engine)
+    assert {"event_revision_no_update", "snapshot_no_delete", "snapshot_item_no_update"} <= _trigger_names(engine)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert current_revision(engine) == "0002"
+    assert _trigger_names(engine) == set()
+    engine.dispose()

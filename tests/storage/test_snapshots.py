@@ -37,3 +37,28 @@ def test_snapshot_freezes_training_events_and_exports_a_unav_dataset(store, vide
     with pytest.raises(ValidationError, match="immutable"):
         store.create_snapshot("first", [video])
     assert [s.name for s in store.list_snapshots()] == ["first"]
+
+
+def test_the_database_itself_refuses_to_change_history_and_snapshots(store, video):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    event = store.add_event(video, 1.0, 3.0, "dog barking")
+    store.move(event.event_id, event.rev_no, end=4.0)
+    snapshot = store.create_snapshot("frozen", [video])
+    before = store.snapshot_annotations(snapshot.snapshot_id)
+    statements = [
+        "UPDATE event_revision SET start_s = 0",
+        "DELETE FROM event_revision",
+        "UPDATE snapshot SET name = 'renamed'",
+        "UPDATE snapshot SET annotations_sha256 = ''",
+        "DELETE FROM snapshot_item",
+        "UPDATE snapshot_item SET label = 'other'",
+        "DELETE FROM snapshot_video",
+    ]
+    for statement in statements:  # a SQL shell or a script gets the same answer as the API
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert store.snapshot_annotations(snapshot.snapshot_id) == before
+    assert store.snapshot(snapshot.snapshot_id).name == "frozen"
+    assert [r.start for r in store.history(event.event_id)] == [1.0, 1.0]
