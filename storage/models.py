@@ -130,7 +130,8 @@ class Event(Base):
 
 
 class EventRevision(Base):
-    """Append-only: never updated or deleted. ``action`` says what produced it (add, move, undo, ...)."""
+    """Append-only: never updated or deleted (database triggers refuse it, migration 0003). ``action`` says what
+    produced it (add, move, undo, ...)."""
 
     __tablename__ = "event_revision"
     __table_args__ = (UniqueConstraint("event_id", "rev_no", name="uq_event_revision_event_rev"),)
@@ -150,7 +151,8 @@ class EventRevision(Base):
 
 
 class Snapshot(Base):
-    """An immutable training set: the store offers no operation that changes one after creation."""
+    """An immutable training set: the store offers no operation that changes one after creation, and database
+    triggers refuse any UPDATE or DELETE of it, its videos and its items (migration 0003)."""
 
     __tablename__ = "snapshot"
     id: Mapped[int] = mapped_column(primary_key=True)
