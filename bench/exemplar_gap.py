@@ -1,10 +1,11 @@
 """Why test mAP trails validation mAP on the default dataset: how far held-out exemplars sit from training ones.
 
 Every annotated event becomes one vector per stream (the mean feature over the steps whose centre lies inside the
-segment, L2-normalised). Class centroids come from the training events; each validation event (same recordings and
-photos as training) and each test event (recordings and photos never seen in training) is given the class of the
-nearest centroid (cosine). Accuracy per split and stream tells how much a classifier of these encoders' features can
-carry over to new exemplars, independently of any localisation model.
+segment, L2-normalised). Two classifiers learn the classes from the training events: the nearest class centroid
+(cosine) and a linear probe (logistic regression, scikit-learn). Each validation event (same recordings and photos
+as training) and each test event (recordings and photos never seen in training) is then classified. Accuracy per
+split and stream tells how much a classifier of these encoders' features carries over to new exemplars,
+independently of any localisation model.
 
     python bench/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
@@ -60,6 +61,14 @@ def nearest_centroid_accuracy(train, evaluated, stream: str) -> tuple[float, dic
     return overall, {label: float(np.mean(values)) for label, values in sorted(hits.items())}
 
 
+def linear_probe_accuracy(train, evaluated, stream: str) -> float:
+    """Accuracy of a logistic regression fitted on the training events' vectors."""
+    from sklearn.linear_model import LogisticRegression
+
+    probe = LogisticRegression(max_iter=2000).fit(np.stack([v[stream] for _, v in train]), [label for label, _ in train])
+    return float(probe.score(np.stack([v[stream] for _, v in evaluated]), [label for label, _ in evaluated]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--annotations", type=Path, required=True)
@@ -72,13 +81,17 @@ def main() -> int:
     report = {}
     print(f"events: train {len(events['train'])}, validation {len(seen)} (classes that have test exemplars), "
           f"test {len(events['test'])}")
-    print(f"{'stream':8s} {'validation (seen exemplars)':>28s} {'test (held-out exemplars)':>26s}")
+    print(f"{'classifier':16s} {'stream':8s} {'validation (seen exemplars)':>28s} {'test (held-out exemplars)':>26s}")
     for stream in STREAMS:
         val, _ = nearest_centroid_accuracy(events["train"], seen, stream)
         test, per_class = nearest_centroid_accuracy(events["train"], events["test"], stream)
-        report[stream] = {"validation": val, "test": test, "test_per_class": per_class}
-        print(f"{stream:8s} {val:28.3f} {test:26.3f}")
-    print("test accuracy per class (visual / audio / both):")
+        probe_val = linear_probe_accuracy(events["train"], seen, stream)
+        probe_test = linear_probe_accuracy(events["train"], events["test"], stream)
+        report[stream] = {"validation": val, "test": test, "test_per_class": per_class,
+                          "probe_validation": probe_val, "probe_test": probe_test}
+        print(f"{'nearest centroid':16s} {stream:8s} {val:28.3f} {test:26.3f}")
+        print(f"{'linear probe':16s} {stream:8s} {probe_val:28.3f} {probe_test:26.3f}")
+    print("nearest-centroid test accuracy per class (visual / audio / both):")
     for label in sorted(test_classes):
         print(f"  {label:26s} " + " / ".join(f"{report[s]['test_per_class'][label]:.2f}" for s in STREAMS))
     if args.json:
