@@ -6,6 +6,7 @@ Every problem with the input becomes a :class:`MediaError` subclass (a ``ValueEr
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -248,34 +249,47 @@ def iter_frames_at(
             pending = next(wanted, None)
 
 
-def decode_audio(path: str | Path, info: MediaInfo | None = None, rate: int = AUDIO_RATE) -> np.ndarray:
-    """The first audio track as mono float32 at ``rate`` Hz, resampled chunk by chunk (all channels mixed down).
-    A file without audio gives silence as long as the video."""
+AUDIO_BLOCK_SECONDS = 10.0
+
+
+def iter_audio(
+    path: str | Path, info: MediaInfo | None = None, rate: int = AUDIO_RATE, block_seconds: float = AUDIO_BLOCK_SECONDS
+) -> Iterator[np.ndarray]:
+    """The first audio track as consecutive mono float32 blocks of ``block_seconds`` at ``rate`` Hz (the last one
+    shorter), resampled as it is decoded: memory stays at one block whatever the file's length. A file without
+    audio gives silence as long as the video."""
     path = Path(path)
     info = info or probe(path)
-    expected = int(math.ceil(info.duration * rate))
+    block = max(1, int(round(block_seconds * rate)))
     if not info.has_audio:
-        return np.zeros(expected, np.float32)
-    buffer = np.zeros(max(expected, rate), np.float32)
-    filled = 0
+        remaining = int(math.ceil(info.duration * rate))
+        while remaining > 0:
+            yield np.zeros(min(block, remaining), np.float32)
+            remaining -= block
+        return
+    pieces: list[np.ndarray] = []
+    held = 0
     container = _open(path)
     with container:
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-
-        def append(chunks) -> None:
-            nonlocal buffer, filled
-            for chunk in chunks:
-                samples = chunk.to_ndarray().reshape(-1)
-                if filled + samples.size > buffer.size:
-                    buffer = np.resize(buffer, max(buffer.size * 2, filled + samples.size))
-                buffer[filled : filled + samples.size] = samples
-                filled += samples.size
-
         try:
-            for frame in container.decode(stream):
-                append(resampler.resample(frame))
-            append(resampler.resample(None))
+            for frame in itertools.chain(container.decode(stream), [None]):
+                for chunk in resampler.resample(frame):
+                    pieces.append(chunk.to_ndarray().reshape(-1))
+                    held += pieces[-1].size
+                while held >= block:
+                    joined = np.concatenate(pieces)
+                    yield joined[:block]
+                    pieces, held = [joined[block:]], joined.size - block
         except av.error.FFmpegError as err:
             raise CorruptMediaError(f"{path.name}: the audio track is damaged ({err})") from None
-    return buffer[:filled].copy() if filled < buffer.size // 2 else buffer[:filled]
+    if held:
+        yield np.concatenate(pieces)
+
+
+def decode_audio(path: str | Path, info: MediaInfo | None = None, rate: int = AUDIO_RATE) -> np.ndarray:
+    """The whole first audio track as one mono float32 array at ``rate`` Hz (see :func:`iter_audio`; feature
+    extraction streams it instead)."""
+    blocks = list(iter_audio(path, info, rate))
+    return np.concatenate(blocks) if blocks else np.zeros(0, np.float32)

@@ -21,7 +21,7 @@ import torch
 from loco.features import i3d, mobilenet, yamnet
 from loco.features.prefetch import Prefetched
 from loco.grid import UNAV_GRID, FeatureGrid
-from loco.media import MediaInfo, decode_audio, iter_frames_at
+from loco.media import MediaInfo, iter_audio, iter_frames_at
 
 Progress = Callable[[float, str], None]
 PIPELINE_VERSION = "1"  # bump when frame sampling, cropping or the audio frontend changes
@@ -149,14 +149,15 @@ AUDIO_CHUNK_STEPS = 256
 
 
 def audio_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress) -> np.ndarray:
-    """YAMNet embeddings of the 0.96 s patch centred on every step (silence when the file has no audio)."""
-    waveform = decode_audio(path, info=info)
+    """YAMNet embeddings of the 0.96 s patch centred on every step (silence when the file has no audio); the
+    track is decoded as it is needed, a chunk of steps at a time."""
+    waveform = yamnet.StreamedWaveform(iter_audio(path, info=info))
     centres = profile.grid.step_times(num_steps)
     model = _yamnet()
     out = np.zeros((num_steps, profile.audio_dim), np.float32)
     for start in range(0, num_steps, AUDIO_CHUNK_STEPS):
         stop = min(start + AUDIO_CHUNK_STEPS, num_steps)
-        out[start:stop] = model.run(yamnet.patches_centred_at(waveform, centres[start:stop])).embeddings
+        out[start:stop] = model.run(waveform.patches_centred_at(centres[start:stop])).embeddings
         progress(stop / num_steps, f"yamnet: step {stop}/{num_steps}")
     return out
 

@@ -4,6 +4,7 @@ magnitude through a 64-band HTK mel bank (125-7500 Hz), log(mel + 1e-6); one pat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -62,6 +63,40 @@ def patches_centred_at(waveform: np.ndarray, centres_seconds: np.ndarray) -> np.
     mel = log_mel(segment)
     index = (starts - first)[:, None] + np.arange(PATCH_FRAMES)[None, :]
     return mel[index]
+
+
+class StreamedWaveform:
+    """A waveform that arrives in blocks (:func:`loco.media.iter_audio`), read forward only: it holds just the
+    samples that later patches still need, so a 2-hour track never sits in memory whole."""
+
+    def __init__(self, blocks: Iterable[np.ndarray]):
+        self._blocks = iter(blocks)
+        self._samples = np.zeros(0, np.float32)
+        self._offset = 0  # index of self._samples[0] in the whole waveform; always a multiple of HOP_SAMPLES
+        self._ended = False
+
+    def patches_centred_at(self, centres_seconds: np.ndarray) -> np.ndarray:
+        """Equal to :func:`patches_centred_at` on the whole waveform, for centres that never go back before the
+        previous call's first centre."""
+        centres = np.asarray(centres_seconds, dtype=np.float64)
+        if centres.size == 0:
+            return np.zeros((0, PATCH_FRAMES, MEL_BANDS), np.float32)
+        frames = np.rint((centres - PATCH_SECONDS / 2) * SAMPLE_RATE / HOP_SAMPLES).astype(np.int64)
+        first = int(frames.min()) * HOP_SAMPLES
+        last = (int(frames.max()) + PATCH_FRAMES - 1) * HOP_SAMPLES + WINDOW_SAMPLES
+        held = [self._samples]
+        end = self._offset + self._samples.size
+        while not self._ended and end < last:
+            block = next(self._blocks, None)
+            if block is None:
+                self._ended = True
+            else:
+                held.append(np.asarray(block, np.float32))
+                end += block.size
+        drop = max(0, (first - self._offset) // HOP_SAMPLES * HOP_SAMPLES)
+        self._samples = np.concatenate(held)[drop:]
+        self._offset += drop
+        return patches_centred_at(self._samples, centres - self._offset / SAMPLE_RATE)
 
 
 @dataclass

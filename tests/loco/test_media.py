@@ -18,6 +18,7 @@ from loco.media import (
     NoVideoTrackError,
     ZeroDurationError,
     decode_audio,
+    iter_audio,
     iter_frames_at,
     probe,
 )
@@ -124,6 +125,15 @@ def test_frames_are_streamed_not_collected(tmp_path: Path):
     frames = iter_frames_at(path, [i * 0.32 + 0.48 for i in range(12)])
     first = next(frames)  # a generator: the first frame arrives before the rest is decoded
     assert first[0] == 0 and len(list(frames)) == 11
+
+
+def test_audio_is_streamed_in_blocks_that_join_to_the_whole_track(tmp_path: Path):
+    path = write_clip(tmp_path / "tone.mp4", background_frames(75, 25), 25, audio=tone(3.0, 44100), audio_rate=44100)
+    blocks = iter_audio(path, block_seconds=0.25)
+    first = next(blocks)  # a generator: the first block arrives before the rest is decoded
+    rest = list(blocks)
+    assert first.size == 4000 and all(b.size == 4000 for b in rest[:-1]) and 0 < rest[-1].size <= 4000
+    assert np.array_equal(np.concatenate([first, *rest]), decode_audio(path))
 
 
 def test_not_media(tmp_path: Path):

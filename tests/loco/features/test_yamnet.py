@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from loco.features.yamnet import PATCH_FRAMES, YamNet, log_mel, patches_centred_at
+from loco.features.yamnet import PATCH_FRAMES, StreamedWaveform, YamNet, log_mel, patches_centred_at
 from tests.fixtures.media.make_media import FIXTURES, read_audio
 
 EXPECTED = {
@@ -33,3 +33,13 @@ def test_patches_are_centred_and_padded_with_silence():
     assert abs(loudest_frame - PATCH_FRAMES // 2) <= 2  # the click sits in the middle of the patch centred on it
     silence = log_mel(np.zeros(400, np.float32))[0]
     np.testing.assert_allclose(patches[2], np.broadcast_to(silence, patches[2].shape))
+
+
+def test_streamed_waveform_gives_the_same_patches_as_the_whole_waveform():
+    waveform = np.random.default_rng(0).standard_normal(16000 * 40).astype(np.float32)
+    centres = 0.32 * np.arange(120) + 0.48  # the UnAV grid over about 40 s (the last patches run past the end)
+    blocks = (waveform[i : i + 7777] for i in range(0, waveform.size, 7777))  # blocks unrelated to the hop
+    streamed = StreamedWaveform(blocks)
+    parts = [streamed.patches_centred_at(centres[i : i + 17]) for i in range(0, centres.size, 17)]
+    assert np.array_equal(np.concatenate(parts), patches_centred_at(waveform, centres))
+    assert streamed._samples.size < 16000 * 12  # only what the last chunk needed is still held
