@@ -6,8 +6,8 @@ this script only schedules runs and aggregates their JSON results; checkpoints a
     python bench/ablation.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
         --out data/ablation --seeds 1 2 3 --jobs 2 -- train.epochs=20
 
-Prints a Markdown table (mean ± std over seeds, in mAP points; the "agnostic" columns come from
-``eval --class-agnostic`` and score localisation alone) and writes ``<out>/ablation.json``. Finished runs are reused,
+Prints a Markdown table (mean ± std over seeds, in mAP points, on the test split; the "agnostic" columns come from
+``eval --class-agnostic`` and score localisation alone; "validation avg" is the kept checkpoint's validation score) and writes ``<out>/ablation.json``. Finished runs are reused,
 so an interrupted table resumes. Put ``--`` before the overrides when ``--variants`` is given.
 """
 
@@ -36,8 +36,9 @@ def _run_logged(log, env: dict, *loco_args: str) -> None:
     subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict]:
-    """Train (unless done) and evaluate one run on the test split: (summary, class-agnostic summary)."""
+def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict, dict]:
+    """Train (unless done) and evaluate one run on the test split: (summary, class-agnostic summary, validation
+    summary of the kept checkpoint)."""
     slug = variant.split(" ")[0].strip("+").lower().replace("(", "") or "run"
     out = args.out / f"{slug}-seed{seed}"
     result_file, agnostic_file = out / "test_eval.json", out / "test_eval_agnostic.json"
@@ -52,7 +53,14 @@ def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, di
             _run_logged(log, env, *evaluate, "--json", str(result_file))
         if not agnostic_file.is_file():
             _run_logged(log, env, *evaluate, "--class-agnostic", "--json", str(agnostic_file))
-    return tuple(json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
+    summary, agnostic = (json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
+    return summary, agnostic, best_validation(out / "metrics.jsonl")
+
+
+def best_validation(metrics_file: Path) -> dict:
+    """Validation summary of the epoch that was kept (the best average mAP, as training selects it)."""
+    epochs = [json.loads(line) for line in metrics_file.read_text().splitlines() if line.strip()]
+    return max((e["val"] for e in epochs if e.get("val")), key=lambda v: v["avg"])
 
 
 def main() -> int:
@@ -71,18 +79,19 @@ def main() -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda vs: run_one(args, *vs), plan))
     table: dict[str, dict[str, list[float]]] = {}
-    for (variant, _), (summary, agnostic) in zip(plan, results):
+    for (variant, _), (summary, agnostic, validation) in zip(plan, results):
         columns = table.setdefault(variant, {})
         for column in COLUMNS:
             columns.setdefault(column, []).append(100 * summary[column])
         for column in AGNOSTIC_COLUMNS:
             columns.setdefault(f"agnostic {column}", []).append(100 * agnostic[column])
+        columns.setdefault("validation avg", []).append(100 * validation["avg"])
 
     def cell(values: list[float]) -> str:
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         return f"{statistics.mean(values):.1f} ± {spread:.1f}"
 
-    headers = list(COLUMNS) + [f"agnostic {c}" for c in AGNOSTIC_COLUMNS]
+    headers = list(COLUMNS) + [f"agnostic {c}" for c in AGNOSTIC_COLUMNS] + ["validation avg"]
     print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(headers) + " |")
     print("|---|" + "---|" * len(headers))
     for variant, columns in table.items():
