@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.predictions is not None:
         predictions = load_predictions(args.predictions, ground_truth.label_ids_by_name)
     else:
-        predictions = _checkpoint_predictions(args, split, ground_truth)
+        predictions = _checkpoint_predictions(args, split, ground_truth, keep_other_classes=args.class_agnostic)
         if args.save_predictions is not None:
             write_predictions(args.save_predictions, predictions, ground_truth.class_names)
     if args.class_agnostic:
@@ -64,9 +64,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checkpoint_predictions(args: argparse.Namespace, split: str | None, ground_truth: GroundTruth) -> list[Segment]:
+def _checkpoint_predictions(
+    args: argparse.Namespace, split: str | None, ground_truth: GroundTruth, keep_other_classes: bool = False
+) -> list[Segment]:
     """The checkpoint's detections with the annotation file's label ids, matched by class NAME (a model's class
-    order need not follow the file's ids). Classes of the file the model does not know are reported: they score 0."""
+    order need not follow the file's ids). Classes of the file the model does not know are reported: they score 0.
+    Detections of classes the file does not have are dropped, unless ``keep_other_classes`` (class-agnostic scoring,
+    where every detection counts): they then get negative ids, which no ground truth has."""
     import sys
 
     import torch
@@ -88,6 +92,10 @@ def _checkpoint_predictions(args: argparse.Namespace, split: str | None, ground_
     if unknown:
         print(f"note: the checkpoint does not know {len(unknown)} class(es) of the annotation file (AP 0): "
               + ", ".join(unknown), file=sys.stderr)
+    ids = dict(file_ids)
+    if keep_other_classes:
+        others = [name for name in loaded.class_names if name not in file_ids]
+        ids.update({name: -1 - k for k, name in enumerate(others)})
     predictions = predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"))
-    return [Segment(p.video_id, p.start, p.end, file_ids[loaded.class_names[p.label_id]], p.score)
-            for p in predictions if loaded.class_names[p.label_id] in file_ids]
+    return [Segment(p.video_id, p.start, p.end, ids[loaded.class_names[p.label_id]], p.score)
+            for p in predictions if loaded.class_names[p.label_id] in ids]

@@ -94,3 +94,19 @@ def test_checkpoint_classes_are_matched_to_the_files_ids_by_name(tmp_path, capsy
     without_ids = {n: sorted((c["label"], c["AP_avg"], c["num_predictions"]) for c in r["per_class"])
                    for n, r in reports.items()}
     assert without_ids["dense"] == without_ids["renumbered"]
+
+
+@pytest.mark.slow
+def test_class_agnostic_counts_detections_of_classes_the_file_does_not_have(tmp_path):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 6}, TINY_SPEC)
+    checkpoint = untrained_checkpoint(tmp_path / "m.safetensors", ["class_2", "class_0", "class_3", "class_1", "other"])
+    counts = {}
+    for flags in ([], ["--class-agnostic"]):
+        saved = tmp_path / "results.json"
+        assert main(["eval", "--annotations", str(annotations), "--checkpoint", str(checkpoint), "--features",
+                     str(features), "--save-predictions", str(saved), *flags]) == 0
+        results = [e for events in json.loads(saved.read_text())["results"].values() for e in events]
+        counts[bool(flags)] = (len(results), sum(e["label_id"] < 0 for e in results))
+    named, agnostic = counts[False], counts[True]
+    assert named[1] == 0 and agnostic[1] > 0  # "other" is dropped when names matter, kept when only spans do
+    assert agnostic[0] == named[0] + agnostic[1]
