@@ -21,6 +21,7 @@ from typing import BinaryIO, Callable
 
 import numpy as np
 
+from loco.evaluate import EvaluationResult
 from loco.grid import FeatureGrid
 from loco.io import atomic_write, sha256_file
 from loco.model.internals import VideoInternals
@@ -400,9 +401,23 @@ def modality_probe(loaded, record: RunRecord, min_score: float = 0.1):
     return modality_dependence(full, predict_run(loaded, record, "audio"), predict_run(loaded, record, "visual"))
 
 
-def evaluate_on_snapshot(store, snapshot_id: int, loaded, split: str = "test", progress: Progress | None = None):
-    """mAP of a model on a snapshot's split, exactly as the benchmark computes it (``loco.evaluate``)."""
-    from loco.evaluate import Segment, evaluate_detections, load_ground_truth
+@dataclass(frozen=True)
+class SnapshotEvaluation:
+    """A model's mAP on a snapshot split, by class and ignoring class (were the events found at all?)."""
+
+    named: EvaluationResult
+    agnostic: EvaluationResult
+
+    def to_dict(self) -> dict:
+        return {**self.named.to_dict(), "agnostic_summary": self.agnostic.summary()}
+
+
+def evaluate_on_snapshot(
+    store, snapshot_id: int, loaded, split: str = "test", progress: Progress | None = None
+) -> SnapshotEvaluation:
+    """mAP of a model on a snapshot's split, exactly as the benchmark computes it (``loco.evaluate``), and the same
+    detections scored class-agnostically."""
+    from loco.evaluate import Segment, class_agnostic, evaluate_detections, load_ground_truth
     from loco.features.store import read_features
     from loco.infer import predict_features
 
@@ -417,15 +432,15 @@ def evaluate_on_snapshot(store, snapshot_id: int, loaded, split: str = "test", p
         raise ServiceError(f"{len(missing)} {split} video(s) have no {loaded.profile!r} features "
                            f"(detect them with a {loaded.profile!r} model first): {missing[:3]}")
     ids_by_name = ground_truth.label_ids_by_name
-    predictions = []
+    predictions = []  # classes the snapshot lacks get id -1: they miss every named class, count when names do not
     for index, video_id in enumerate(ground_truth.video_ids):
         stored = read_features(paths[video_id])
         duration = annotations["database"][video_id]["duration"]
         for e in predict_features(loaded, stored.visual, stored.audio, duration).events:
-            if e.label in ids_by_name:
-                predictions.append(Segment(video_id, e.start, e.end, ids_by_name[e.label], e.score))
+            predictions.append(Segment(video_id, e.start, e.end, ids_by_name.get(e.label, -1), e.score))
         report((index + 1) / len(ground_truth.video_ids), f"evaluated {index + 1} of {len(ground_truth.video_ids)}")
-    return evaluate_detections(ground_truth, predictions)
+    return SnapshotEvaluation(evaluate_detections(ground_truth, predictions),
+                              evaluate_detections(*class_agnostic(ground_truth, predictions)))
 
 
 def copy_into_models(checkpoint: Path, name: str) -> Path:

@@ -125,7 +125,9 @@ def evaluation_panel() -> None:
     elif state.status == "done":
         result = state.result
         st.markdown(f"**{result['model']}** on snapshot #{result['snapshot']} ({result['split']} split)")
-        st.dataframe(pd.DataFrame([result["summary"]]).mul(100).round(2), hide_index=True)
+        summary = pd.DataFrame([result["summary"], result["agnostic_summary"]],
+                               index=["by class", "any class (found, whatever the name)"]).mul(100).round(2)
+        st.dataframe(summary)
         st.dataframe(pd.DataFrame(result["per_class"]), hide_index=True)
 
 

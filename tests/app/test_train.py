@@ -18,8 +18,11 @@ def test_evaluate_a_model_on_a_snapshot_and_compare_two_models(processed):
     state = jobs.wait(at.session_state["eval_job"], 120)
     assert state.status == "done", state.error
     assert set(state.result["summary"]) >= {"mAP@0.5", "avg"}
+    agnostic = state.result["agnostic_summary"]  # the same detections, names ignored (loco.evaluate.class_agnostic)
+    assert set(agnostic) == set(state.result["summary"]) and all(0.0 <= v <= 1.0 for v in agnostic.values())
     at.run()
     assert len(at.dataframe) >= 2  # the summary and the per-class table
+    assert list(at.dataframe[0].value.index) == ["by class", "any class (found, whatever the name)"]
     at.button(key="compare_go").click().run()
     assert not errors_of(at)
 
