@@ -57,7 +57,7 @@ class Prefetched(Generic[Item]):
         return self
 
     def __next__(self) -> Item:
-        if self._finished:
+        if self._finished or self._stop.is_set():  # exhausted, or closed early: the producer will put nothing more
             raise StopIteration
         item, error = self._buffer.get()
         if item is _DONE:

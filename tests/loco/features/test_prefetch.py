@@ -41,6 +41,7 @@ def test_leaving_early_stops_the_producer_and_closes_its_generator():
     assert closed.is_set()
     assert not prefetched._worker.is_alive()
     assert len(produced) < 10  # at most the buffer's depth ahead, never the whole input
+    assert list(prefetched) == []  # a closed prefetcher ends instead of waiting for a producer that has stopped
 
 
 def test_starts_producing_before_the_first_item_is_asked_for():
