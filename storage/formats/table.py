@@ -15,9 +15,9 @@ from storage.events import NewEvent
 from storage.views import EventView
 
 SECONDS_COLUMNS = ["video_id", "start", "end", "label", "label_id", "score"]
+FRAME_COLUMNS = ["video_id", "start_frame", "end_frame", "fps", "label", "label_id", "score"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_GUARD = "'"
-FRAME_COLUMNS = ["video_id", "start_frame", "end_frame", "fps", "label", "label_id", "score"]
 
 
 def guard_text(text: str) -> str:
