@@ -61,12 +61,13 @@ def nearest_centroid_accuracy(train, evaluated, stream: str) -> tuple[float, dic
     return overall, {label: float(np.mean(values)) for label, values in sorted(hits.items())}
 
 
-def linear_probe_accuracy(train, evaluated, stream: str) -> float:
-    """Accuracy of a logistic regression fitted on the training events' vectors."""
+def linear_probe_accuracies(train, evaluated_sets, stream: str) -> list[float]:
+    """Accuracy on each of ``evaluated_sets`` of one logistic regression fitted on the training events' vectors."""
     from sklearn.linear_model import LogisticRegression
 
     probe = LogisticRegression(max_iter=2000).fit(np.stack([v[stream] for _, v in train]), [label for label, _ in train])
-    return float(probe.score(np.stack([v[stream] for _, v in evaluated]), [label for label, _ in evaluated]))
+    return [float(probe.score(np.stack([v[stream] for _, v in events]), [label for label, _ in events]))
+            for events in evaluated_sets]
 
 
 def main() -> int:
@@ -85,8 +86,7 @@ def main() -> int:
     for stream in STREAMS:
         val, _ = nearest_centroid_accuracy(events["train"], seen, stream)
         test, per_class = nearest_centroid_accuracy(events["train"], events["test"], stream)
-        probe_val = linear_probe_accuracy(events["train"], seen, stream)
-        probe_test = linear_probe_accuracy(events["train"], events["test"], stream)
+        probe_val, probe_test = linear_probe_accuracies(events["train"], [seen, events["test"]], stream)
         report[stream] = {"validation": val, "test": test, "test_per_class": per_class,
                           "probe_validation": probe_val, "probe_test": probe_test}
         print(f"{'nearest centroid':16s} {stream:8s} {val:28.3f} {test:26.3f}")
