@@ -13,6 +13,10 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || need_debs+=(python3-venv)
 if [ "${1:-}" = test ]; then
   [ -x /usr/bin/chromium ] || need_debs+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_debs+=(postgresql)
+  # the real media the dataset builder and its tests use
+  [ -d /usr/share/tuxpaint/stamps ] || need_debs+=(tuxpaint-stamps-default)
+  [ -f /usr/share/doc/opencv-doc/examples/data/tree.avi ] || need_debs+=(opencv-doc)
+  [ -f /usr/share/gcompris-qt/rcc/explore_farm_animals.rcc ] || need_debs+=(gcompris-qt-data)
 fi
 if [ ${#need_debs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${need_debs[*]}"

@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
+from loco.data.builder.gcompris import GcomprisError, gcompris_files, is_gcompris_key
 from loco.paths import ASSETS_DIR, data_dir
 
 DEFAULT_STAMP_ROOT = Path("/usr/share/tuxpaint/stamps")
@@ -40,7 +41,8 @@ def pool_of(subset: str) -> str:
 
 @dataclass(frozen=True)
 class Stamp:
-    """One Tux Paint stamp: ``key`` is its path under the stamps folder without extension."""
+    """One photo + recording pair: ``key`` is a Tux Paint stamp's path under the stamps folder without extension, or
+    ``gcompris:<name>`` for a GCompris pair (see ``gcompris.py``)."""
 
     key: str
     photo: Path | None
@@ -93,6 +95,12 @@ class Catalogue:
 
 
 def _stamp(root: Path, key: str, need_sound: bool = True) -> Stamp:
+    if is_gcompris_key(key):
+        try:
+            photo, sound = gcompris_files(key)
+        except GcomprisError as err:
+            raise SourceError(str(err)) from err
+        return Stamp(key=key, photo=photo, sound=sound)
     photo, sound = root / f"{key}.png", root / f"{key}.ogg"
     if not photo.is_file() or (need_sound and not sound.is_file()):
         raise SourceError(
@@ -138,6 +146,7 @@ def load_catalogue(stamp_root: Path | str = DEFAULT_STAMP_ROOT, mapping: Path | 
         classes.append(StampClass(entry["name"], label_id, entry.get("unav_label"), train, test))
     distractor_spec = spec["distractors"]
     distractors = _alternate([_stamp(root, key) for key in distractor_spec["sound_and_photo"]])
+    distractors["test"] += tuple(_stamp(root, key) for key in distractor_spec.get("test_only_sound_and_photo", []))
     photo_only = _alternate(_photo_only_stamps(root, distractor_spec["photo_only_folders"]))
     return Catalogue(root=root, classes=tuple(classes), distractors=distractors, photo_only=photo_only)
 

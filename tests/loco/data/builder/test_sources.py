@@ -48,3 +48,13 @@ def test_missing_sources_raise_a_clear_error(tmp_path):
     bad.write_bytes(b"not a video")
     with pytest.raises(SourceError, match="not a readable video"):
         load_backgrounds([bad])
+
+
+def test_gcompris_pairs_are_test_exemplars_only(catalogue):
+    dog = catalogue.by_name("dog barking")
+    assert [s.key for s in dog.test] == ["gcompris:farm_animals/dog"]
+    gcompris_train = [s.key for c in catalogue.classes for s in c.train if s.key.startswith("gcompris:")]
+    assert gcompris_train == []
+    test_only = {"gcompris:farm_animals/cat", "gcompris:farm_animals/owl"}
+    assert test_only <= {s.key for s in catalogue.distractors["test"]}
+    assert not test_only & {s.key for s in catalogue.distractors["train"]}
