@@ -35,7 +35,9 @@ def is_gcompris_key(key: str) -> bool:
     return key.startswith(KEY_PREFIX)
 
 
-def gcompris_files(key: str, rcc_root: Path | str = GCOMPRIS_RCC_ROOT, out_root: Path | str | None = None) -> tuple[Path, Path]:
+def gcompris_files(
+    key: str, rcc_root: Path | str = GCOMPRIS_RCC_ROOT, out_root: Path | str | None = None
+) -> tuple[Path, Path]:
     """(photo, recording) of the pair ``key`` (``gcompris:<name>``), copied out of its bundle on first use."""
     name = key.removeprefix(KEY_PREFIX)
     if name not in GCOMPRIS_STAMPS:

@@ -1,4 +1,4 @@
-"""A reader for Qt binary resource files (``.rcc``, formats 1-3), the bundles that hold GCompris's photos and recordings.
+"""A reader for Qt binary resource files (``.rcc``, formats 1-3), the bundles holding GCompris's photos and recordings.
 
 Layout (qtbase ``src/corelib/io/qresource.cpp``): a 20-byte header ``qres``, version, then the offsets of the tree,
 the data and the names sections (format 3 adds a flags word). Tree nodes are 14 bytes (format 1) or 22 bytes (2 and
