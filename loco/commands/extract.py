@@ -31,9 +31,12 @@ def find_videos(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
 
 
-def is_done(target: Path, profile: str) -> bool:
+def is_done(target: Path, profile: str, video: Path) -> bool:
+    """True when ``target`` holds features of this very video (same content hash) with this profile and encoders: a
+    video rendered again (a rebuilt split) is extracted again, never matched to its old features by name."""
     from loco.features.profiles import get_profile
     from loco.features.store import FeatureFileError, read_features
+    from loco.io import sha256_file
 
     if not target.is_file():
         return False
@@ -41,7 +44,9 @@ def is_done(target: Path, profile: str) -> bool:
         meta = read_features(target).meta
     except FeatureFileError:
         return False
-    return meta.profile == profile and meta.encoders == get_profile(profile).encoders
+    if meta.profile != profile or meta.encoders != get_profile(profile).encoders:
+        return False
+    return meta.video_sha256 == sha256_file(video)
 
 
 def _init_worker(threads: int) -> None:
@@ -76,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: {steps} steps -> {out / (video_id_for(source) + '.npz')}")
         return 0
     jobs = [(v, out / f"{video_id_for(v, source)}.npz") for v in find_videos(source)]
-    todo = [(v, t) for v, t in jobs if not is_done(t, args.profile)]
+    todo = [(v, t) for v, t in jobs if not is_done(t, args.profile, v)]
     print(f"{len(jobs)} videos, {len(jobs) - len(todo)} already done, {len(todo)} to extract")
     workers = max(1, min(args.workers, len(todo) or 1))
     threads = args.threads or max(1, (os.cpu_count() or 1) // workers)

@@ -1,4 +1,5 @@
-"""``python -m loco extract`` on a folder: one feature file per usable video, bad files skipped, resumable."""
+"""``python -m loco extract`` on a folder: one feature file per usable video, bad files skipped, resumable, and a video
+whose content changed under the same name extracted again."""
 
 from __future__ import annotations
 
@@ -47,10 +48,12 @@ def test_folder_extraction_skips_bad_files_and_resumes(tmp_path):
 
     (videos / "broken.mp4").unlink()
     write_clip(videos / "three.mp4", background_frames(30, 25), 25)
+    write_clip(videos / "one.mp4", background_frames(60, 25), 25)  # rendered again: same name, new content
     second = run_cli("extract", str(videos), "--out", str(out), "--quiet", data_dir=data)
     assert second.returncode == 0, second.stderr
-    assert "3 videos, 2 already done, 1 to extract" in second.stdout
+    assert "3 videos, 1 already done, 2 to extract" in second.stdout
     assert (out / "three.npz").is_file()
+    assert read_features(out / "one.npz").meta.duration > stored.meta.duration
 
 
 def test_single_bad_file_is_one_error_line(tmp_path):
