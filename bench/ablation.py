@@ -7,8 +7,10 @@ this script only schedules runs and aggregates their JSON results; checkpoints a
         --out data/ablation --seeds 1 2 3 --jobs 2 -- train.epochs=20
 
 Prints a Markdown table (mean ± std over seeds, in mAP points, on the test split; the "agnostic" columns come from
-``eval --class-agnostic`` and score localisation alone; "validation avg" is the kept checkpoint's validation score) and writes ``<out>/ablation.json``. Finished runs are reused,
-so an interrupted table resumes. Put ``--`` before the overrides when ``--variants`` is given.
+``eval --class-agnostic`` and score localisation alone; "validation avg" is the kept checkpoint's validation score) and
+writes ``<out>/ablation.json``. Finished runs are reused, so an interrupted table resumes; ``--reevaluate`` scores the
+finished runs' checkpoints again (after the test split was rebuilt) without training anything. Put ``--`` before the
+overrides when ``--variants`` is given.
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, di
     evaluate = ["eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors")]
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.with_suffix(".log"), "a") as log:
-        if not result_file.is_file():
+        trained = result_file.is_file()
+        if not trained:
             overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
             _run_logged(log, env, "train", "--config", "compact", *common, "--output", str(out), *overrides)
+        if not trained or args.reevaluate:
             _run_logged(log, env, *evaluate, "--json", str(result_file))
-        if not agnostic_file.is_file():
+        if not agnostic_file.is_file() or args.reevaluate:
             _run_logged(log, env, *evaluate, "--class-agnostic", "--json", str(agnostic_file))
     summary, agnostic = (json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
     return summary, agnostic, best_validation(out / "metrics.jsonl")
@@ -72,6 +76,8 @@ def main() -> int:
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument("--reevaluate", action="store_true",
+                        help="evaluate finished runs again on the current test split (trains only missing runs)")
     parser.add_argument("overrides", nargs="*", help="config overrides for every run, e.g. train.epochs=20")
     args = parser.parse_args()
 

@@ -5,7 +5,8 @@ segment, L2-normalised). Two classifiers learn the classes from the training eve
 (cosine) and a linear probe (logistic regression, scikit-learn). Each validation event (same recordings and photos
 as training) and each test event (recordings and photos never seen in training) is then classified. Accuracy per
 split and stream tells how much a classifier of these encoders' features carries over to new exemplars,
-independently of any localisation model.
+independently of any localisation model. When the dataset's ``build_info.json`` lies beside the annotations, test
+accuracy is also given per held-out exemplar (the stamp each event was made from).
 
     python bench/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
@@ -16,6 +17,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,42 +34,70 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / (np.linalg.norm(x, axis=-1, keepdims=True) + 1e-8)
 
 
-def event_vectors(annotations: dict, feature_dir: Path) -> dict[str, list[tuple[str, dict[str, np.ndarray]]]]:
-    """subset -> [(label, {stream: unit vector})] for every event with at least one step inside it."""
-    events: dict[str, list[tuple[str, dict[str, np.ndarray]]]] = defaultdict(list)
+@dataclass(frozen=True)
+class EventVector:
+    label: str
+    stamp: str | None  # the exemplar the event was made from, when the build record is known
+    vectors: dict[str, np.ndarray]  # stream -> unit vector
+
+
+def event_stamps(build_info: dict) -> dict[str, list[str]]:
+    """video id -> the stamp of each annotated event, in annotation order (the builder writes events sorted by
+    start, end, label id)."""
+    stamps = {}
+    for plan in build_info["plans"]:
+        events = sorted((l for l in plan["layers"] if l["kind"] == "event"),
+                        key=lambda l: (l["start"], l["end"], l["label_id"]))
+        stamps[plan["video_id"]] = [l["stamp"] for l in events]
+    return stamps
+
+
+def event_vectors(annotations: dict, feature_dir: Path, stamps: dict[str, list[str]] | None = None
+                  ) -> dict[str, list[EventVector]]:
+    """subset -> an EventVector for every event with at least one step inside it."""
+    events: dict[str, list[EventVector]] = defaultdict(list)
     for video_id, video in annotations["database"].items():
         visual, audio = load_video_features(feature_dir, video_id, "loco")
         centres = UNAV_GRID.step_times(len(visual))
-        for event in video["annotations"]:
+        video_stamps = (stamps or {}).get(video_id)
+        for index, event in enumerate(video["annotations"]):
             inside = (centres >= event["segment"][0]) & (centres <= event["segment"][1])
             if not inside.any():
                 continue
             v, a = _unit(visual[inside].mean(0)), _unit(audio[inside].mean(0))
-            events[video["subset"]].append((event["label"], {"visual": v, "audio": a, "both": np.concatenate([v, a])}))
+            stamp = video_stamps[index] if video_stamps else None
+            events[video["subset"]].append(
+                EventVector(event["label"], stamp, {"visual": v, "audio": a, "both": np.concatenate([v, a])}))
     return events
 
 
-def nearest_centroid_accuracy(train, evaluated, stream: str) -> tuple[float, dict[str, float]]:
-    """Overall and per-class accuracy of the nearest training-class centroid for the ``evaluated`` events."""
+def nearest_centroid_hits(train: list[EventVector], evaluated: list[EventVector], stream: str) -> list[bool]:
+    """For each ``evaluated`` event: is the nearest training-class centroid (cosine) its own class?"""
     by_class: dict[str, list[np.ndarray]] = defaultdict(list)
-    for label, vectors in train:
-        by_class[label].append(vectors[stream])
+    for event in train:
+        by_class[event.label].append(event.vectors[stream])
     labels = sorted(by_class)
     centroids = _unit(np.stack([np.mean(by_class[label], 0) for label in labels]))
-    hits: dict[str, list[bool]] = defaultdict(list)
-    for label, vectors in evaluated:
-        hits[label].append(labels[int(np.argmax(centroids @ vectors[stream]))] == label)
-    overall = float(np.mean([h for values in hits.values() for h in values]))
-    return overall, {label: float(np.mean(values)) for label, values in sorted(hits.items())}
+    return [labels[int(np.argmax(centroids @ e.vectors[stream]))] == e.label for e in evaluated]
 
 
-def linear_probe_accuracies(train, evaluated_sets, stream: str) -> list[float]:
+def grouped_accuracy(events: list[EventVector], hits: list[bool], key) -> dict[str, float]:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for event, hit in zip(events, hits):
+        groups[key(event)].append(hit)
+    return {name: float(np.mean(values)) for name, values in sorted(groups.items())}
+
+
+def linear_probe_accuracies(train: list[EventVector], evaluated_sets: list[list[EventVector]], stream: str
+                            ) -> list[float]:
     """Accuracy on each of ``evaluated_sets`` of one logistic regression fitted on the training events' vectors."""
     from sklearn.linear_model import LogisticRegression
 
-    probe = LogisticRegression(max_iter=2000).fit(np.stack([v[stream] for _, v in train]), [label for label, _ in train])
-    return [float(probe.score(np.stack([v[stream] for _, v in events]), [label for label, _ in events]))
-            for events in evaluated_sets]
+    def matrix(events: list[EventVector]) -> np.ndarray:
+        return np.stack([e.vectors[stream] for e in events])
+
+    probe = LogisticRegression(max_iter=2000).fit(matrix(train), [e.label for e in train])
+    return [float(probe.score(matrix(events), [e.label for e in events])) for events in evaluated_sets]
 
 
 def main() -> int:
@@ -76,24 +106,35 @@ def main() -> int:
     parser.add_argument("--features", type=Path, required=True)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    events = event_vectors(json.loads(args.annotations.read_text()), args.features)
-    test_classes = {label for label, _ in events["test"]}
-    seen = [(label, v) for label, v in events["validation"] if label in test_classes]
+    build_info = args.annotations.parent / "build_info.json"
+    stamps = event_stamps(json.loads(build_info.read_text())) if build_info.is_file() else None
+    events = event_vectors(json.loads(args.annotations.read_text()), args.features, stamps)
+    test_classes = {e.label for e in events["test"]}
+    seen = [e for e in events["validation"] if e.label in test_classes]
     report = {}
     print(f"events: train {len(events['train'])}, validation {len(seen)} (classes that have test exemplars), "
           f"test {len(events['test'])}")
     print(f"{'classifier':16s} {'stream':8s} {'validation (seen exemplars)':>28s} {'test (held-out exemplars)':>26s}")
     for stream in STREAMS:
-        val, _ = nearest_centroid_accuracy(events["train"], seen, stream)
-        test, per_class = nearest_centroid_accuracy(events["train"], events["test"], stream)
+        val = float(np.mean(nearest_centroid_hits(events["train"], seen, stream)))
+        test_hits = nearest_centroid_hits(events["train"], events["test"], stream)
+        test = float(np.mean(test_hits))
         probe_val, probe_test = linear_probe_accuracies(events["train"], [seen, events["test"]], stream)
-        report[stream] = {"validation": val, "test": test, "test_per_class": per_class,
+        report[stream] = {"validation": val, "test": test,
+                          "test_per_class": grouped_accuracy(events["test"], test_hits, lambda e: e.label),
                           "probe_validation": probe_val, "probe_test": probe_test}
+        if stamps:
+            report[stream]["test_per_exemplar"] = grouped_accuracy(events["test"], test_hits,
+                                                                   lambda e: f"{e.label}: {e.stamp}")
         print(f"{'nearest centroid':16s} {stream:8s} {val:28.3f} {test:26.3f}")
         print(f"{'linear probe':16s} {stream:8s} {probe_val:28.3f} {probe_test:26.3f}")
     print("nearest-centroid test accuracy per class (visual / audio / both):")
     for label in sorted(test_classes):
         print(f"  {label:26s} " + " / ".join(f"{report[s]['test_per_class'][label]:.2f}" for s in STREAMS))
+    if stamps:
+        print("nearest-centroid test accuracy per held-out exemplar (visual / audio / both):")
+        for name in report["both"]["test_per_exemplar"]:
+            print(f"  {name:66s} " + " / ".join(f"{report[s]['test_per_exemplar'][name]:.2f}" for s in STREAMS))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0
