@@ -4,7 +4,7 @@ time grid, free metadata, metrics). Written atomically; read with safetensors on
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,14 @@ class LoadedModel:
                 f"features were extracted with profile {profile!r} but the model was trained on {self.profile!r}; "
                 f"re-extract with profile {self.profile!r}"
             )
+
+    def with_label_prior(self, weight: float) -> "LoadedModel":
+        """The same model decoding with the encoders' label-space prior at ``weight`` (0 = off; loco/label_prior.py),
+        which reads the fast profile's features only."""
+        if weight > 0 and self.profile != "fast":
+            raise FeatureMismatchError(f"the label prior reads fast-profile features; this model uses {self.profile!r}")
+        postprocess = replace(self.config.postprocess, label_prior_weight=float(weight))
+        return replace(self, config=replace(self.config, postprocess=postprocess))
 
 
 def save_checkpoint(

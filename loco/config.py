@@ -75,6 +75,13 @@ class PostprocessConfig:
     nms_sigma: float = 0.4
     min_score: float = 0.001
     max_detections: int = 100
+    # weight w of the encoders' label-space prior (loco/label_prior.py; ours, not LoCo's): class probabilities become
+    # p^(1-w) * prior^w before thresholding; 0 = off
+    label_prior_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.label_prior_weight <= 1.0:
+            raise ValueError(f"postprocess.label_prior_weight must lie in [0, 1], got {self.label_prior_weight}")
 
 
 @dataclass

@@ -107,7 +107,12 @@ def predict_features(
     mask[0, :num_steps] = True
 
     output = loaded.model(visual_t, audio_t, mask, return_internals=with_internals)
-    detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names))[0]
+    evidence = None
+    if loaded.config.postprocess.label_prior_weight > 0:
+        from loco.label_prior import LabelPrior
+
+        evidence = [LabelPrior(loaded.class_names).evidence(visual[:num_steps], audio[:num_steps])]
+    detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names), evidence)[0]
     events = [
         PredictedEvent(loaded.class_names[label_id], label_id, start, end, score)
         for label_id, start, end, score in detections_to_seconds(detections, grid, duration)

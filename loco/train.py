@@ -200,9 +200,17 @@ def dataset_ground_truth(dataset: VideoFeatureDataset) -> GroundTruth:
 
 @torch.no_grad()
 def predict_dataset(
-    model: nn.Module, dataset: VideoFeatureDataset, config: Config, batch_size: int, device: torch.device
+    model: nn.Module,
+    dataset: VideoFeatureDataset,
+    config: Config,
+    batch_size: int,
+    device: torch.device,
+    class_names: list[str] | None = None,
 ) -> list[Segment]:
-    """Detections in seconds for every video of ``dataset`` (no crops: the dataset is used in evaluation mode)."""
+    """Detections in seconds for every video of ``dataset`` (no crops: the dataset is used in evaluation mode).
+    ``class_names`` are the model's classes (default: the dataset's), which the label prior needs when
+    ``config.postprocess.label_prior_weight`` > 0."""
+    from loco.label_prior import LabelPrior
     from loco.model.postprocess import decode_detections
 
     was_training, dataset_training = model.training, dataset.training
@@ -211,11 +219,19 @@ def predict_dataset(
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
                         collate_fn=partial(collate_videos, pad_multiple=pad_multiple(config.model.pyramid_levels)))
     predictions: list[Segment] = []
+    prior = None
+    if config.postprocess.label_prior_weight > 0:
+        prior = LabelPrior(class_names if class_names is not None else dataset.class_names)
     try:
         for batch in loader:
             batch = batch.to(device)
             output = model(batch.visual, batch.audio, batch.mask)
-            per_video = decode_detections(output, config.postprocess, config.model.num_classes)
+            evidence = None
+            if prior is not None:
+                lengths = batch.mask.sum(dim=1).tolist()
+                evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy())
+                            for v, a, n in zip(batch.visual, batch.audio, lengths)]
+            per_video = decode_detections(output, config.postprocess, config.model.num_classes, evidence)
             for video_id, duration, detections in zip(batch.video_ids, batch.durations, per_video):
                 predictions += [Segment(video_id, s, e, k, p) for k, s, e, p in
                                 detections_to_seconds(detections, dataset.grid, duration)]

@@ -8,7 +8,8 @@ Two ways:
 
 Prints mAP@0.5..0.9, the average over tIoU 0.1..0.9 and the per-class table; --json writes all of it as JSON.
 --class-agnostic scores localisation alone: every label becomes one class (a span predicted under several labels
-counts once, at its best score), which separates "found the event" from "named it right".
+counts once, at its best score), which separates "found the event" from "named it right". --label-prior W decodes
+with the encoders' label-space prior (loco/label_prior.py), which helps name exemplars unlike the training ones.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def register(subparsers) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write summary + per-class AP as JSON here")
     parser.add_argument("--class-agnostic", action="store_true",
                         help="ignore labels: mAP of localisation alone (the saved results keep their labels)")
+    parser.add_argument("--label-prior", type=float, metavar="W",
+                        help="with --checkpoint: weight in [0, 1] of the encoders' label-space prior when decoding "
+                        "(loco/label_prior.py; fast profile only; default: the checkpoint's own, 0 = off)")
     parser.set_defaults(func=run)
 
 
@@ -83,6 +87,8 @@ def _checkpoint_predictions(
     if args.features is None:
         raise ValueError("--checkpoint needs --features (the folder of the split's feature files)")
     loaded = load_checkpoint(args.checkpoint)
+    if args.label_prior is not None:
+        loaded = loaded.with_label_prior(args.label_prior)
     dataset = UnAVDataset(args.annotations, args.features, split, feature_format=args.format, grid=loaded.grid)
     loaded.check_features(*dataset.feature_dims())
     file_ids = ground_truth.label_ids_by_name
@@ -96,6 +102,7 @@ def _checkpoint_predictions(
     if keep_other_classes:
         others = [name for name in loaded.class_names if name not in file_ids]
         ids.update({name: -1 - k for k, name in enumerate(others)})
-    predictions = predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"))
+    predictions = predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"),
+                                  class_names=loaded.class_names)
     return [Segment(p.video_id, p.start, p.end, ids[loaded.class_names[p.label_id]], p.score)
             for p in predictions if loaded.class_names[p.label_id] in ids]

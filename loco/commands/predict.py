@@ -7,6 +7,7 @@ JSON ({"results": {video_id: [{"segment", "label", "label_id", "score"}]}}) to -
 Examples:
   python -m loco predict assets/models/loco_compact.safetensors clip.mp4
   python -m loco predict best.safetensors features/ --output results.json --threshold 0.2
+  python -m loco predict assets/models/loco_compact.safetensors clip.mp4 --label-prior 0.5
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def register(subparsers) -> None:
     parser.add_argument("--profile", default=None,
                         help="feature profile for a video input (default: the checkpoint's profile)")
     parser.add_argument("--top", type=int, default=10, help="events printed per video (default 10; all are saved)")
+    parser.add_argument("--label-prior", type=float, metavar="W",
+                        help="weight in [0, 1] of the encoders' label-space prior (loco/label_prior.py; fast profile "
+                        "only; helps name exemplars unlike the training ones; default: the checkpoint's own, 0 = off)")
     parser.set_defaults(func=run)
 
 
@@ -38,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.input.exists():
         raise FileNotFoundError(f"{args.input} does not exist")
     loaded = load_checkpoint(args.checkpoint)
+    if args.label_prior is not None:
+        loaded = loaded.with_label_prior(args.label_prior)
     results = {}
     for video_id, prediction in _predictions(loaded, args):
         results[video_id] = [

@@ -3,18 +3,25 @@
 Per level: ``sigmoid(logits) * mask``, keep scores > ``pre_nms_threshold``, the top ``pre_nms_topk``; a point ``p``
 (step ``i * 2^l``) with distances ``dL, dR`` (units of the stride ``s``) gives ``[p - dL s, p + dR s]``; segments not
 longer than ``min_length_steps`` are dropped. Then per class soft-NMS ``score <- score * exp(-IoU^2 / sigma)``,
-scores below ``min_score`` dropped, the ``max_detections`` best kept per video.
+scores below ``min_score`` dropped, the ``max_detections`` best kept per video. With ``label_prior_weight`` w > 0 and
+the video's label-space evidence (``loco/label_prior.py``, our addition), each point's class probabilities are first
+re-weighted by the prior of its own decoded segment: ``p^(1-w) * prior^w``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from loco.config import PostprocessConfig
 from loco.model.loco import LoCoOutput
+
+if TYPE_CHECKING:
+    from loco.label_prior import StepEvidence
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,36 @@ def soft_nms(
     return all_segments[order], all_scores[order], all_labels[order]
 
 
-def _candidates(output: LoCoOutput, index: int, cfg: PostprocessConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _with_label_prior(
+    probabilities: torch.Tensor, distances: torch.Tensor, stride: int, evidence: StepEvidence, weight: float
+) -> torch.Tensor:
+    """``p^(1-w) * prior^w`` for one level's [T_l, C] probabilities, each point's prior taken over the segment it
+    decodes to (its class's segment where offsets are per class)."""
+    points, num_classes = probabilities.shape
+    centres = torch.arange(points, dtype=torch.float32)[:, None] * stride
+    if distances.ndim == 3:  # per-class offsets [T_l, C, 2]
+        bounds = torch.stack((centres - distances[..., 0] * stride, centres + distances[..., 1] * stride), dim=-1)
+        prior = evidence.segment_prior(bounds.reshape(-1, 2).cpu().numpy()).reshape(points, num_classes, num_classes)
+        prior = prior[:, np.arange(num_classes), np.arange(num_classes)]
+    else:
+        bounds = torch.stack((centres[:, 0] - distances[:, 0] * stride, centres[:, 0] + distances[:, 1] * stride), 1)
+        prior = evidence.segment_prior(bounds.cpu().numpy())
+    prior_t = torch.as_tensor(prior, dtype=probabilities.dtype, device=probabilities.device)
+    return probabilities ** (1.0 - weight) * prior_t**weight
+
+
+def _candidates(
+    output: LoCoOutput, index: int, cfg: PostprocessConfig, evidence: StepEvidence | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decoded pre-NMS candidates of one video: segments [N, 2] (steps), scores [N], labels [N]."""
     segments, scores, labels = [], [], []
     for level, (logits, offsets, mask) in enumerate(zip(output.cls_logits, output.reg_offsets, output.masks)):
         stride = 2**level
-        probabilities = (torch.sigmoid(logits[index].float()) * mask[index, :, None]).flatten()
+        probabilities = torch.sigmoid(logits[index].float()) * mask[index, :, None]
+        if evidence is not None and cfg.label_prior_weight > 0:
+            probabilities = _with_label_prior(probabilities, offsets[index].float(), stride, evidence,
+                                              cfg.label_prior_weight)
+        probabilities = probabilities.flatten()
         num_classes = logits.shape[-1]
         keep = torch.nonzero(probabilities > cfg.pre_nms_threshold).squeeze(1)
         if keep.numel() > cfg.pre_nms_topk:
@@ -101,13 +132,19 @@ def _candidates(output: LoCoOutput, index: int, cfg: PostprocessConfig) -> tuple
     )
 
 
-def decode_detections(output: LoCoOutput, cfg: PostprocessConfig, num_classes: int) -> list[list[Detection]]:
-    """One list of detections per batch item, best first, start/end in feature steps."""
+def decode_detections(
+    output: LoCoOutput,
+    cfg: PostprocessConfig,
+    num_classes: int,
+    evidence: Sequence[StepEvidence] | None = None,
+) -> list[list[Detection]]:
+    """One list of detections per batch item, best first, start/end in feature steps. ``evidence`` (one per batch
+    item) feeds the label prior when ``cfg.label_prior_weight`` > 0; without it the prior is not applied."""
     if output.cls_logits[0].shape[-1] != num_classes:
         raise ValueError(f"output has {output.cls_logits[0].shape[-1]} classes, expected {num_classes}")
     results = []
     for index in range(output.masks[0].shape[0]):
-        segments, scores, labels = _candidates(output, index, cfg)
+        segments, scores, labels = _candidates(output, index, cfg, evidence[index] if evidence is not None else None)
         segments, scores, labels = soft_nms(segments, scores, labels, cfg.nms_sigma, cfg.min_score, cfg.max_detections)
         results.append(
             [Detection(int(c), float(s), float(e), float(p)) for (s, e), p, c in zip(segments, scores, labels)]

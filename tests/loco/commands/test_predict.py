@@ -8,6 +8,7 @@ import pytest
 
 from loco.cli import main
 from loco.data.synthetic import write_synthetic_dataset
+from loco.paths import ASSETS_DIR
 from tests.loco.commands.checkpoints import untrained_checkpoint
 from tests.loco.test_train import TINY_SPEC
 
@@ -16,7 +17,8 @@ def test_help(capsys):
     with pytest.raises(SystemExit):
         main(["predict", "--help"])
     text = capsys.readouterr().out
-    for option in ("checkpoint", "input", "--output", "--threshold", "--profile", "--top", "video file"):
+    for option in ("checkpoint", "input", "--output", "--threshold", "--profile", "--top", "--label-prior",
+                   "video file"):
         assert option in text
 
 
@@ -42,3 +44,19 @@ def test_feature_file_and_folder(tmp_path, capsys):
     other = untrained_checkpoint(tmp_path / "w.safetensors", visual_dim=16)
     assert main(["predict", str(other), str(one)]) == 2
     assert "re-extract" in capsys.readouterr().err
+    assert main(["predict", str(checkpoint), str(one), "--label-prior", "0.5"]) == 2  # not fast-profile features
+    assert "fast-profile" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_label_prior_renames_events_of_the_shipped_model(tmp_path):
+    features = ASSETS_DIR / "benchmark_test" / "features"
+    checkpoint = ASSETS_DIR / "models" / "loco_compact.safetensors"
+    runs = {}
+    for name, extra in (("plain", []), ("prior", ["--label-prior", "0.5"])):
+        assert main(["predict", str(checkpoint), str(features), "--output", str(tmp_path / f"{name}.json"), *extra]) == 0
+        runs[name] = json.loads((tmp_path / f"{name}.json").read_text())["results"]
+    assert runs["plain"].keys() == runs["prior"].keys() and len(runs["plain"]) >= 100
+    top = {name: [events[0]["label"] for events in results.values() if events] for name, results in runs.items()}
+    changed = sum(a != b for a, b in zip(top["plain"], top["prior"]))
+    assert 0 < changed < len(top["plain"])  # the prior renames some videos' best event, not all
