@@ -208,12 +208,14 @@ class RunRecord:
     created_at: float
 
 
-def _run_index(video_sha: str, model_sha: str, profile: str) -> Path:
-    return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}.json"
+def _run_index(video_sha: str, model_sha: str, profile: str, label_prior: float = 0.0) -> Path:
+    prior = f"-prior{label_prior:g}" if label_prior else ""
+    return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}{prior}.json"
 
 
-def cached_run(video_sha: str, checkpoint: Path, profile: str) -> RunRecord | None:
-    path = _run_index(video_sha, checkpoint_sha256(checkpoint), profile)
+def cached_run(video_sha: str, checkpoint: Path, profile: str, label_prior: float = 0.0) -> RunRecord | None:
+    """The stored run of this video with this model, profile and label-prior weight, if any."""
+    path = _run_index(video_sha, checkpoint_sha256(checkpoint), profile, label_prior)
     if not path.is_file():
         return None
     record = RunRecord(**json.loads(path.read_text(encoding="utf-8")))
@@ -276,8 +278,9 @@ def detect(store, video: SpooledVideo, checkpoint: Path, loaded, profile: str | 
     report = progress or (lambda fraction, message: None)
     profile = profile or loaded.profile
     get_profile(profile)
+    label_prior = loaded.config.postprocess.label_prior_weight
     if not force:
-        cached = cached_run(video.sha256, checkpoint, profile)
+        cached = cached_run(video.sha256, checkpoint, profile, label_prior)
         if cached is not None:
             report(1.0, "already processed: loaded from the cache")
             return cached
@@ -300,7 +303,7 @@ def detect(store, video: SpooledVideo, checkpoint: Path, loaded, profile: str | 
 
     feature_path = FeatureCache().path_for(video.sha256, features.profile, features.encoders)
     store.record_feature_set(video.sha256, features.profile, features.grid, str(feature_path), features.encoders)
-    index = _run_index(video.sha256, checkpoint_sha256(checkpoint), profile)
+    index = _run_index(video.sha256, checkpoint_sha256(checkpoint), profile, label_prior)
     internals_path = save_internals(index.with_suffix(".npz"), prediction.internals, loaded.grid)
     run_id = store.record_inference_run(
         video.sha256, prediction.events, model_version=version,

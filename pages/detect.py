@@ -7,6 +7,7 @@ import streamlit as st
 
 from loco import jobs, service
 from loco.features.profiles import PROFILES
+from loco.label_prior import DEFAULT_WEIGHT
 from pages import common
 
 st.header("Detect events")
@@ -23,6 +24,13 @@ except ValueError as error:
 profiles = sorted(PROFILES)
 profile = st.selectbox("Feature profile", profiles, index=profiles.index(loaded.profile) if loaded.profile in
                        profiles else 0, help=f"The model was trained on the {loaded.profile!r} profile.")
+
+if profile == loaded.profile == "fast" and st.checkbox(
+        "Help name unfamiliar animals and objects (the encoders' label prior)", key="detect_label_prior",
+        help="Re-scores each candidate event's class with what YAMNet (AudioSet) and MobileNetV2 (ImageNet) already "
+        "know about it: much better names for exemplars unlike the training ones, slightly worse for look-alikes "
+        "(measured in the README). Our addition, not part of LoCo."):
+    loaded = loaded.with_label_prior(DEFAULT_WEIGHT)
 
 source = st.radio("Video", ["Example video", "Upload a video"], horizontal=True, key="detect_source")
 video, original_name = None, None
@@ -44,7 +52,8 @@ else:
 
 force = st.checkbox("Re-run even if this video was processed with this model", key="detect_force")
 if st.button("Detect events", type="primary", disabled=video is None, key="detect_go"):
-    cached = None if force else service.cached_run(video.sha256, checkpoint, profile)
+    cached = None if force else service.cached_run(video.sha256, checkpoint, profile,
+                                                    loaded.config.postprocess.label_prior_weight)
     if cached is not None:
         st.session_state[common.VIDEO_KEY] = cached.video_id
         st.session_state.pop(JOB_KEY, None)
