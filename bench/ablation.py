@@ -9,8 +9,9 @@ this script only schedules runs and aggregates their JSON results; checkpoints a
 Prints a Markdown table (mean ± std over seeds, in mAP points, on the test split; the "agnostic" columns come from
 ``eval --class-agnostic`` and score localisation alone; "validation avg" is the kept checkpoint's validation score) and
 writes ``<out>/ablation.json``. Finished runs are reused, so an interrupted table resumes; ``--reevaluate`` scores the
-finished runs' checkpoints again (after the test split was rebuilt) without training anything. Put ``--`` before the
-overrides when ``--variants`` is given.
+finished runs' checkpoints again (after the test split was rebuilt) without training anything; ``--label-prior W``
+evaluates with the encoders' label-space prior (files ``*_priorW.json``). Put ``--`` before the overrides when
+``--variants`` is given.
 """
 
 from __future__ import annotations
@@ -38,25 +39,32 @@ def _run_logged(log, env: dict, *loco_args: str) -> None:
     subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def prior_suffix(weight: float) -> str:
+    return f"_prior{weight:g}" if weight else ""
+
+
 def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict, dict]:
     """Train (unless done) and evaluate one run on the test split: (summary, class-agnostic summary, validation
     summary of the kept checkpoint)."""
     slug = variant.split(" ")[0].strip("+").lower().replace("(", "") or "run"
     out = args.out / f"{slug}-seed{seed}"
-    result_file, agnostic_file = out / "test_eval.json", out / "test_eval_agnostic.json"
+    suffix = prior_suffix(args.label_prior)
+    result_file, agnostic_file = out / f"test_eval{suffix}.json", out / f"test_eval{suffix}_agnostic.json"
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}  # torch's intra-op threads per run
     common = ["--annotations", str(args.annotations), "--features", str(args.features)]
     evaluate = ["eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors")]
+    prior = ["--label-prior", str(args.label_prior)] if args.label_prior else []
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.with_suffix(".log"), "a") as log:
-        trained = result_file.is_file()
-        if not trained:
+        finished = (out / "test_eval.json").is_file()  # the plain evaluation is written right after training
+        if not finished:
             overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
             _run_logged(log, env, "train", "--config", "compact", *common, "--output", str(out), *overrides)
-        if not trained or args.reevaluate:
-            _run_logged(log, env, *evaluate, "--json", str(result_file))
-        if not agnostic_file.is_file() or args.reevaluate:
-            _run_logged(log, env, *evaluate, "--class-agnostic", "--json", str(agnostic_file))
+            _run_logged(log, env, *evaluate, "--json", str(out / "test_eval.json"))
+        if args.reevaluate or not result_file.is_file():
+            _run_logged(log, env, *evaluate, *prior, "--json", str(result_file))
+        if args.reevaluate or not agnostic_file.is_file():
+            _run_logged(log, env, *evaluate, *prior, "--class-agnostic", "--json", str(agnostic_file))
     summary, agnostic = (json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
     return summary, agnostic, best_validation(out / "metrics.jsonl")
 
@@ -76,6 +84,8 @@ def main() -> int:
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
+    parser.add_argument("--label-prior", type=float, default=0.0, metavar="W",
+                        help="evaluate with the encoders' label-space prior at weight W (files *_priorW.json)")
     parser.add_argument("--reevaluate", action="store_true",
                         help="evaluate finished runs again on the current test split (trains only missing runs)")
     parser.add_argument("overrides", nargs="*", help="config overrides for every run, e.g. train.epochs=20")
@@ -102,8 +112,8 @@ def main() -> int:
     print("|---|" + "---|" * len(headers))
     for variant, columns in table.items():
         print(f"| {variant} | " + " | ".join(cell(columns[c]) for c in headers) + " |")
-    (args.out / "ablation.json").write_text(json.dumps({"seeds": args.seeds, "overrides": args.overrides,
-                                                        "results": table}, indent=1))
+    summary = {"seeds": args.seeds, "overrides": args.overrides, "label_prior": args.label_prior, "results": table}
+    (args.out / f"ablation{prior_suffix(args.label_prior)}.json").write_text(json.dumps(summary, indent=1))
     return 0
 
 
