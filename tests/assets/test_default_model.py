@@ -12,6 +12,7 @@ from loco.paths import ASSETS_DIR, REPO_ROOT
 CHECKPOINT = ASSETS_DIR / "models" / "loco_compact.safetensors"
 TEST_SPLIT = ASSETS_DIR / "benchmark_test"
 README_FIGURES = re.compile(r"Shipped checkpoint on the test split: mAP@0\.5 ([\d.]+), average mAP ([\d.]+)")
+README_PRIOR_FIGURES = re.compile(r"With the label prior \(weight ([\d.]+)\): mAP@0\.5 ([\d.]+), average mAP ([\d.]+)")
 
 
 def test_checkpoint_describes_itself():
@@ -22,15 +23,28 @@ def test_checkpoint_describes_itself():
     assert loaded.config.model.lcc.enabled and loaded.config.model.cdp.mode == "adaptive"
 
 
-@pytest.mark.slow
-def test_shipped_model_reproduces_the_readme_figures(tmp_path):
+def evaluate_shipped(tmp_path, *extra: str) -> dict:
     result_file = tmp_path / "eval.json"
     status = main(["eval", "--annotations", str(TEST_SPLIT / "annotations.json"), "--split", "test",
                    "--checkpoint", str(CHECKPOINT), "--features", str(TEST_SPLIT / "features"),
-                   "--json", str(result_file)])
+                   "--json", str(result_file), *extra])
     assert status == 0
-    summary = json.loads(result_file.read_text())["summary"]
+    return json.loads(result_file.read_text())["summary"]
+
+
+@pytest.mark.slow
+def test_shipped_model_reproduces_the_readme_figures(tmp_path):
+    summary = evaluate_shipped(tmp_path)
     figures = README_FIGURES.search((REPO_ROOT / "README.md").read_text())
     assert figures, "README.md lost the shipped checkpoint's figures"
     assert 100 * summary["mAP@0.5"] == pytest.approx(float(figures[1]), abs=0.5)
     assert 100 * summary["avg"] == pytest.approx(float(figures[2]), abs=0.5)
+
+
+@pytest.mark.slow
+def test_shipped_model_with_the_label_prior_reproduces_the_readme_figures(tmp_path):
+    figures = README_PRIOR_FIGURES.search((REPO_ROOT / "README.md").read_text())
+    assert figures, "README.md lost the label prior's figures"
+    summary = evaluate_shipped(tmp_path, "--label-prior", figures[1])
+    assert 100 * summary["mAP@0.5"] == pytest.approx(float(figures[2]), abs=0.5)
+    assert 100 * summary["avg"] == pytest.approx(float(figures[3]), abs=0.5)
