@@ -2,12 +2,14 @@
 
 Each video is real background footage with Tux Paint stamp photos (and, in test videos, GCompris photos) moving over it
 and their own recorded sounds playing; an event (annotated) is a photo visible AND its sound audible, while off-screen
-sounds and silent photos are unannotated distractors. Event timelines are copied from real UnAV-100 videos. Test videos use stamps and footage ranges never used
-by train/validation videos (split by source). Writes DIR/videos/<id>.mp4 (H.264/AAC), DIR/annotations.json (UnAV
-format) and DIR/build_info.json. Deterministic from --seed; re-running skips videos already written.
+sounds and silent photos are unannotated distractors. Event timelines are copied from real UnAV-100 videos. Test videos
+use stamps and footage ranges never used by train/validation videos (split by source). Writes DIR/videos/<id>.mp4
+(H.264/AAC), DIR/annotations.json (UnAV format) and DIR/build_info.json. Deterministic from --seed; re-running skips
+videos already written.
 
 Media: Debian packages tuxpaint-stamps-default (stamps), gcompris-qt-data (more test exemplars) and opencv-doc
-(vtest.avi, tree.avi); more footage in <data dir>/footage (see assets/dataset/LICENSES.md for cityCC0.mpg and bikes.mp4).
+(vtest.avi, tree.avi); more footage in <data dir>/footage (see assets/dataset/LICENSES.md for cityCC0.mpg and
+bikes.mp4).
 """
 
 from __future__ import annotations
