@@ -1,13 +1,14 @@
 """``python -m loco build-dataset --out DIR``: build the default training/benchmark dataset from real media.
 
-Each video is real background footage with Tux Paint stamp photos (and, in test videos, GCompris photos) moving over it
-and their own recorded sounds playing; an event (annotated) is a photo visible AND its sound audible, while off-screen
-sounds and silent photos are unannotated distractors. Event timelines are copied from real UnAV-100 videos. Test videos
-use stamps and footage ranges never used by train/validation videos (split by source). Writes DIR/videos/<id>.mp4
-(H.264/AAC), DIR/annotations.json (UnAV format) and DIR/build_info.json. Deterministic from --seed; re-running skips
-videos already written.
+Each video is real background footage with Tux Paint stamp photos (and, in dev videos, GCompris photographs) moving over
+it and their own recorded sounds playing; an event (annotated) is a photo visible AND its sound audible, while
+off-screen sounds and silent photos are unannotated distractors. Event timelines are copied from real UnAV-100 videos.
+Test videos use stamps and footage ranges never used by train/validation videos (split by source); so do dev videos,
+whose stamps are held out from test too, for choices validation cannot make. Writes DIR/videos/<id>.mp4 (H.264/AAC),
+DIR/annotations.json (UnAV format) and DIR/build_info.json. Deterministic from --seed; re-running skips videos already
+written.
 
-Media: Debian packages tuxpaint-stamps-default (stamps), gcompris-qt-data (more test exemplars) and opencv-doc
+Media: Debian packages tuxpaint-stamps-default (stamps), gcompris-qt-data (the dev exemplars) and opencv-doc
 (vtest.avi, tree.avi); more footage in <data dir>/footage (see assets/dataset/LICENSES.md for cityCC0.mpg and
 bikes.mp4).
 """
@@ -33,6 +34,8 @@ def register(subparsers) -> None:
     parser.add_argument("--train", type=int, default=1000, help="number of training videos (default 1000)")
     parser.add_argument("--val", type=int, default=150, help="number of validation videos (default 150)")
     parser.add_argument("--test", type=int, default=120, help="number of test videos (default 120)")
+    parser.add_argument("--dev", type=int, default=60,
+                        help="number of dev videos: exemplars held out from training and test (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same dataset")
     parser.add_argument("--stamps", type=Path, default=None,
                         help="Tux Paint stamps folder (default /usr/share/tuxpaint/stamps)")
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise ValueError("--out DIR is required")
-    counts = {"train": args.train, "validation": args.val, "test": args.test}
+    counts = {"train": args.train, "validation": args.val, "test": args.test, "dev": args.dev}
     if min(counts.values()) < 0 or sum(counts.values()) == 0:
         raise ValueError("video counts must be non-negative and not all zero")
     if not 1.0 <= args.min_duration <= args.max_duration:

@@ -22,6 +22,7 @@ from loco.data.builder.plan import (
     timeline_statistics,
 )
 from loco.data.builder.sources import (
+    POOLS,
     SUBSETS,
     Catalogue,
     load_backgrounds,
@@ -80,7 +81,7 @@ def _stale_videos(out_dir: Path, plans: list[VideoPlan]) -> list[Path]:
 
 def _sources_record(catalogue: Catalogue) -> dict:
     pools = {}
-    for pool in ("train", "test"):
+    for pool in POOLS:
         pools[pool] = {
             "class_stamps": {c.name: [s.key for s in c.stamps(pool)] for c in catalogue.classes},
             "distractor_stamps": [s.key for s in catalogue.distractors[pool]],

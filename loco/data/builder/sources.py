@@ -1,9 +1,12 @@
 """The real media the dataset is made of: the stamp catalogue (classes, which stamp belongs to which split, distractors)
 and the background footage with the time range each split may use.
 
-Splitting is by SOURCE: a class's stamps (one recording + one photo each) are either train stamps (train and validation
-videos) or test stamps (test videos only); distractor stamps alternate between the two pools; each background file's
-first part feeds train/validation and its last part feeds test. So no test pixel or sample was ever seen in training.
+Splitting is by SOURCE: a class's stamps (one recording + one photo each) are train stamps (train and validation
+videos), test stamps (test videos only) or dev stamps (dev videos only); distractor stamps alternate between the train
+and test pools (dev videos draw the train pool's plus their own); each background file's first part feeds
+train/validation and its last part feeds test and dev. So no test or dev pixel or sample was ever seen in training,
+and the dev split (exemplars held out from training AND from test) can choose what validation cannot: how much to
+trust what the model learnt from the training exemplars on exemplars it has never seen.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ DEFAULT_STAMP_ROOT = Path("/usr/share/tuxpaint/stamps")
 DEFAULT_MAPPING = ASSETS_DIR / "dataset" / "stamp_classes.json"
 OPENCV_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data")
 FOOTAGE_SUFFIXES = (".avi", ".mp4", ".mpg", ".mkv", ".mov", ".webm")
-SUBSETS = ("train", "validation", "test")
+# Each subset's videos come from their own random stream, numbered by position here: new subsets go last.
+SUBSETS = ("train", "validation", "test", "dev")
+POOLS = ("train", "test", "dev")
 # The last TEST_FRACTION of every background file is reserved for test videos.
 TEST_FRACTION = 0.3
 MIN_PHOTO_ONLY_HEIGHT = 96
@@ -33,10 +38,10 @@ class SourceError(ValueError):
 
 
 def pool_of(subset: str) -> str:
-    """Which source pool a subset draws from: validation shares the train sources, test has its own."""
+    """Which source pool a subset draws from: validation shares the train sources, test and dev have their own."""
     if subset not in SUBSETS:
         raise SourceError(f"unknown subset {subset!r}; expected one of {SUBSETS}")
-    return "test" if subset == "test" else "train"
+    return "train" if subset == "validation" else subset
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,10 @@ class StampClass:
     unav_label: str | None
     train: tuple[Stamp, ...]
     test: tuple[Stamp, ...]
+    dev: tuple[Stamp, ...] = ()
 
     def stamps(self, pool: str) -> tuple[Stamp, ...]:
-        return self.test if pool == "test" else self.train
+        return {"train": self.train, "test": self.test, "dev": self.dev}[pool]
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class Catalogue:
     photo_only: dict[str, tuple[Stamp, ...]]
 
     def classes_for(self, subset: str) -> tuple[StampClass, ...]:
-        """Classes that can appear as events in a subset (test: only classes with a held-out stamp)."""
+        """Classes that can appear as events in a subset (test, dev: only classes with a stamp of that pool)."""
         pool = pool_of(subset)
         return tuple(c for c in self.classes if c.stamps(pool))
 
@@ -84,7 +90,7 @@ class Catalogue:
     def stamp(self, key: str) -> Stamp:
         """Any catalogued stamp by key (used to rebuild a plan from its JSON)."""
         for stamp_class in self.classes:
-            for stamp in stamp_class.train + stamp_class.test:
+            for stamp in stamp_class.train + stamp_class.test + stamp_class.dev:
                 if stamp.key == key:
                     return stamp
         for group in (*self.distractors.values(), *self.photo_only.values()):
@@ -137,17 +143,19 @@ def load_catalogue(stamp_root: Path | str = DEFAULT_STAMP_ROOT, mapping: Path | 
     spec = json.loads(mapping.read_text())
     classes = []
     for label_id, entry in enumerate(spec["classes"]):
-        train = tuple(_stamp(root, key) for key in entry["train"])
-        test = tuple(_stamp(root, key) for key in entry["test"])
-        if not train:
+        pools = {pool: tuple(_stamp(root, key) for key in entry.get(pool, [])) for pool in POOLS}
+        if not pools["train"]:
             raise SourceError(f"class {entry['name']!r} has no train stamp")
-        if {s.key for s in train} & {s.key for s in test}:
-            raise SourceError(f"class {entry['name']!r} lists a stamp in both train and test")
-        classes.append(StampClass(entry["name"], label_id, entry.get("unav_label"), train, test))
+        keys = [s.key for pool in POOLS for s in pools[pool]]
+        if len(set(keys)) < len(keys):
+            raise SourceError(f"class {entry['name']!r} lists a stamp in more than one of {POOLS}")
+        classes.append(StampClass(entry["name"], label_id, entry.get("unav_label"), **pools))
     distractor_spec = spec["distractors"]
     distractors = _alternate([_stamp(root, key) for key in distractor_spec["sound_and_photo"]])
-    distractors["test"] += tuple(_stamp(root, key) for key in distractor_spec.get("test_only_sound_and_photo", []))
+    dev_only = tuple(_stamp(root, key) for key in distractor_spec.get("dev_only_sound_and_photo", []))
+    distractors["dev"] = distractors["train"] + dev_only
     photo_only = _alternate(_photo_only_stamps(root, distractor_spec["photo_only_folders"]))
+    photo_only["dev"] = photo_only["train"]
     return Catalogue(root=root, classes=tuple(classes), distractors=distractors, photo_only=photo_only)
 
 
@@ -167,7 +175,7 @@ class Background:
 
     def time_range(self, subset: str) -> tuple[float, float]:
         cut = self.duration * (1.0 - TEST_FRACTION)
-        return (cut, self.duration) if pool_of(subset) == "test" else (0.0, cut)
+        return (0.0, cut) if pool_of(subset) == "train" else (cut, self.duration)
 
 
 def probe_background(path: Path | str) -> Background:

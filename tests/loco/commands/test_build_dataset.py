@@ -10,7 +10,7 @@ def test_help_documents_the_build(capsys):
         main(["build-dataset", "--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--out", "--train", "--val", "--test", "--seed", "--stamps", "--backgrounds", "--example"):
+    for option in ("--out", "--train", "--val", "--test", "--dev", "--seed", "--stamps", "--backgrounds", "--example"):
         assert option in text
 
 
@@ -20,7 +20,7 @@ def test_help_documents_the_build(capsys):
         (["--train", "2"], "--out DIR is required"),
         (["--size", "320by240"], "--size must look like"),
         (["--size", "321x240"], "even dimensions"),
-        (["--train", "0", "--val", "0", "--test", "0"], "not all zero"),
+        (["--train", "0", "--val", "0", "--test", "0", "--dev", "0"], "not all zero"),
         (["--min-duration", "30", "--max-duration", "20"], "--min-duration"),
     ],
 )

@@ -3,13 +3,13 @@ from __future__ import annotations
 import pytest
 
 from loco.data.builder.plan import plan_dataset
-from loco.data.builder.sources import SourceError, load_backgrounds, load_catalogue, pool_of
+from loco.data.builder.sources import POOLS, SourceError, load_backgrounds, load_catalogue, pool_of
 
 
 def test_every_class_stamp_belongs_to_exactly_one_pool(catalogue):
     seen: dict[str, str] = {}
     for stamp_class in catalogue.classes:
-        for pool in ("train", "test"):
+        for pool in POOLS:
             for stamp in stamp_class.stamps(pool):
                 assert seen.setdefault(stamp.key, pool) == pool, stamp.key
                 assert stamp.photo.is_file() and stamp.sound.is_file()
@@ -26,14 +26,18 @@ def test_test_classes_have_a_held_out_stamp_and_train_sources(catalogue):
 
 
 def test_planned_splits_share_no_stamp_and_no_footage_time(catalogue, templates, backgrounds):
-    plans = plan_dataset(catalogue, templates, backgrounds, {"train": 40, "validation": 10, "test": 30}, seed=3)
-    used = {pool: set() for pool in ("train", "test")}
+    plans = plan_dataset(catalogue, templates, backgrounds, {"train": 40, "validation": 10, "test": 30, "dev": 20},
+                         seed=3)
+    used = {pool: set() for pool in POOLS}
+    events = {pool: set() for pool in POOLS}
     for plan in plans:
         used[pool_of(plan.subset)] |= {layer.stamp for layer in plan.layers}
+        events[pool_of(plan.subset)] |= {layer.stamp for layer in plan.events()}
         low, high = plan.background_range
         assert low <= plan.background_start <= high
-    assert used["train"] and used["test"]
-    assert not used["train"] & used["test"]
+    assert all(used.values())
+    assert not used["train"] & used["test"] and not used["dev"] & used["test"]
+    assert not events["dev"] & used["train"]  # dev events are exemplars no training video shows, as a sound or photo
     background = backgrounds[0]
     train_range, test_range = background.time_range("train"), background.time_range("test")
     assert train_range[1] <= test_range[0]
@@ -50,11 +54,13 @@ def test_missing_sources_raise_a_clear_error(tmp_path):
         load_backgrounds([bad])
 
 
-def test_gcompris_pairs_are_test_exemplars_only(catalogue):
+def test_gcompris_pairs_are_the_dev_exemplars(catalogue):
     dog = catalogue.by_name("dog barking")
-    assert [s.key for s in dog.test] == ["gcompris:farm_animals/dog"]
-    gcompris_train = [s.key for c in catalogue.classes for s in c.train if s.key.startswith("gcompris:")]
-    assert gcompris_train == []
-    test_only = {"gcompris:farm_animals/cat", "gcompris:farm_animals/owl"}
-    assert test_only <= {s.key for s in catalogue.distractors["test"]}
-    assert not test_only & {s.key for s in catalogue.distractors["train"]}
+    assert [s.key for s in dog.dev] == ["gcompris:farm_animals/dog"] and dog.test == ()
+    assert {c.name for c in catalogue.classes_for("dev")} == {c.name for c in catalogue.classes if c.dev}
+    for stamp_class in catalogue.classes:
+        assert all(s.key.startswith("gcompris:") for s in stamp_class.dev)
+        assert not any(s.key.startswith("gcompris:") for s in stamp_class.train + stamp_class.test)
+    dev_only = {"gcompris:farm_animals/cat", "gcompris:farm_animals/owl"}
+    assert dev_only <= {s.key for s in catalogue.distractors["dev"]}
+    assert not dev_only & {s.key for s in catalogue.distractors["train"] + catalogue.distractors["test"]}
