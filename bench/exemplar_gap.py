@@ -5,8 +5,9 @@ segment, L2-normalised). Two classifiers learn the classes from the training eve
 (cosine) and a linear probe (logistic regression, scikit-learn). Each validation event (same recordings and photos
 as training) and each test event (recordings and photos never seen in training) is then classified. Accuracy per
 split and stream tells how much a classifier of these encoders' features carries over to new exemplars,
-independently of any localisation model. When the dataset's ``build_info.json`` lies beside the annotations, test
-accuracy is also given per held-out exemplar (the stamp each event was made from).
+independently of any localisation model. ``--held-out dev`` scores the dev split's exemplars instead of test's. When
+the dataset's ``build_info.json`` lies beside the annotations, accuracy is also given per held-out exemplar (the stamp
+each event was made from).
 
     python bench/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
@@ -104,39 +105,42 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--annotations", type=Path, required=True)
     parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--held-out", default="test", choices=["test", "dev"],
+                        help="the split of exemplars never seen in training to score (default test)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     build_info = args.annotations.parent / "build_info.json"
     stamps = event_stamps(json.loads(build_info.read_text())) if build_info.is_file() else None
     events = event_vectors(json.loads(args.annotations.read_text()), args.features, stamps)
-    test_classes = {e.label for e in events["test"]}
-    seen = [e for e in events["validation"] if e.label in test_classes]
+    held_out = events[args.held_out]
+    held_classes = {e.label for e in held_out}
+    seen = [e for e in events["validation"] if e.label in held_classes]
     report = {}
-    print(f"events: train {len(events['train'])}, validation {len(seen)} (classes that have test exemplars), "
-          f"test {len(events['test'])}")
-    print(f"{'classifier':16s} {'stream':8s} {'validation (seen exemplars)':>28s} {'test (held-out exemplars)':>26s}")
+    print(f"events: train {len(events['train'])}, validation {len(seen)} (classes that have {args.held_out} "
+          f"exemplars), {args.held_out} {len(held_out)}")
+    print(f"{'classifier':16s} {'stream':8s} {'validation (seen exemplars)':>28s} "
+          f"{args.held_out + ' (held-out exemplars)':>26s}")
     for stream in STREAMS:
         val = float(np.mean(nearest_centroid_hits(events["train"], seen, stream)))
-        test_hits = nearest_centroid_hits(events["train"], events["test"], stream)
-        test = float(np.mean(test_hits))
-        probe_val, probe_test = linear_probe_accuracies(events["train"], [seen, events["test"]], stream)
-        report[stream] = {"validation": val, "test": test,
-                          "test_per_class": grouped_accuracy(events["test"], test_hits, lambda e: e.label),
-                          "probe_validation": probe_val, "probe_test": probe_test}
+        hits = nearest_centroid_hits(events["train"], held_out, stream)
+        probe_val, probe_held = linear_probe_accuracies(events["train"], [seen, held_out], stream)
+        report[stream] = {"validation": val, "held_out": float(np.mean(hits)),
+                          "held_out_per_class": grouped_accuracy(held_out, hits, lambda e: e.label),
+                          "probe_validation": probe_val, "probe_held_out": probe_held}
         if stamps:
-            report[stream]["test_per_exemplar"] = grouped_accuracy(events["test"], test_hits,
-                                                                   lambda e: f"{e.label}: {e.stamp}")
-        print(f"{'nearest centroid':16s} {stream:8s} {val:28.3f} {test:26.3f}")
-        print(f"{'linear probe':16s} {stream:8s} {probe_val:28.3f} {probe_test:26.3f}")
-    print("nearest-centroid test accuracy per class (visual / audio / both):")
-    for label in sorted(test_classes):
-        print(f"  {label:26s} " + " / ".join(f"{report[s]['test_per_class'][label]:.2f}" for s in STREAMS))
+            report[stream]["held_out_per_exemplar"] = grouped_accuracy(held_out, hits,
+                                                                       lambda e: f"{e.label}: {e.stamp}")
+        print(f"{'nearest centroid':16s} {stream:8s} {val:28.3f} {report[stream]['held_out']:26.3f}")
+        print(f"{'linear probe':16s} {stream:8s} {probe_val:28.3f} {probe_held:26.3f}")
+    print(f"nearest-centroid {args.held_out} accuracy per class (visual / audio / both):")
+    for label in sorted(held_classes):
+        print(f"  {label:26s} " + " / ".join(f"{report[s]['held_out_per_class'][label]:.2f}" for s in STREAMS))
     if stamps:
-        print("nearest-centroid test accuracy per held-out exemplar (visual / audio / both):")
-        for name in report["both"]["test_per_exemplar"]:
-            print(f"  {name:66s} " + " / ".join(f"{report[s]['test_per_exemplar'][name]:.2f}" for s in STREAMS))
+        print(f"nearest-centroid {args.held_out} accuracy per held-out exemplar (visual / audio / both):")
+        for name in report["both"]["held_out_per_exemplar"]:
+            print(f"  {name:66s} " + " / ".join(f"{report[s]['held_out_per_exemplar'][name]:.2f}" for s in STREAMS))
     if args.json:
-        args.json.write_text(json.dumps(report, indent=1))
+        args.json.write_text(json.dumps({"held_out_split": args.held_out, **report}, indent=1))
     return 0
 
 
