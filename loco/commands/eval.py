@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from loco.checkpoint import LoadedModel
+    from loco.data.unav import UnAVDataset
     from loco.evaluate import GroundTruth, Segment
 
 
@@ -71,7 +73,31 @@ def run(args: argparse.Namespace) -> int:
 def _checkpoint_predictions(
     args: argparse.Namespace, split: str | None, ground_truth: GroundTruth, keep_other_classes: bool = False
 ) -> list[Segment]:
-    """The checkpoint's detections with the annotation file's label ids, matched by class NAME (a model's class
+    from loco.checkpoint import load_checkpoint
+
+    if args.features is None:
+        raise ValueError("--checkpoint needs --features (the folder of the split's feature files)")
+    loaded = load_checkpoint(args.checkpoint)
+    if args.label_prior is not None:
+        loaded = loaded.with_label_prior(args.label_prior)
+    dataset = split_dataset(loaded, args.annotations, args.features, split, args.format)
+    return checkpoint_predictions(loaded, dataset, ground_truth, keep_other_classes)
+
+
+def split_dataset(loaded: LoadedModel, annotations: Path, features: Path, split: str | None,
+                  feature_format: str = "loco") -> UnAVDataset:
+    """The split's feature files, checked against the model."""
+    from loco.data.unav import UnAVDataset
+
+    dataset = UnAVDataset(annotations, features, split, feature_format=feature_format, grid=loaded.grid)
+    loaded.check_features(*dataset.feature_dims())
+    return dataset
+
+
+def checkpoint_predictions(
+    loaded: LoadedModel, dataset: UnAVDataset, ground_truth: GroundTruth, keep_other_classes: bool = False
+) -> list[Segment]:
+    """The model's detections with the annotation file's label ids, matched by class NAME (a model's class
     order need not follow the file's ids). Classes of the file the model does not know are reported: they score 0.
     Detections of classes the file does not have are dropped, unless ``keep_other_classes`` (class-agnostic scoring,
     where every detection counts): they then get negative ids, which no ground truth has."""
@@ -79,18 +105,9 @@ def _checkpoint_predictions(
 
     import torch
 
-    from loco.checkpoint import load_checkpoint
-    from loco.data.unav import UnAVDataset
     from loco.evaluate import Segment
     from loco.train import predict_dataset
 
-    if args.features is None:
-        raise ValueError("--checkpoint needs --features (the folder of the split's feature files)")
-    loaded = load_checkpoint(args.checkpoint)
-    if args.label_prior is not None:
-        loaded = loaded.with_label_prior(args.label_prior)
-    dataset = UnAVDataset(args.annotations, args.features, split, feature_format=args.format, grid=loaded.grid)
-    loaded.check_features(*dataset.feature_dims())
     file_ids = ground_truth.label_ids_by_name
     if not file_ids.keys() & set(loaded.class_names):
         raise ValueError("the annotation file shares no class with the checkpoint")
