@@ -25,9 +25,9 @@ import numpy as np
 from loco.paths import ASSETS_DIR
 
 LABEL_SPACE_FILE = ASSETS_DIR / "dataset" / "label_space.json"
-# The weight the app and the README use: equal trust in the detector and the encoders, fixed before any evaluation
-# (validation, made of the training exemplars, would always prefer 0).
-DEFAULT_WEIGHT = 0.5
+# The weight for models that carry none (the app's check box): the one chosen on the dev split for the default model
+# (``python -m loco label-prior``); validation, made of the training exemplars, would always prefer 0.
+DEFAULT_WEIGHT = 0.25
 VISUAL_DIM, AUDIO_DIM = 1280, 1024  # the fast profile: MobileNetV2 pooled features, YAMNet embeddings
 NUM_IMAGENET = 1000
 

@@ -25,12 +25,15 @@ profiles = sorted(PROFILES)
 profile = st.selectbox("Feature profile", profiles, index=profiles.index(loaded.profile) if loaded.profile in
                        profiles else 0, help=f"The model was trained on the {loaded.profile!r} profile.")
 
-if profile == loaded.profile == "fast" and st.checkbox(
-        "Help name unfamiliar animals and objects (the encoders' label prior)", key="detect_label_prior",
+if profile == loaded.profile == "fast":
+    carried = loaded.config.postprocess.label_prior_weight
+    use_prior = st.checkbox(
+        "Help name unfamiliar animals and objects (the encoders' label prior)", value=carried > 0,
+        key="detect_label_prior",
         help="Re-scores each candidate event's class with what YAMNet (AudioSet) and MobileNetV2 (ImageNet) already "
-        "know about it: much better names for exemplars unlike the training ones, slightly worse for look-alikes "
-        "(measured in the README). Our addition, not part of LoCo."):
-    loaded = loaded.with_label_prior(DEFAULT_WEIGHT)
+        "know about it: much better names for exemplars unlike the training ones (measured in the README). Our "
+        "addition, not part of LoCo.")
+    loaded = loaded.with_label_prior((carried or DEFAULT_WEIGHT) if use_prior else 0.0)
 
 source = st.radio("Video", ["Example video", "Upload a video"], horizontal=True, key="detect_source")
 video, original_name = None, None

@@ -57,17 +57,17 @@ def test_the_example_is_one_click_away_with_its_ground_truth(data_dir):
     assert sum(e.origin == "model" for e in events) == state.result["num_events"]
 
 
-def test_the_label_prior_is_an_option_with_its_own_cached_run(data_dir):
+def test_the_label_prior_is_on_for_the_default_model_and_each_choice_has_its_own_run(data_dir):
     at = app_test().run()
-    at.checkbox(key="detect_label_prior").check().run()
+    assert at.checkbox(key="detect_label_prior").value  # the shipped checkpoint carries its dev-chosen weight
     at.button(key="detect_go").click().run()
     state = wait_for_job(at, timeout=300)
     assert state.status == "done", state.error
     runs = data_dir / "runs" / state.result["video_id"]
-    assert [p.name.endswith("-fast-prior0.5.json") for p in runs.glob("*.json")] == [True]
+    assert [p.name.endswith("-fast-prior0.25.json") for p in runs.glob("*.json")] == [True]
     at.run()
     at.checkbox(key="detect_label_prior").uncheck().run()
     at.button(key="detect_go").click().run()
-    assert not any("from the cache" in s.value for s in at.success)  # the plain run is another run
+    assert not any("from the cache" in s.value for s in at.success)  # the run without the prior is another run
     assert wait_for_job(at, timeout=300).status == "done"
-    assert sorted(p.name.endswith("-prior0.5.json") for p in runs.glob("*.json")) == [False, True]
+    assert sorted(p.name.endswith("-prior0.25.json") for p in runs.glob("*.json")) == [False, True]
