@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     parser.add_argument("--features", type=Path, required=True, help="feature folder of the split")
     parser.add_argument("--split", default="dev", help="subset to choose on (default dev)")
     parser.add_argument("--weights", type=float, nargs="+", default=list(DEFAULT_WEIGHTS),
-                        help="weights to try (default 0 0.25 0.5 0.75 1)")
+                        help=f"weights to try (default {' '.join(f'{w:g}' for w in DEFAULT_WEIGHTS)})")
     parser.add_argument("--output", type=Path, help="write the checkpoint with the chosen weight here")
     parser.set_defaults(func=run)
 
