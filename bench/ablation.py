@@ -10,8 +10,10 @@ Prints a Markdown table (mean ± std over seeds, in mAP points, on the test spli
 ``eval --class-agnostic`` and score localisation alone; "validation avg" is the kept checkpoint's validation score) and
 writes ``<out>/ablation.json``. Finished runs are reused, so an interrupted table resumes; ``--reevaluate`` scores the
 finished runs' checkpoints again (after the test split was rebuilt) without training anything; ``--label-prior W``
-evaluates with the encoders' label-space prior (files ``*_priorW.json``). Put ``--`` before the overrides when
-``--variants`` is given.
+evaluates with the encoders' label-space prior at weight W (files ``*_priorW.json``), and ``--label-prior dev`` lets
+each run choose its own weight on the dev split (``python -m loco label-prior``, written to ``best_prior_dev.safetensors``;
+files ``*_priordev.json``, and the chosen weights are a column). Put ``--`` before the overrides when ``--variants``
+is given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 VARIANTS = {  # name -> overrides on the compact config
     "baseline (LCC off, CDP dense)": ["model.lcc.enabled=false", "model.cdp.mode=dense"],
@@ -39,34 +43,57 @@ def _run_logged(log, env: dict, *loco_args: str) -> None:
     subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def prior_suffix(weight: float) -> str:
-    return f"_prior{weight:g}" if weight else ""
+DEV_CHOICE = "dev"  # --label-prior dev: every run chooses its own weight on the dev split
 
 
-def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict, dict]:
+def label_prior_setting(text: str) -> float | str:
+    """``--label-prior``: a fixed weight, or ``dev`` for a weight chosen per run on the dev split."""
+    return DEV_CHOICE if text == DEV_CHOICE else float(text)
+
+
+def prior_suffix(setting: float | str) -> str:
+    if setting == DEV_CHOICE:
+        return f"_prior{DEV_CHOICE}"
+    return f"_prior{setting:g}" if setting else ""
+
+
+def chosen_weight(checkpoint: Path) -> float:
+    """The label-prior weight ``python -m loco label-prior`` stored in the checkpoint it wrote."""
+    from loco.checkpoint import load_checkpoint
+
+    return load_checkpoint(checkpoint).metadata["label_prior_choice"]["weight"]
+
+
+def run_one(args: argparse.Namespace, variant: str, seed: int) -> tuple[dict, dict, dict, float | None]:
     """Train (unless done) and evaluate one run on the test split: (summary, class-agnostic summary, validation
-    summary of the kept checkpoint)."""
+    summary of the kept checkpoint, the label-prior weight the run chose on dev or None)."""
     slug = variant.split(" ")[0].strip("+").lower().replace("(", "") or "run"
     out = args.out / f"{slug}-seed{seed}"
     suffix = prior_suffix(args.label_prior)
     result_file, agnostic_file = out / f"test_eval{suffix}.json", out / f"test_eval{suffix}_agnostic.json"
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}  # torch's intra-op threads per run
     common = ["--annotations", str(args.annotations), "--features", str(args.features)]
-    evaluate = ["eval", *common, "--split", "test", "--checkpoint", str(out / "best.safetensors")]
-    prior = ["--label-prior", str(args.label_prior)] if args.label_prior else []
+    best, dev_checkpoint = out / "best.safetensors", out / "best_prior_dev.safetensors"
+    choose_on_dev = args.label_prior == DEV_CHOICE  # the copy label-prior writes decodes with its weight by default
+    evaluate = ["eval", *common, "--split", "test", "--checkpoint", str(dev_checkpoint if choose_on_dev else best)]
+    prior = ["--label-prior", str(args.label_prior)] if args.label_prior and not choose_on_dev else []
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.with_suffix(".log"), "a") as log:
         finished = (out / "test_eval.json").is_file()  # the plain evaluation is written right after training
         if not finished:
             overrides = VARIANTS[variant] + [f"train.seed={seed}"] + args.overrides
             _run_logged(log, env, "train", "--config", "compact", *common, "--output", str(out), *overrides)
-            _run_logged(log, env, *evaluate, "--json", str(out / "test_eval.json"))
+            _run_logged(log, env, "eval", *common, "--split", "test", "--checkpoint", str(best),
+                        "--json", str(out / "test_eval.json"))
+        if choose_on_dev and (args.reevaluate or not dev_checkpoint.is_file()):
+            _run_logged(log, env, "label-prior", str(best), *common, "--split", "dev", "--output", str(dev_checkpoint))
         if args.reevaluate or not result_file.is_file():
             _run_logged(log, env, *evaluate, *prior, "--json", str(result_file))
         if args.reevaluate or not agnostic_file.is_file():
             _run_logged(log, env, *evaluate, *prior, "--class-agnostic", "--json", str(agnostic_file))
     summary, agnostic = (json.loads(f.read_text())["summary"] for f in (result_file, agnostic_file))
-    return summary, agnostic, best_validation(out / "metrics.jsonl")
+    weight = chosen_weight(dev_checkpoint) if choose_on_dev else None
+    return summary, agnostic, best_validation(out / "metrics.jsonl"), weight
 
 
 def best_validation(metrics_file: Path) -> dict:
@@ -84,8 +111,9 @@ def main() -> int:
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
-    parser.add_argument("--label-prior", type=float, default=0.0, metavar="W",
-                        help="evaluate with the encoders' label-space prior at weight W (files *_priorW.json)")
+    parser.add_argument("--label-prior", type=label_prior_setting, default=0.0, metavar="W|dev",
+                        help="evaluate with the encoders' label-space prior at weight W (files *_priorW.json), or "
+                        "with the weight each run chooses on the dev split (dev; files *_priordev.json)")
     parser.add_argument("--reevaluate", action="store_true",
                         help="evaluate finished runs again on the current test split (trains only missing runs)")
     parser.add_argument("overrides", nargs="*", help="config overrides for every run, e.g. train.epochs=20")
@@ -95,23 +123,30 @@ def main() -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda vs: run_one(args, *vs), plan))
     table: dict[str, dict[str, list[float]]] = {}
-    for (variant, _), (summary, agnostic, validation) in zip(plan, results):
+    for (variant, _), (summary, agnostic, validation, weight) in zip(plan, results):
         columns = table.setdefault(variant, {})
         for column in COLUMNS:
             columns.setdefault(column, []).append(100 * summary[column])
         for column in AGNOSTIC_COLUMNS:
             columns.setdefault(f"agnostic {column}", []).append(100 * agnostic[column])
         columns.setdefault("validation avg", []).append(100 * validation["avg"])
+        if weight is not None:
+            columns.setdefault("dev-chosen weights", []).append(weight)
 
     def cell(values: list[float]) -> str:
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         return f"{statistics.mean(values):.1f} ± {spread:.1f}"
 
+    def weights_cell(values: list[float]) -> str:
+        return ", ".join(f"{w:g}" for w in values)
+
     headers = list(COLUMNS) + [f"agnostic {c}" for c in AGNOSTIC_COLUMNS] + ["validation avg"]
-    print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(headers) + " |")
-    print("|---|" + "---|" * len(headers))
+    weight_header = ["dev-chosen weights"] if args.label_prior == DEV_CHOICE else []
+    print(f"| variant (n = {len(args.seeds)} seeds) | " + " | ".join(headers + weight_header) + " |")
+    print("|---|" + "---|" * len(headers + weight_header))
     for variant, columns in table.items():
-        print(f"| {variant} | " + " | ".join(cell(columns[c]) for c in headers) + " |")
+        cells = [cell(columns[c]) for c in headers] + [weights_cell(columns[c]) for c in weight_header]
+        print(f"| {variant} | " + " | ".join(cells) + " |")
     summary = {"seeds": args.seeds, "overrides": args.overrides, "label_prior": args.label_prior, "results": table}
     (args.out / f"ablation{prior_suffix(args.label_prior)}.json").write_text(json.dumps(summary, indent=1))
     return 0
