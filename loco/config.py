@@ -25,6 +25,10 @@ class LCCConfig:
     gate_alpha_init: float = 5.0
     gate_beta_init: float = -2.5
     cross_aggregate: bool = False  # variant: also add g * W_o * (banded attention over the other modality)
+    # Ours, not the paper's: the loss's negatives also include every step of the batch's other videos. Within one
+    # video the shared absolute position code alone solves the objective; other videos' steps at the same positions
+    # can only be told apart by their content.
+    cross_video_negatives: bool = False
 
 
 @dataclass

@@ -45,12 +45,32 @@ def local_coherence(correspondence: Tensor, mask: Tensor, band: int, temperature
     return coherence_visual, coherence_audio
 
 
-def coherence_infonce_loss(correspondence: Tensor, mask: Tensor, band: int, temperature: float) -> Tensor:
+def cross_video_logsumexp(z_visual: Tensor, z_audio: Tensor, mask: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
+    """For every anchor step, ``log sum exp(<z, z'>/tau)`` over all valid steps of the OTHER modality in the batch's
+    OTHER videos: ``(visual anchors [B, T], audio anchors [B, T])``; about -1e9 where there is no other video.
+
+    ``z_visual, z_audio [B, D, T]`` (normalised), ``mask [B, T]``.
+    """
+    batch = z_visual.shape[0]
+    logits = torch.einsum("bdt,cds->btcs", z_visual, z_audio) / temperature  # visual (b, t) against audio (c, s)
+    other_video = ~torch.eye(batch, dtype=torch.bool, device=z_visual.device)
+    keep = mask[:, :, None, None] & mask[None, None, :, :] & other_video[:, None, :, None]
+    logits = logits.masked_fill(~keep, _MASKED_LOGIT)
+    visual_anchors = torch.logsumexp(logits.flatten(2), dim=2)
+    audio_anchors = torch.logsumexp(logits.permute(2, 3, 0, 1).flatten(2), dim=2)
+    return visual_anchors, audio_anchors
+
+
+def coherence_infonce_loss(
+    correspondence: Tensor, mask: Tensor, band: int, temperature: float,
+    cross_video: tuple[Tensor, Tensor] | None = None,
+) -> Tensor:
     """Label-free multi-positive InfoNCE in both directions, ``½(l_v->a + l_a->v)``, averaged per video then batch.
 
     For an anchor step, ``-log( sum_pos exp(S/tau) / sum_{pos u neg} exp(S/tau) )`` with positives ``|t-s| <= w``,
     negatives ``|t-s| > 2w`` and the guard band in between left out, so long events are not pushed apart.
     Padded steps are neither anchors nor candidates. An anchor without negatives (very short video) adds 0.
+    ``cross_video`` (from :func:`cross_video_logsumexp`) adds the batch's other videos to every anchor's negatives.
     """
     offsets = band_offsets(correspondence.shape[-1], correspondence.device)
     positive = offsets <= band
@@ -61,8 +81,11 @@ def coherence_infonce_loss(correspondence: Tensor, mask: Tensor, band: int, temp
     positive_logits = logits.masked_fill(~(positive & pair_valid), _MASKED_LOGIT)
     maskf = mask.to(correspondence.dtype)
     per_video = []
-    for dim, anchor_dim in ((2, 1), (1, 2)):  # visual anchors over audio columns, then audio anchors over visual rows
-        nll = torch.logsumexp(all_logits, dim=dim) - torch.logsumexp(positive_logits, dim=dim)  # [B, T]
+    for direction, dim in enumerate((2, 1)):  # visual anchors over audio columns, then audio anchors over visual rows
+        denominator = torch.logsumexp(all_logits, dim=dim)  # [B, T]
+        if cross_video is not None:
+            denominator = torch.logaddexp(denominator, cross_video[direction])
+        nll = denominator - torch.logsumexp(positive_logits, dim=dim)
         per_video.append((nll * maskf).sum(dim=1) / maskf.sum(dim=1).clamp(min=1))
     return (0.5 * (per_video[0] + per_video[1])).mean()
 
@@ -112,7 +135,11 @@ class LocalityCorrespondence(nn.Module):
             corrected_visual, corrected_audio = self._add_banded_context(
                 correspondence, step_mask, visual, audio, gate_visual, gate_audio, corrected_visual, corrected_audio
             )
-        loss = coherence_infonce_loss(correspondence, step_mask, band, self.cfg.loss_temperature) if self.training else None
+        loss = None
+        if self.training:
+            tau = self.cfg.loss_temperature
+            cross_video = cross_video_logsumexp(z_visual, z_audio, step_mask, tau) if self.cfg.cross_video_negatives else None
+            loss = coherence_infonce_loss(correspondence, step_mask, band, tau, cross_video)
         return LCCResult(
             corrected_visual, corrected_audio, correspondence, coherence_visual, coherence_audio, gate_visual, gate_audio,
             loss,

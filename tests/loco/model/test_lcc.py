@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from loco.config import LCCConfig
-from loco.model.lcc import LocalityCorrespondence, coherence_infonce_loss, local_coherence
+from loco.model.lcc import LocalityCorrespondence, coherence_infonce_loss, cross_video_logsumexp, local_coherence
 
 
 def _infonce_by_hand(S, t, band, tau, valid):
@@ -72,6 +72,61 @@ def test_single_step_video_has_finite_zero_loss():
     assert torch.isfinite(loss) and float(loss) == 0.0
 
 
+def test_cross_video_negatives_match_hand_computation():
+    """Video 0 (5 steps) and video 1 (3 valid steps of 5): each anchor's negatives gain every valid step of the other
+    video, whatever its position; padded steps are never counted."""
+    torch.manual_seed(3)
+    z_visual = torch.nn.functional.normalize(torch.randn(2, 4, 5), dim=1)
+    z_audio = torch.nn.functional.normalize(torch.randn(2, 4, 5), dim=1)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    mask[1, 3:] = False
+    tau, band = 0.5, 1
+    S = torch.bmm(z_visual.transpose(1, 2), z_audio)
+    loss = coherence_infonce_loss(S, mask, band, tau, cross_video_logsumexp(z_visual, z_audio, mask, tau))
+
+    def anchor_nll(anchor, own, others, t):  # anchor [D], own [D, T_own], others [D, T_other]
+        scores = [float(anchor @ own[:, s]) for s in range(own.shape[1])]
+        positives = sum(math.exp(scores[s] / tau) for s in range(len(scores)) if abs(s - t) <= band)
+        negatives = sum(math.exp(scores[s] / tau) for s in range(len(scores)) if abs(s - t) > 2 * band)
+        negatives += sum(math.exp(float(anchor @ others[:, s]) / tau) for s in range(others.shape[1]))
+        return -math.log(positives / (positives + negatives))
+
+    lengths = (5, 3)
+    per_video = []
+    for b, other in ((0, 1), (1, 0)):
+        length, other_length = lengths[b], lengths[other]
+        v, a = z_visual[b, :, :length], z_audio[b, :, :length]
+        v_other, a_other = z_visual[other, :, :other_length], z_audio[other, :, :other_length]
+        visual_side = sum(anchor_nll(v[:, t], a, a_other, t) for t in range(length)) / length
+        audio_side = sum(anchor_nll(a[:, t], v, v_other, t) for t in range(length)) / length
+        per_video.append(0.5 * (visual_side + audio_side))
+    assert math.isclose(float(loss), sum(per_video) / 2, rel_tol=1e-5)
+
+
+def test_cross_video_negatives_change_nothing_for_a_single_video():
+    torch.manual_seed(4)
+    z_visual = torch.nn.functional.normalize(torch.randn(1, 4, 9), dim=1)
+    z_audio = torch.nn.functional.normalize(torch.randn(1, 4, 9), dim=1)
+    mask = torch.ones(1, 9, dtype=torch.bool)
+    S = torch.bmm(z_visual.transpose(1, 2), z_audio)
+    alone = coherence_infonce_loss(S, mask, 2, 0.1)
+    assert torch.isclose(coherence_infonce_loss(S, mask, 2, 0.1, cross_video_logsumexp(z_visual, z_audio, mask, 0.1)),
+                         alone)
+
+
+def test_position_code_alone_solves_the_per_video_loss_but_not_the_cross_video_one():
+    """Two videos whose features are nothing but the same position code: within each video the objective is solved,
+    across videos the same positions are indistinguishable negatives."""
+    steps = torch.arange(12, dtype=torch.float32)
+    code = torch.stack([torch.cos(steps * f) for f in (0.3, 0.7, 1.3)] + [torch.sin(steps * f) for f in (0.3, 0.7, 1.3)])
+    z = torch.nn.functional.normalize(code, dim=0)[None].repeat(2, 1, 1)
+    mask = torch.ones(2, 12, dtype=torch.bool)
+    S = torch.bmm(z.transpose(1, 2), z)
+    per_video = coherence_infonce_loss(S, mask, 2, 0.1)
+    with_others = coherence_infonce_loss(S, mask, 2, 0.1, cross_video_logsumexp(z, z, mask, 0.1))
+    assert float(with_others) > float(per_video) + math.log(1.5)
+
+
 def test_coherence_is_the_band_share_of_the_softmax():
     S = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
     c_v, c_a = local_coherence(S, torch.ones(1, 4, dtype=torch.bool), band=1, temperature=1.0)
@@ -82,10 +137,11 @@ def test_coherence_is_the_band_share_of_the_softmax():
     assert c_a[0, 3] != c_v[0, 3]
 
 
-@pytest.mark.parametrize("cross_aggregate", [False, True])
-def test_module_outputs_shapes_gates_and_gradients(cross_aggregate):
+@pytest.mark.parametrize("cross_aggregate, cross_video_negatives", [(False, False), (True, False), (False, True)])
+def test_module_outputs_shapes_gates_and_gradients(cross_aggregate, cross_video_negatives):
     torch.manual_seed(0)
-    module = LocalityCorrespondence(16, LCCConfig(cross_aggregate=cross_aggregate)).train()
+    cfg = LCCConfig(cross_aggregate=cross_aggregate, cross_video_negatives=cross_video_negatives)
+    module = LocalityCorrespondence(16, cfg).train()
     visual, audio = torch.randn(2, 16, 10), torch.randn(2, 16, 10)
     mask = torch.ones(2, 1, 10, dtype=torch.bool)
     mask[1, :, 6:] = False
