@@ -11,9 +11,10 @@ Prints a Markdown table (mean ± std over seeds, in mAP points, on the test spli
 writes ``<out>/ablation.json``. Finished runs are reused, so an interrupted table resumes; ``--reevaluate`` scores the
 finished runs' checkpoints again (after the test split was rebuilt) without training anything; ``--label-prior W``
 evaluates with the encoders' label-space prior at weight W (files ``*_priorW.json``), and ``--label-prior dev`` lets
-each run choose its own weight on the dev split (``python -m loco label-prior``, written to ``best_prior_dev.safetensors``;
-files ``*_priordev.json``, and the chosen weights are a column). Put ``--`` before the overrides when ``--variants``
-is given.
+each run choose its own weight on the dev split (``python -m loco label-prior``, written to
+``best_prior_dev.safetensors``; files ``*_priordev.json``, and the chosen weights are a column). ``--variants`` may
+also name the EXPERIMENTS below (our changes, not in the table by default). Put ``--`` before the overrides when
+``--variants`` is given.
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ class RunRecorder:
     def cdp_row(self) -> Row | None:
         if not self.spans:
             return None
-        row = {f"span level {level}": float(np.concatenate(spans).mean()) for level, spans in sorted(self.spans.items())}
+        row = {f"span level {level}": float(np.concatenate(spans).mean())
+               for level, spans in sorted(self.spans.items())}
         durations, spans = np.array(self.event_spans).T
         row["level-0 span vs event duration (r)"] = float(np.corrcoef(durations, spans)[0, 1])
         return row

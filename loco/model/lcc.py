@@ -137,8 +137,9 @@ class LocalityCorrespondence(nn.Module):
             )
         loss = None
         if self.training:
-            tau = self.cfg.loss_temperature
-            cross_video = cross_video_logsumexp(z_visual, z_audio, step_mask, tau) if self.cfg.cross_video_negatives else None
+            tau, cross_video = self.cfg.loss_temperature, None
+            if self.cfg.cross_video_negatives:
+                cross_video = cross_video_logsumexp(z_visual, z_audio, step_mask, tau)
             loss = coherence_infonce_loss(correspondence, step_mask, band, tau, cross_video)
         return LCCResult(
             corrected_visual, corrected_audio, correspondence, coherence_visual, coherence_audio, gate_visual, gate_audio,

@@ -118,7 +118,8 @@ def test_position_code_alone_solves_the_per_video_loss_but_not_the_cross_video_o
     """Two videos whose features are nothing but the same position code: within each video the objective is solved,
     across videos the same positions are indistinguishable negatives."""
     steps = torch.arange(12, dtype=torch.float32)
-    code = torch.stack([torch.cos(steps * f) for f in (0.3, 0.7, 1.3)] + [torch.sin(steps * f) for f in (0.3, 0.7, 1.3)])
+    frequencies = (0.3, 0.7, 1.3)
+    code = torch.stack([torch.cos(steps * f) for f in frequencies] + [torch.sin(steps * f) for f in frequencies])
     z = torch.nn.functional.normalize(code, dim=0)[None].repeat(2, 1, 1)
     mask = torch.ones(2, 12, dtype=torch.bool)
     S = torch.bmm(z.transpose(1, 2), z)
