@@ -29,6 +29,9 @@ class LCCConfig:
     # video the shared absolute position code alone solves the objective; other videos' steps at the same positions
     # can only be told apart by their content.
     cross_video_negatives: bool = False
+    # Ours, not the paper's: compare the streams' embeddings (before the position code is added) instead of the
+    # encoders' outputs, so the correspondence can only come from content; the gates still scale the outputs.
+    position_free: bool = False
 
 
 @dataclass

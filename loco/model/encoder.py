@@ -22,7 +22,12 @@ class UnimodalEncoder(nn.Module):
         )
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
-        x = self.embedding(x, mask) + self.position(mask)
+        return self.encode(self.embedding(x, mask), mask)
+
+    def encode(self, embedded: Tensor, mask: Tensor) -> Tensor:
+        """The encoder after the embedding: position code, then the self-attention blocks. Split from ``forward`` so
+        that a caller can also use the embedding alone (content without position, see LCCConfig.position_free)."""
+        x = embedded + self.position(mask)
         for layer in self.layers:
             x, _, _ = layer(x, mask)
         return x

@@ -118,11 +118,14 @@ class LocalityCorrespondence(nn.Module):
         else:
             self.aggregate_visual = self.aggregate_audio = None
 
-    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor) -> LCCResult:
-        """``visual, audio [B, D, T]``, ``mask [B, 1, T]``."""
+    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor,
+                content: tuple[Tensor, Tensor] | None = None) -> LCCResult:
+        """``visual, audio [B, D, T]``, ``mask [B, 1, T]``; ``content`` (visual, audio) ``[B, D, T]``: what the
+        correspondence compares, when not the features it corrects (LCCConfig.position_free)."""
         step_mask = mask[:, 0, :]
-        z_visual = F.normalize(self.project_visual(visual), dim=1)
-        z_audio = F.normalize(self.project_audio(audio), dim=1)
+        compared_visual, compared_audio = content if content is not None else (visual, audio)
+        z_visual = F.normalize(self.project_visual(compared_visual), dim=1)
+        z_audio = F.normalize(self.project_audio(compared_audio), dim=1)
         correspondence = torch.bmm(z_visual.transpose(1, 2), z_audio)  # [B, T_visual, T_audio]
         band, tau_c = self.cfg.band, self.cfg.coherence_temperature
         coherence_visual, coherence_audio = local_coherence(correspondence, step_mask, band, tau_c)

@@ -92,11 +92,14 @@ class LoCo(nn.Module):
     def forward(self, visual: Tensor, audio: Tensor, mask: Tensor, return_internals: bool = False) -> LoCoOutput:
         self._check_inputs(visual, audio, mask)
         step_mask = mask[:, None, :]
-        visual_features = self.visual_encoder(visual, step_mask)
-        audio_features = self.audio_encoder(audio, step_mask)
+        visual_embedded = self.visual_encoder.embedding(visual, step_mask)
+        audio_embedded = self.audio_encoder.embedding(audio, step_mask)
+        visual_features = self.visual_encoder.encode(visual_embedded, step_mask)
+        audio_features = self.audio_encoder.encode(audio_embedded, step_mask)
         lcc = None
         if self.lcc is not None:
-            lcc = self.lcc(visual_features, audio_features, step_mask)
+            content = (visual_embedded, audio_embedded) if self.cfg.lcc.position_free else None
+            lcc = self.lcc(visual_features, audio_features, step_mask, content)
             visual_features, audio_features = lcc.visual, lcc.audio
         levels = self.pyramid(visual_features, audio_features, step_mask, need_weights=return_internals)
         cls_logits, reg_offsets, masks = [], [], []

@@ -138,6 +138,17 @@ def test_coherence_is_the_band_share_of_the_softmax():
     assert c_a[0, 3] != c_v[0, 3]
 
 
+def test_content_is_compared_but_the_features_are_corrected():
+    torch.manual_seed(5)
+    module = LocalityCorrespondence(16, LCCConfig()).eval()
+    visual, audio, content_visual, content_audio = (torch.randn(1, 16, 10) for _ in range(4))
+    mask = torch.ones(1, 1, 10, dtype=torch.bool)
+    result = module(visual, audio, mask, content=(content_visual, content_audio))
+    assert torch.allclose(result.correspondence, module(content_visual, content_audio, mask).correspondence)
+    assert torch.allclose(result.visual, visual * (1 + result.gate_visual[:, None, :]))
+    assert torch.allclose(result.audio, audio * (1 + result.gate_audio[:, None, :]))
+
+
 @pytest.mark.parametrize("cross_aggregate, cross_video_negatives", [(False, False), (True, False), (False, True)])
 def test_module_outputs_shapes_gates_and_gradients(cross_aggregate, cross_video_negatives):
     torch.manual_seed(0)

@@ -187,3 +187,19 @@ def test_unav_config_builds_and_runs():
     with torch.no_grad():
         output = model(visual, audio, mask)
     assert output.cls_logits[0].shape == (1, 16, cfg.num_classes) and torch.isfinite(output.cls_logits[-1]).all()
+
+
+@pytest.mark.parametrize("position_free", [False, True])
+def test_position_free_lcc_sees_content_only(position_free):
+    """A video whose features never change: with the position code in the compared features the correspondence
+    still varies over time; compared on the embeddings alone (position_free) every entry is the same."""
+    cfg = tiny_config(lcc__position_free=position_free)
+    model = build_model(cfg, seed=0).eval()
+    visual = torch.randn(1, cfg.visual_dim, 1).repeat(1, 1, 20)
+    audio = torch.randn(1, cfg.audio_dim, 1).repeat(1, 1, 20)
+    mask = torch.ones(1, 20, dtype=torch.bool)
+    with torch.no_grad():
+        correspondence = model(visual, audio, mask, return_internals=True).internals.video(0).correspondence
+    inner = correspondence[2:-2, 2:-2]  # away from the convolutions' edges
+    spread = float(inner.max() - inner.min())
+    assert (spread < 1e-5) if position_free else (spread > 1e-2)
