@@ -41,6 +41,8 @@ EXPERIMENTS = {  # not in the table unless asked for with --variants: our change
     "LoCo, cross-video negatives": (
         "loco-xneg", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.lcc.cross_video_negatives=true"]),
     "+LCC, position-free": ("lcc-posfree", VARIANTS["+LCC"][1] + ["model.lcc.position_free=true"]),
+    "LoCo, position-free": (
+        "loco-posfree", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.lcc.position_free=true"]),
 }
 COLUMNS = ("mAP@0.5", "mAP@0.7", "mAP@0.9", "avg")
 AGNOSTIC_COLUMNS = ("mAP@0.5", "avg")  # class-agnostic: localisation alone, whatever the predicted name
