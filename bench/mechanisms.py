@@ -136,8 +136,8 @@ class RunRecorder:
         row["coherence, mismatched pairs"] = float(np.concatenate(self.mismatched_coherence).mean())
         lcc = loaded.model.lcc
         for index, stream in enumerate(("visual", "audio")):
-            row[f"alpha {stream}"] = float(lcc.gate_alpha[index])
-            row[f"beta {stream}"] = float(lcc.gate_beta[index])
+            row[f"alpha {stream}"] = lcc.gate_alpha[index].item()
+            row[f"beta {stream}"] = lcc.gate_beta[index].item()
         return row
 
     def cdp_row(self) -> Row | None:
