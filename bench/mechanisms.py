@@ -150,24 +150,40 @@ class RunRecorder:
         return row
 
 
-def inspect_run(checkpoint: Path, annotations: Path, features: Path, split: str,
-                plans: dict[str, dict]) -> tuple[Row, Row | None, Row | None]:
-    """(distractor row, LCC row or None, CDP row or None) of one checkpoint on the split."""
-    loaded = load_checkpoint(checkpoint)
+@dataclass(frozen=True)
+class SplitVideo:
+    video_id: str
+    duration: float
+    visual: np.ndarray  # [T, C_v]
+    audio: np.ndarray  # [T, C_a]
+    events: list[Segment]
+    plan: dict  # its build_info plan (where the distractors are)
+
+
+def load_split(annotations: Path, features: Path, split: str) -> list[SplitVideo]:
+    """The split's videos with their features, events and plans, read once for every run."""
+    build_info = json.loads((annotations.parent / "build_info.json").read_text())
+    plans = {plan["video_id"]: plan for plan in build_info["plans"] if plan["subset"] == split}
     ground_truth = load_ground_truth(annotations, split)
     events: dict[str, list[Segment]] = defaultdict(list)
     for event in ground_truth.segments:
         events[event.video_id].append(event)
+    return [SplitVideo(video_id, ground_truth.durations[video_id], *load_video_features(features, video_id, "loco"),
+                       events[video_id], plans[video_id])
+            for video_id in ground_truth.video_ids]
+
+
+def inspect_run(checkpoint: Path, videos: list[SplitVideo]) -> tuple[Row, Row | None, Row | None]:
+    """(distractor row, LCC row or None, CDP row or None) of one checkpoint on the split."""
+    loaded = load_checkpoint(checkpoint)
     adaptive = loaded.config.model.cdp.mode == "adaptive"
     recorder = RunRecorder()
-    video_ids = ground_truth.video_ids
-    for index, video_id in enumerate(video_ids):
-        visual, audio = load_video_features(features, video_id, "loco")
-        prediction = predict_features(loaded, visual, audio, ground_truth.durations[video_id], with_internals=True)
-        recorder.add(prediction, plans[video_id], events[video_id], adaptive)
+    for index, video in enumerate(videos):
+        prediction = predict_features(loaded, video.visual, video.audio, video.duration, with_internals=True)
+        recorder.add(prediction, video.plan, video.events, adaptive)
         if loaded.model.lcc is not None:
-            _, other_audio = load_video_features(features, video_ids[(index + 1) % len(video_ids)], "loco")
-            internals = predict_features(loaded, visual, other_audio, None, with_internals=True).internals
+            other_audio = videos[(index + 1) % len(videos)].audio
+            internals = predict_features(loaded, video.visual, other_audio, None, with_internals=True).internals
             recorder.mismatched_coherence.append(np.r_[internals.coherence_visual, internals.coherence_audio])
     return recorder.separation_row(), recorder.lcc_row(loaded), recorder.cdp_row()
 
@@ -198,13 +214,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every run's rows here")
     args = parser.parse_args()
 
-    build_info = json.loads((args.annotations.parent / "build_info.json").read_text())
-    plans = {plan["video_id"]: plan for plan in build_info["plans"] if plan["subset"] == args.split}
+    videos = load_split(args.annotations, args.features, args.split)
     tables: dict[str, dict[str, list[Row]]] = {"distractors": defaultdict(list), "lcc": defaultdict(list),
                                                 "cdp": defaultdict(list)}
     for run_dir in sorted(args.runs):
         variant = run_dir.name.split("-seed")[0]
-        rows = inspect_run(run_dir / "best.safetensors", args.annotations, args.features, args.split, plans)
+        rows = inspect_run(run_dir / "best.safetensors", videos)
         for table, row in zip(tables.values(), rows):
             if row is not None:
                 table[variant].append(row)
