@@ -18,6 +18,7 @@ store = common.store()
 video_id, duration = video["video_id"], video["duration"]
 MESSAGE_KEY = "correct_message"
 TABLE_VERSION = "correct_table_version"
+PICK_KEY = "correct_pick"
 classes = store.class_names()
 
 status = next(v.review_status for v in store.list_videos() if v.video_id == video_id)
@@ -36,6 +37,17 @@ def act(action, *args, **kwargs) -> None:
     except ValueError as error:
         st.session_state[MESSAGE_KEY] = ("error", str(error))
     st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+
+
+def act_on_picked(event_id: int, action, *args) -> None:
+    """``act`` for a button drawn for event ``event_id``. A click sent before the page redrew after another pick
+    carries the buttons' old event; it changes nothing and says so, rather than edit an event no longer selected."""
+    picked = st.session_state.get(PICK_KEY)
+    if picked != event_id:
+        st.session_state[MESSAGE_KEY] = ("warning", f"The selection changed to #{picked} before this click arrived: "
+                                                    "nothing was changed. Click again.")
+        return
+    act(action, *args)
 
 
 def describe(result) -> str:
@@ -75,12 +87,15 @@ def editor() -> None:
         ids = [e.event_id for e in events]
         names = {e.event_id: f"#{e.event_id} {e.label} · {e.start:.2f}–{e.end:.2f} s · {e.state}"
                  + (f" · {e.score:.2f}" if e.score is not None else "") for e in events}
-        on_pick = common.bind("correct_pick", common.EVENT_KEY, ids, ids[0])
-        st.selectbox("Selected event", ids, format_func=names.get, key="correct_pick", on_change=on_pick)
-        event = next(e for e in events if e.event_id == st.session_state["correct_pick"])
+        on_pick = common.bind(PICK_KEY, common.EVENT_KEY, ids, ids[0])
+        st.selectbox("Selected event", ids, format_func=names.get, key=PICK_KEY, on_change=on_pick)
+        event = next(e for e in events if e.event_id == st.session_state[PICK_KEY])
         st.session_state[common.EVENT_KEY] = event.event_id
 
     if event is not None:
+        def on_event(action, *args) -> dict:
+            return {"on_click": act_on_picked, "args": (event.event_id, action, *args)}
+
         fps = video.get("fps") or store.grid.fps
         st.caption(f"Revision {event.rev_no} by {event.author} · frames {round(event.start * fps)}–"
                    f"{round(event.end * fps)} at {fps:g} fps · origin {event.origin}")
@@ -94,39 +109,38 @@ def editor() -> None:
             ("◀ end", "end", -1, "nudge_end_left"), ("end ▶", "end", 1, "nudge_end_right"),
             ("◀ move", "both", -1, "nudge_both_left"), ("move ▶", "both", 1, "nudge_both_right"),
         ]):
-            col.button(label, key=key, on_click=act,
-                       args=(editing.nudge_event, store, event, edge, sign * delta, duration))
+            col.button(label, key=key, **on_event(editing.nudge_event, store, event, edge, sign * delta, duration))
         c1, c2, c3 = st.columns(3)
         tolerance = c1.number_input("Snap tolerance (s)", 0.0, 10.0, 0.5, 0.05, key="snap_tolerance")
-        c2.button("Snap to neighbours", key="snap_neighbours", on_click=act,
-                  args=(editing.snap_event, store, event, events, None, duration, tolerance))
-        c3.button("Snap to neighbours, else grid", key="snap_grid", on_click=act,
-                  args=(editing.snap_event, store, event, events, store.grid, duration, tolerance))
+        c2.button("Snap to neighbours", key="snap_neighbours",
+                  **on_event(editing.snap_event, store, event, events, None, duration, tolerance))
+        c3.button("Snap to neighbours, else grid", key="snap_grid",
+                  **on_event(editing.snap_event, store, event, events, store.grid, duration, tolerance))
 
         c1, c2 = st.columns(2)
         split_at = c1.number_input("Split at (s)", 0.0, float(duration), float((event.start + event.end) / 2),
                                    0.04, key=f"split_at_{event.event_id}_{event.rev_no}")
-        c1.button("Split", key="split", on_click=act, args=(store.split, event.event_id, event.rev_no, split_at))
+        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, split_at))
         others = [e for e in events if e.event_id != event.event_id]
         if others:
             other = c2.selectbox("Merge with", others, key="merge_other",
                                  format_func=lambda e: f"#{e.event_id} {e.label} {e.start:.2f}–{e.end:.2f} s")
-            c2.button("Merge", key="merge", on_click=act,
-                      args=(store.merge, event.event_id, event.rev_no, other.event_id, other.rev_no))
+            c2.button("Merge", key="merge",
+                      **on_event(store.merge, event.event_id, event.rev_no, other.event_id, other.rev_no))
         c1, c2 = st.columns([2, 1])
         label = c1.selectbox("Class", classes, index=classes.index(event.label) if event.label in classes else 0,
                              key=f"relabel_{event.event_id}_{event.rev_no}")
-        c2.button("Relabel", key="relabel", on_click=act, args=(store.relabel, event.event_id, event.rev_no, label))
+        c2.button("Relabel", key="relabel", **on_event(store.relabel, event.event_id, event.rev_no, label))
         can_undo, can_redo = store.can_undo_redo(event.event_id)
         cols = st.columns(6)
         deleted = event.state == "deleted"
-        cols[0].button("Accept", key="accept", on_click=act, args=(store.accept, event.event_id, event.rev_no))
-        cols[1].button("Reject", key="reject", on_click=act, args=(store.reject, event.event_id, event.rev_no))
-        cols[2].button("Delete", key="delete", on_click=act, args=(store.delete, event.event_id, event.rev_no),
+        cols[0].button("Accept", key="accept", **on_event(store.accept, event.event_id, event.rev_no))
+        cols[1].button("Reject", key="reject", **on_event(store.reject, event.event_id, event.rev_no))
+        cols[2].button("Delete", key="delete", **on_event(store.delete, event.event_id, event.rev_no),
                        disabled=deleted)
-        cols[3].button("Undo", key="undo", on_click=act, args=(store.undo, event.event_id, event.rev_no),
+        cols[3].button("Undo", key="undo", **on_event(store.undo, event.event_id, event.rev_no),
                        disabled=not can_undo)
-        cols[4].button("Redo", key="redo", on_click=act, args=(store.redo, event.event_id, event.rev_no),
+        cols[4].button("Redo", key="redo", **on_event(store.redo, event.event_id, event.rev_no),
                        disabled=not can_redo)
         with st.expander("History of this event"):
             st.dataframe([{"rev": r.rev_no, "action": r.action, "start": r.start, "end": r.end, "label": r.label,

@@ -68,3 +68,16 @@ def test_invalid_edit_and_conflict_are_reported(processed):
     at.button(key="accept").click().run()
     assert any("Another session changed this event" in w.value for w in at.warning)
     assert store.event(event.event_id).author == "someone else"  # nothing overwritten
+
+
+def test_a_click_drawn_for_another_event_changes_nothing(processed):
+    store = open_store()
+    at = open_correct()
+    first = selected(at, store)
+    other = next(e for e in store.current_events(processed.video_id) if e.event_id != first.event_id)
+    at.selectbox(key="correct_pick").set_value(other.event_id)  # picked, but the page has not redrawn yet...
+    at.button(key="nudge_end_right").click().run()  # ...when the click on the buttons drawn for the first arrives
+    assert store.event(first.event_id).rev_no == first.rev_no and store.event(other.event_id).rev_no == other.rev_no
+    assert any(f"#{other.event_id}" in w.value and "nothing was changed" in w.value for w in at.warning)
+    at.button(key="nudge_end_right").click().run()  # the same click on the redrawn page moves the picked event
+    assert store.event(other.event_id).rev_no == other.rev_no + 1 and store.event(first.event_id) == first
