@@ -2,6 +2,8 @@
 delete, undo/redo, add, bulk-accept. Each gesture is one store operation at once (append-only revisions); the editor
 is a fragment, so an edit reruns only it."""
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from loco import editing, service
@@ -27,10 +29,18 @@ st.selectbox("Review status of this video", REVIEW_STATUSES, key="review_status"
              on_change=lambda: store.set_review(video_id, st.session_state["review_status"]))
 
 
-def act(action, *args, **kwargs) -> None:
+@dataclass(frozen=True)
+class Widget:
+    """A callback argument read from the widget ``key`` when the click arrives: a value captured while drawing is
+    stale when the widget changed in the same rerun as the click (a class picked, then Relabel at once)."""
+
+    key: str
+
+
+def act(action, *args) -> None:
     """Run one store operation from a button callback; remember its outcome for the next draw."""
     try:
-        result = action(*args, **kwargs)
+        result = action(*(st.session_state[a.key] if isinstance(a, Widget) else a for a in args))
         st.session_state[MESSAGE_KEY] = ("success", describe(result))
     except ConflictError as error:
         st.session_state[MESSAGE_KEY] = ("warning", f"Another session changed this event: {error}")
@@ -99,38 +109,46 @@ def editor() -> None:
         fps = video.get("fps") or store.grid.fps
         st.caption(f"Revision {event.rev_no} by {event.author} · frames {round(event.start * fps)}–"
                    f"{round(event.end * fps)} at {fps:g} fps · origin {event.origin}")
-        unit = st.radio("Nudge by", ["frame", "step"], horizontal=True, key="nudge_unit",
-                        format_func=lambda u: "one frame" if u == "frame" else f"one grid step "
-                                                                              f"({store.grid.hop_seconds:.2f} s)")
-        delta = nudge_step(unit, store.grid, video.get("fps"))
+        step_name = f"one grid step ({store.grid.hop_seconds:.2f} s)"
+        st.radio("Nudge by", ["frame", "step"], horizontal=True, key="nudge_unit",
+                 format_func=lambda u: "one frame" if u == "frame" else step_name)
+
+        def nudge(edge: str, sign: int, unit: str):
+            return editing.nudge_event(store, event, edge, sign * nudge_step(unit, store.grid, video.get("fps")),
+                                       duration)
+
+        def merge_with(other):
+            return store.merge(event.event_id, event.rev_no, other.event_id, other.rev_no)
+
         cols = st.columns(6)
         for col, (label, edge, sign, key) in zip(cols, [
             ("◀ start", "start", -1, "nudge_start_left"), ("start ▶", "start", 1, "nudge_start_right"),
             ("◀ end", "end", -1, "nudge_end_left"), ("end ▶", "end", 1, "nudge_end_right"),
             ("◀ move", "both", -1, "nudge_both_left"), ("move ▶", "both", 1, "nudge_both_right"),
         ]):
-            col.button(label, key=key, **on_event(editing.nudge_event, store, event, edge, sign * delta, duration))
+            col.button(label, key=key, **on_event(nudge, edge, sign, Widget("nudge_unit")))
         c1, c2, c3 = st.columns(3)
-        tolerance = c1.number_input("Snap tolerance (s)", 0.0, 10.0, 0.5, 0.05, key="snap_tolerance")
+        c1.number_input("Snap tolerance (s)", 0.0, 10.0, 0.5, 0.05, key="snap_tolerance")
+        tolerance = Widget("snap_tolerance")
         c2.button("Snap to neighbours", key="snap_neighbours",
                   **on_event(editing.snap_event, store, event, events, None, duration, tolerance))
         c3.button("Snap to neighbours, else grid", key="snap_grid",
                   **on_event(editing.snap_event, store, event, events, store.grid, duration, tolerance))
 
         c1, c2 = st.columns(2)
-        split_at = c1.number_input("Split at (s)", 0.0, float(duration), float((event.start + event.end) / 2),
-                                   0.04, key=f"split_at_{event.event_id}_{event.rev_no}")
-        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, split_at))
+        split_at = f"split_at_{event.event_id}_{event.rev_no}"
+        c1.number_input("Split at (s)", 0.0, float(duration), float((event.start + event.end) / 2), 0.04, key=split_at)
+        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, Widget(split_at)))
         others = [e for e in events if e.event_id != event.event_id]
         if others:
-            other = c2.selectbox("Merge with", others, key="merge_other",
-                                 format_func=lambda e: f"#{e.event_id} {e.label} {e.start:.2f}–{e.end:.2f} s")
-            c2.button("Merge", key="merge",
-                      **on_event(store.merge, event.event_id, event.rev_no, other.event_id, other.rev_no))
+            c2.selectbox("Merge with", others, key="merge_other",
+                         format_func=lambda e: f"#{e.event_id} {e.label} {e.start:.2f}–{e.end:.2f} s")
+            c2.button("Merge", key="merge", **on_event(merge_with, Widget("merge_other")))
         c1, c2 = st.columns([2, 1])
-        label = c1.selectbox("Class", classes, index=classes.index(event.label) if event.label in classes else 0,
-                             key=f"relabel_{event.event_id}_{event.rev_no}")
-        c2.button("Relabel", key="relabel", **on_event(store.relabel, event.event_id, event.rev_no, label))
+        relabel_to = f"relabel_{event.event_id}_{event.rev_no}"
+        c1.selectbox("Class", classes, index=classes.index(event.label) if event.label in classes else 0,
+                     key=relabel_to)
+        c2.button("Relabel", key="relabel", **on_event(store.relabel, event.event_id, event.rev_no, Widget(relabel_to)))
         can_undo, can_redo = store.can_undo_redo(event.event_id)
         cols = st.columns(6)
         deleted = event.state == "deleted"
@@ -150,17 +168,19 @@ def editor() -> None:
     st.subheader("Add an event")
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
     new_label = c1.selectbox("Class", classes, key="add_label")
-    new_start = c2.number_input("Start (s)", 0.0, float(duration), 0.0, 0.04, key="add_start")
-    new_end = c3.number_input("End (s)", 0.0, float(duration), min(1.0, float(duration)), 0.04, key="add_end")
-    c4.button("Add", key="add", on_click=act, args=(store.add_event, video_id, new_start, new_end, new_label))
+    c2.number_input("Start (s)", 0.0, float(duration), 0.0, 0.04, key="add_start")
+    c3.number_input("End (s)", 0.0, float(duration), min(1.0, float(duration)), 0.04, key="add_end")
+    c4.button("Add", key="add", on_click=act,
+              args=(store.add_event, video_id, Widget("add_start"), Widget("add_end"), Widget("add_label")))
     box = st.session_state.get(common.BOX_KEY)
     if box:
         st.button(f"Add {new_label} over the box selection {min(box):.2f}–{max(box):.2f} s", key="add_box",
-                  on_click=act, args=(editing.add_from_box, store, video_id, box, new_label, duration))
+                  on_click=act, args=(editing.add_from_box, store, video_id, box, Widget("add_label"), duration))
 
     c1, c2 = st.columns([3, 1])
-    threshold = c1.slider("Accept every proposed event scoring at least", 0.0, 1.0, 0.5, 0.01, key="bulk_threshold")
-    c2.button("Bulk accept", key="bulk_accept", on_click=act, args=(store.bulk_accept, threshold, video_id))
+    c1.slider("Accept every proposed event scoring at least", 0.0, 1.0, 0.5, 0.01, key="bulk_threshold")
+    c2.button("Bulk accept", key="bulk_accept", on_click=act,
+              args=(store.bulk_accept, Widget("bulk_threshold"), video_id))
 
     st.subheader("Events table")
     rows = events

@@ -81,3 +81,22 @@ def test_a_click_drawn_for_another_event_changes_nothing(processed):
     assert any(f"#{other.event_id}" in w.value and "nothing was changed" in w.value for w in at.warning)
     at.button(key="nudge_end_right").click().run()  # the same click on the redrawn page moves the picked event
     assert store.event(other.event_id).rev_no == other.rev_no + 1 and store.event(first.event_id) == first
+
+
+def test_a_value_changed_with_the_click_is_the_value_used(processed):
+    store = open_store()
+    at = open_correct()
+    event = selected(at, store)
+    at.radio(key="nudge_unit").set_value("step")  # each widget change reaches the app with the click, in one rerun
+    at.button(key="nudge_end_right").click().run()
+    assert store.event(event.event_id).end == pytest.approx(min(event.end + 0.32, processed.duration))
+    moved = store.event(event.event_id)
+    at.selectbox(key=f"relabel_{moved.event_id}_{moved.rev_no}").set_value("cat meowing")
+    at.button(key="relabel").click().run()
+    assert store.event(event.event_id).label == "cat meowing"
+    at.selectbox(key="add_label").set_value("dog barking")
+    at.number_input(key="add_start").set_value(1.0)
+    at.number_input(key="add_end").set_value(2.5)
+    at.button(key="add").click().run()
+    added = store.current_events(processed.video_id, states=["added"])
+    assert [(e.label, e.start, e.end) for e in added] == [("dog barking", 1.0, 2.5)]

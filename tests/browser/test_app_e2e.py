@@ -70,7 +70,7 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     target = min((e for e in events if e.origin == "import"), key=lambda e: e.start)
     end = round(target.end + 1 / 25, 2)  # the example is 25 fps; one frame
     ui.navigate(page, "Correct", "Correct")
-    ui.choose(page, "Selected event", f"#{target.event_id} ")
+    ui.pick_event(page, target)
     ui.button(page, "nudge_end_right").click()
     expect(page.get_by_text(f"event {target.event_id}: {target.label} {target.start:.2f}–{end:.2f} s (edited)")
            ).to_be_visible()
@@ -85,10 +85,10 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     page.reload()
     expect(page.get_by_role("heading", name="Correct", exact=True)).to_be_visible(timeout=ui.PAGE_TIMEOUT_MS)
     ui.settle(page)
-    ui.choose(page, "Selected event", f"#{target.event_id} ")
+    edited = store.event(target.event_id)
+    ui.pick_event(page, edited)
     expect(ui.combobox(page, "Selected event")).to_have_value(
         f"#{target.event_id} {NEW_LABEL} · {target.start:.2f}–{end:.2f} s · edited")
-    edited = store.event(target.event_id)
     assert (edited.label, edited.start, edited.state) == (NEW_LABEL, target.start, "edited")
     assert edited.end == pytest.approx(end, abs=1e-6)
     history = store.history(target.event_id)

@@ -21,7 +21,7 @@ def test_a_stale_edit_gets_the_conflict_message_and_nothing_is_lost(new_page, ap
         first, second = new_page(), new_page()
         for page in (first, second):
             ui.open_page(page, app_server.url, "correct", "Correct")
-            ui.choose(page, "Selected event", f"#{target.event_id} ")
+            ui.pick_event(page, target)
         ui.choose(second, "Class", NEW_LABEL)  # the second person prepares a relabel...
 
         ui.button(first, "nudge_end_right").click()  # ...while the first one moves the end

@@ -57,6 +57,15 @@ def choose(page: Page, label: str, option_prefix: str, nth: int = 0) -> None:
     settle(page)
 
 
+def pick_event(page: Page, event, fps: float = 25.0) -> None:
+    """Select ``event`` (a storage EventView) on the Correct page and wait until its editor is drawn: a click sent
+    before that carries the buttons of the event selected before, which the page refuses."""
+    choose(page, "Selected event", f"#{event.event_id} ")
+    expect(page.get_by_text(f"Revision {event.rev_no} by {event.author} · frames {round(event.start * fps)}–"
+                            f"{round(event.end * fps)} at {fps:g} fps")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+
+
 def button(page: Page, key: str) -> Locator:
     """A button by its widget key (Streamlit marks the widget's container with ``st-key-<key>``)."""
     return page.locator(f'.st-key-{key}:not([data-stale="true"]) button')
