@@ -43,6 +43,11 @@ EXPERIMENTS = {  # not in the table unless asked for with --variants: our change
     "+LCC, position-free": ("lcc-posfree", VARIANTS["+LCC"][1] + ["model.lcc.position_free=true"]),
     "LoCo, position-free": (
         "loco-posfree", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.lcc.position_free=true"]),
+    "baseline, dropout 0.3": ("baseline-drop", VARIANTS["baseline (LCC off, CDP dense)"][1] + ["model.dropout=0.3"]),
+    "LoCo, dropout 0.3": ("loco-drop", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.dropout=0.3"]),
+    "baseline, input dropout 0.5": (
+        "baseline-indrop", VARIANTS["baseline (LCC off, CDP dense)"][1] + ["model.input_dropout=0.5"]),
+    "LoCo, input dropout 0.5": ("loco-indrop", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.input_dropout=0.5"]),
 }
 COLUMNS = ("mAP@0.5", "mAP@0.7", "mAP@0.9", "avg")
 AGNOSTIC_COLUMNS = ("mAP@0.5", "avg")  # class-agnostic: localisation alone, whatever the predicted name

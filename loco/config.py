@@ -61,6 +61,9 @@ class ModelConfig:
     max_seq_len: int = 224
     drop_path: float = 0.1
     dropout: float = 0.0
+    # Dropout on the input feature channels, in training only (ours, not LoCo's; 0 = off): a detector that sees few
+    # exemplars per class can otherwise name them by a handful of channels that a new exemplar does not share.
+    input_dropout: float = 0.0
     head_dim: int = 256  # width of the classification/regression trunks
     regression_ranges: list[list[float]] = field(
         default_factory=lambda: [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]

@@ -14,6 +14,7 @@ class UnimodalEncoder(nn.Module):
 
     def __init__(self, in_dim: int, cfg: ModelConfig) -> None:
         super().__init__()
+        self.input_dropout = nn.Dropout(cfg.input_dropout)
         self.embedding = ConvNormReLUStack(in_dim, cfg.embed_dim)
         self.position = SinusoidalPositionEmbedding(cfg.embed_dim, cfg.max_seq_len)
         self.layers = nn.ModuleList(
@@ -22,11 +23,15 @@ class UnimodalEncoder(nn.Module):
         )
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
-        return self.encode(self.embedding(x, mask), mask)
+        return self.encode(self.embed(x, mask), mask)
+
+    def embed(self, x: Tensor, mask: Tensor) -> Tensor:
+        """Input features [B, C, T] -> embeddings [B, D, T], before any position code (content alone, which
+        LCCConfig.position_free compares)."""
+        return self.embedding(self.input_dropout(x), mask)
 
     def encode(self, embedded: Tensor, mask: Tensor) -> Tensor:
-        """The encoder after the embedding: position code, then the self-attention blocks. Split from ``forward`` so
-        that a caller can also use the embedding alone (content without position, see LCCConfig.position_free)."""
+        """The encoder after the embedding: position code, then the self-attention blocks."""
         x = embedded + self.position(mask)
         for layer in self.layers:
             x, _, _ = layer(x, mask)

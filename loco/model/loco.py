@@ -92,8 +92,8 @@ class LoCo(nn.Module):
     def forward(self, visual: Tensor, audio: Tensor, mask: Tensor, return_internals: bool = False) -> LoCoOutput:
         self._check_inputs(visual, audio, mask)
         step_mask = mask[:, None, :]
-        visual_embedded = self.visual_encoder.embedding(visual, step_mask)
-        audio_embedded = self.audio_encoder.embedding(audio, step_mask)
+        visual_embedded = self.visual_encoder.embed(visual, step_mask)
+        audio_embedded = self.audio_encoder.embed(audio, step_mask)
         visual_features = self.visual_encoder.encode(visual_embedded, step_mask)
         audio_features = self.audio_encoder.encode(audio_embedded, step_mask)
         lcc = None

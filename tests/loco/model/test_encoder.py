@@ -18,3 +18,17 @@ def test_encoder_keeps_time_and_zero_padding():
     mask = torch.tensor([[[True] * 7 + [False] * 3]])
     out = encoder(torch.randn(1, cfg.visual_dim, 10), mask)
     assert out.shape == (1, cfg.embed_dim, 10) and torch.all(out[..., 7:] == 0)
+
+
+def test_input_dropout_acts_in_training_only():
+    cfg = tiny_config(input_dropout=0.5)
+    torch.manual_seed(0)
+    encoder = UnimodalEncoder(cfg.visual_dim, cfg)
+    plain = UnimodalEncoder(cfg.visual_dim, tiny_config())
+    plain.load_state_dict(encoder.state_dict())  # dropout has no weights: same checkpoint either way
+    mask = torch.tensor([[[True] * 8]])
+    x = torch.randn(1, cfg.visual_dim, 8)
+    encoder.train()
+    assert not torch.allclose(encoder.embed(x, mask), encoder.embed(x, mask))
+    encoder.eval(), plain.eval()
+    assert torch.equal(encoder(x, mask), plain(x, mask))
