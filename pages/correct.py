@@ -30,7 +30,7 @@ st.selectbox("Review status of this video", REVIEW_STATUSES, key="review_status"
 
 
 @dataclass(frozen=True)
-class Widget:
+class WidgetValue:
     """A callback argument read from the widget ``key`` when the click arrives: a value captured while drawing is
     stale when the widget changed in the same rerun as the click (a class picked, then Relabel at once)."""
 
@@ -40,7 +40,7 @@ class Widget:
 def act(action, *args) -> None:
     """Run one store operation from a button callback; remember its outcome for the next draw."""
     try:
-        result = action(*(st.session_state[a.key] if isinstance(a, Widget) else a for a in args))
+        result = action(*(st.session_state[a.key] if isinstance(a, WidgetValue) else a for a in args))
         st.session_state[MESSAGE_KEY] = ("success", describe(result))
     except ConflictError as error:
         st.session_state[MESSAGE_KEY] = ("warning", f"Another session changed this event: {error}")
@@ -126,10 +126,10 @@ def editor() -> None:
             ("◀ end", "end", -1, "nudge_end_left"), ("end ▶", "end", 1, "nudge_end_right"),
             ("◀ move", "both", -1, "nudge_both_left"), ("move ▶", "both", 1, "nudge_both_right"),
         ]):
-            col.button(label, key=key, **on_event(nudge, edge, sign, Widget("nudge_unit")))
+            col.button(label, key=key, **on_event(nudge, edge, sign, WidgetValue("nudge_unit")))
         c1, c2, c3 = st.columns(3)
         c1.number_input("Snap tolerance (s)", 0.0, 10.0, 0.5, 0.05, key="snap_tolerance")
-        tolerance = Widget("snap_tolerance")
+        tolerance = WidgetValue("snap_tolerance")
         c2.button("Snap to neighbours", key="snap_neighbours",
                   **on_event(editing.snap_event, store, event, events, None, duration, tolerance))
         c3.button("Snap to neighbours, else grid", key="snap_grid",
@@ -138,17 +138,18 @@ def editor() -> None:
         c1, c2 = st.columns(2)
         split_at = f"split_at_{event.event_id}_{event.rev_no}"
         c1.number_input("Split at (s)", 0.0, float(duration), float((event.start + event.end) / 2), 0.04, key=split_at)
-        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, Widget(split_at)))
+        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, WidgetValue(split_at)))
         others = [e for e in events if e.event_id != event.event_id]
         if others:
             c2.selectbox("Merge with", others, key="merge_other",
                          format_func=lambda e: f"#{e.event_id} {e.label} {e.start:.2f}–{e.end:.2f} s")
-            c2.button("Merge", key="merge", **on_event(merge_with, Widget("merge_other")))
+            c2.button("Merge", key="merge", **on_event(merge_with, WidgetValue("merge_other")))
         c1, c2 = st.columns([2, 1])
         relabel_to = f"relabel_{event.event_id}_{event.rev_no}"
         c1.selectbox("Class", classes, index=classes.index(event.label) if event.label in classes else 0,
                      key=relabel_to)
-        c2.button("Relabel", key="relabel", **on_event(store.relabel, event.event_id, event.rev_no, Widget(relabel_to)))
+        c2.button("Relabel", key="relabel",
+                  **on_event(store.relabel, event.event_id, event.rev_no, WidgetValue(relabel_to)))
         can_undo, can_redo = store.can_undo_redo(event.event_id)
         cols = st.columns(6)
         deleted = event.state == "deleted"
@@ -170,17 +171,17 @@ def editor() -> None:
     new_label = c1.selectbox("Class", classes, key="add_label")
     c2.number_input("Start (s)", 0.0, float(duration), 0.0, 0.04, key="add_start")
     c3.number_input("End (s)", 0.0, float(duration), min(1.0, float(duration)), 0.04, key="add_end")
-    c4.button("Add", key="add", on_click=act,
-              args=(store.add_event, video_id, Widget("add_start"), Widget("add_end"), Widget("add_label")))
+    c4.button("Add", key="add", on_click=act, args=(store.add_event, video_id, WidgetValue("add_start"),
+                                                    WidgetValue("add_end"), WidgetValue("add_label")))
     box = st.session_state.get(common.BOX_KEY)
     if box:
         st.button(f"Add {new_label} over the box selection {min(box):.2f}–{max(box):.2f} s", key="add_box",
-                  on_click=act, args=(editing.add_from_box, store, video_id, box, Widget("add_label"), duration))
+                  on_click=act, args=(editing.add_from_box, store, video_id, box, WidgetValue("add_label"), duration))
 
     c1, c2 = st.columns([3, 1])
     c1.slider("Accept every proposed event scoring at least", 0.0, 1.0, 0.5, 0.01, key="bulk_threshold")
     c2.button("Bulk accept", key="bulk_accept", on_click=act,
-              args=(store.bulk_accept, Widget("bulk_threshold"), video_id))
+              args=(store.bulk_accept, WidgetValue("bulk_threshold"), video_id))
 
     st.subheader("Events table")
     rows = events
