@@ -54,7 +54,8 @@ AGNOSTIC_COLUMNS = ("mAP@0.5", "avg")  # class-agnostic: localisation alone, wha
 
 
 def _run_logged(log, env: dict, *loco_args: str) -> None:
-    subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log, stderr=subprocess.STDOUT)
+    subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=log,
+                   stderr=subprocess.STDOUT)
 
 
 DEV_CHOICE = "dev"  # --label-prior dev: every run chooses its own weight on the dev split
