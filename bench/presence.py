@@ -39,7 +39,7 @@ PROBES = {  # name -> (streams it reads, layer kinds that make its target true)
     "audio → sound audible": (("audio",), ("event", "sound_only")),
     "both → event (annotations only)": (("visual", "audio"), ("event",)),
 }
-C_GRID = (0.0001, 0.001, 0.01, 0.1, 1.0)
+C_GRID = tuple(10.0 ** e for e in range(-7, 1))  # 1e-7 .. 1
 
 
 @dataclass(frozen=True)

@@ -30,5 +30,6 @@ def test_input_dropout_acts_in_training_only():
     x = torch.randn(1, cfg.visual_dim, 8)
     encoder.train()
     assert not torch.allclose(encoder.embed(x, mask), encoder.embed(x, mask))
-    encoder.eval(), plain.eval()
+    encoder.eval()
+    plain.eval()
     assert torch.equal(encoder(x, mask), plain(x, mask))
