@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 import yaml
 
@@ -32,6 +32,14 @@ class LCCConfig:
     # Ours, not the paper's: compare the streams' embeddings (before the position code is added) instead of the
     # encoders' outputs, so the correspondence can only come from content; the gates still scale the outputs.
     position_free: bool = False
+    # Ours, not the paper's: weight of a supervised term that scores each step's gate logits (alpha c + beta, both
+    # streams) by binary cross-entropy against "the step is inside an annotated event" (any class), so the gates open
+    # where picture and sound are one event and stay shut on a sound without its picture. 0 = off (label-free LCC).
+    event_gate_weight: float = 0.0
+    # Ours, not the paper's: what the gates read. "coherence" (LOCO_MODEL.md §3) is relative, a step's affinity share
+    # inside its band; "agreement" is absolute, the cosine S[t, t] of the same step's two streams, the one signal
+    # that can tell a sound with its picture from the same sound over a picture without it.
+    gate_input: Literal["coherence", "agreement"] = "coherence"
 
 
 @dataclass
@@ -183,9 +191,12 @@ def _build(cls, data: dict[str, Any]):
     unknown = set(data) - set(known)
     if unknown:
         raise ValueError(f"unknown {cls.__name__} keys: {sorted(unknown)}")
+    hints = get_type_hints(cls)
     kwargs = {}
     for name, value in data.items():
         default = known[name].default_factory() if known[name].default_factory is not dataclasses.MISSING else None
+        if get_origin(hints[name]) is Literal and value not in get_args(hints[name]):
+            raise ValueError(f"{cls.__name__}.{name} must be one of {list(get_args(hints[name]))}, got {value!r}")
         kwargs[name] = _build(type(default), value) if dataclasses.is_dataclass(default) else value
     return cls(**kwargs)
 

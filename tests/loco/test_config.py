@@ -27,3 +27,9 @@ def test_round_trip_and_errors():
         Config.from_dict({"model": {"bogus": 1}})
     with pytest.raises(FileNotFoundError):
         load_config("does-not-exist")
+
+
+@pytest.mark.parametrize("override", ["model.cdp.mode=bogus", "model.lcc.gate_input=Coherence", "data.feature_format=x"])
+def test_a_value_outside_its_choices_is_refused(override):
+    with pytest.raises(ValueError, match="must be one of"):
+        load_config("compact", [override])
