@@ -41,6 +41,15 @@ def level_points(level_lengths: list[int], device: torch.device | None = None) -
     return torch.cat(positions), torch.cat(strides), torch.cat(levels)
 
 
+def steps_inside_events(target: SegmentTargets, length: int) -> Tensor:
+    """``[length]`` bool: the steps strictly inside any of the video's segments (whatever the class), by the same
+    rule that makes a level-0 point positive."""
+    steps = torch.arange(length, device=target.segments.device, dtype=torch.float32)
+    segments = target.segments.to(torch.float32).reshape(-1, 2)
+    inside = (steps[:, None] > segments[None, :, 0]) & (steps[:, None] < segments[None, :, 1])
+    return inside.any(dim=1)
+
+
 def assign_targets(
     target: SegmentTargets, level_lengths: list[int], regression_ranges: list[list[float]], num_classes: int
 ) -> AssignedTargets:

@@ -5,6 +5,10 @@ columns audio time). How much of a step's cross-modal affinity falls inside a lo
 *coherence*) gates the step: steps whose sound and picture agree locally are amplified. A label-free multi-positive
 InfoNCE on the same matrix (positives: the band; ignored: the guard band ``w < |t - s| <= 2w``; negatives: the rest)
 teaches the encoders to emphasise what both modalities share.
+
+Our option, not the paper's (``LCCConfig.event_gate_weight``): the gates' logits are also scored against the steps
+inside annotated events (:func:`event_gate_loss`), since the label-free loss alone leaves coherence blind to whether a
+sound belongs to the picture (README, "Why LCC and CDP add nothing here").
 """
 
 from __future__ import annotations
@@ -43,6 +47,15 @@ def local_coherence(correspondence: Tensor, mask: Tensor, band: int, temperature
     coherence_visual = (visual_to_audio * in_band).sum(dim=2) * maskf
     coherence_audio = (audio_to_visual * in_band).sum(dim=1) * maskf
     return coherence_visual, coherence_audio
+
+
+def event_gate_loss(gate_logits: Tensor, in_event: Tensor, mask: Tensor) -> Tensor:
+    """Binary cross-entropy of both streams' gate logits ``[B, 2, T]`` against ``in_event [B, T]`` (1 inside an
+    annotated event), averaged over each video's valid steps (``mask [B, T]``), then over the batch."""
+    target = in_event.to(gate_logits.dtype)[:, None, :].expand_as(gate_logits)
+    per_step = F.binary_cross_entropy_with_logits(gate_logits, target, reduction="none").mean(dim=1)
+    maskf = mask.to(gate_logits.dtype)
+    return ((per_step * maskf).sum(dim=1) / maskf.sum(dim=1).clamp(min=1)).mean()
 
 
 def cross_video_logsumexp(z_visual: Tensor, z_audio: Tensor, mask: Tensor, temperature: float) -> tuple[Tensor, Tensor]:
@@ -99,6 +112,7 @@ class LCCResult:
     coherence_audio: Tensor
     gate_visual: Tensor  # [B, T]
     gate_audio: Tensor
+    gate_logits: Tensor  # [B, 2, T] (visual, audio): alpha c + beta (or alpha S[t, t] + beta), before the sigmoid
     loss: Tensor | None  # scalar, unweighted; only computed in training mode (inference does not need it)
 
 
@@ -130,8 +144,12 @@ class LocalityCorrespondence(nn.Module):
         band, tau_c = self.cfg.band, self.cfg.coherence_temperature
         coherence_visual, coherence_audio = local_coherence(correspondence, step_mask, band, tau_c)
         maskf = step_mask.to(visual.dtype)
-        gate_visual = torch.sigmoid(self.gate_alpha[0] * coherence_visual + self.gate_beta[0]) * maskf
-        gate_audio = torch.sigmoid(self.gate_alpha[1] * coherence_audio + self.gate_beta[1]) * maskf
+        if self.cfg.gate_input == "agreement":
+            gate_input = torch.diagonal(correspondence, dim1=1, dim2=2)[:, None, :].expand(-1, 2, -1)
+        else:
+            gate_input = torch.stack((coherence_visual, coherence_audio), dim=1)  # [B, 2, T]
+        gate_logits = self.gate_alpha[None, :, None] * gate_input + self.gate_beta[None, :, None]
+        gate_visual, gate_audio = (torch.sigmoid(gate_logits) * maskf[:, None, :]).unbind(dim=1)
         corrected_visual = visual * (1.0 + gate_visual[:, None, :])
         corrected_audio = audio * (1.0 + gate_audio[:, None, :])
         if self.aggregate_visual is not None:
@@ -146,7 +164,7 @@ class LocalityCorrespondence(nn.Module):
             loss = coherence_infonce_loss(correspondence, step_mask, band, tau, cross_video)
         return LCCResult(
             corrected_visual, corrected_audio, correspondence, coherence_visual, coherence_audio, gate_visual, gate_audio,
-            loss,
+            gate_logits, loss,
         )
 
     def _add_banded_context(

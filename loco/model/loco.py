@@ -13,12 +13,12 @@ import torch
 from torch import Tensor, nn
 
 from loco.config import ModelConfig
-from loco.model.assignment import SegmentTargets, assign_targets
+from loco.model.assignment import SegmentTargets, assign_targets, steps_inside_events
 from loco.model.dependency import DependencyBlock
 from loco.model.encoder import UnimodalEncoder
 from loco.model.heads import ClassificationHead, RegressionHead
 from loco.model.internals import BatchInternals
-from loco.model.lcc import LCCResult, LocalityCorrespondence
+from loco.model.lcc import LCCResult, LocalityCorrespondence, event_gate_loss
 from loco.model.losses import PositiveCountEMA, diou_loss_1d, sigmoid_focal_loss
 from loco.model.pyramid import PyramidLevel, CrossModalPyramid
 
@@ -35,6 +35,7 @@ class LoCoOutput:
     reg_offsets: list[Tensor]  # per level [B, T_l, C, 2] (class-aware) or [B, T_l, 2]; units of the level stride
     masks: list[Tensor]  # per level bool [B, T_l]
     lcc_loss: Tensor | None  # scalar, unweighted; None without LCC and in eval mode (it is a training signal only)
+    lcc_gate_logits: Tensor | None  # [B, 2, T] (visual, audio) LCC gates before the sigmoid; None without LCC
     internals: BatchInternals | None
 
 
@@ -44,6 +45,7 @@ class LossBreakdown:
     cls: Tensor
     reg: Tensor
     lcc: Tensor  # unweighted (0 without LCC)
+    lcc_event: Tensor  # unweighted event-gate term (0 without LCC or with LCCConfig.event_gate_weight = 0)
     num_pos: int  # positive points in the batch
 
 
@@ -111,7 +113,10 @@ class LoCo(nn.Module):
             reg_offsets.append(self.reg_head(fused, level.mask, index))
             masks.append(level.mask[:, 0, :])
         internals = self._internals(lcc, levels) if return_internals else None
-        return LoCoOutput(cls_logits, reg_offsets, masks, None if lcc is None else lcc.loss, internals)
+        return LoCoOutput(
+            cls_logits, reg_offsets, masks, None if lcc is None else lcc.loss, None if lcc is None else lcc.gate_logits,
+            internals,
+        )
 
     def _internals(self, lcc: LCCResult | None, levels: list[PyramidLevel]) -> BatchInternals:
         lengths = [level.mask[:, 0, :].sum(dim=1).tolist() for level in levels]
@@ -167,5 +172,12 @@ class LoCo(nn.Module):
             target_offsets = torch.stack([a.shortest for a in assigned]).to(offsets.device)
             reg_loss = diou_loss_1d(offsets[positive_points], target_offsets[positive_points]) / normaliser
         lcc_loss = output.lcc_loss if output.lcc_loss is not None else logits.new_zeros(())
-        total = cls_loss + reg_loss + self.cfg.lcc.loss_weight * lcc_loss
-        return LossBreakdown(total, cls_loss, reg_loss, lcc_loss, num_pos)
+        event_loss = logits.new_zeros(())
+        if self.cfg.lcc.event_gate_weight > 0 and output.lcc_gate_logits is not None:
+            gate_logits, step_mask = output.lcc_gate_logits, output.masks[0]
+            in_event = torch.stack([steps_inside_events(target, step_mask.shape[1]) for target in targets])
+            event_loss = event_gate_loss(gate_logits, in_event.to(gate_logits.device), step_mask)
+        total = (
+            cls_loss + reg_loss + self.cfg.lcc.loss_weight * lcc_loss + self.cfg.lcc.event_gate_weight * event_loss
+        )
+        return LossBreakdown(total, cls_loss, reg_loss, lcc_loss, event_loss, num_pos)

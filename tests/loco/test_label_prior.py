@@ -79,7 +79,7 @@ def test_segment_prior_averages_steps_and_takes_the_geometric_mean_of_streams():
 def test_decoding_with_the_prior_reorders_classes_only_when_weighted():
     logits = [torch.full((1, 4, 2), -20.0)]
     logits[0][0, 1] = torch.tensor([1.0, 0.0])  # the detector prefers class 0 at step 1
-    output = LoCoOutput(logits, [torch.ones(1, 4, 2)], [torch.ones(1, 4, dtype=torch.bool)], None, None)
+    output = LoCoOutput(logits, [torch.ones(1, 4, 2)], [torch.ones(1, 4, dtype=torch.bool)], None, None, None)
     audio = np.tile([0.05, 0.9], (4, 1))  # the encoders hear class 1
     evidence = [StepEvidence(audio, np.zeros((4, 2)), np.array([True, True]), np.array([False, False]))]
     plain = decode_detections(output, PostprocessConfig(), 2, evidence)[0]

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from loco.model.assignment import SegmentTargets, assign_targets, level_points
+from loco.model.assignment import SegmentTargets, assign_targets, level_points, steps_inside_events
 
 RANGES = [[0, 4], [4, 8], [8, 16], [16, 32], [32, 64], [64, 10000]]
 
@@ -55,3 +55,9 @@ def test_fractional_segments_and_no_segments():
 def test_bad_labels_raise():
     with pytest.raises(ValueError, match="labels"):
         assign_targets(_targets([[0.0, 4.0]], [5]), [4], RANGES[:1], num_classes=3)
+
+
+def test_steps_inside_events_ignore_class_and_boundaries():
+    inside = steps_inside_events(_targets([[2.0, 5.0], [4.0, 7.5], [20.0, 30.0]], [1, 0, 2]), 10)
+    assert inside.tolist() == [False, False, False, True, True, True, True, True, False, False]
+    assert not steps_inside_events(SegmentTargets(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long)), 4).any()

@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from loco.config import LCCConfig
-from loco.model.lcc import LocalityCorrespondence, coherence_infonce_loss, cross_video_logsumexp, local_coherence
+from loco.model.lcc import (
+    LocalityCorrespondence,
+    coherence_infonce_loss,
+    cross_video_logsumexp,
+    event_gate_loss,
+    local_coherence,
+)
 
 
 def _infonce_by_hand(S, t, band, tau, valid):
@@ -149,6 +155,31 @@ def test_content_is_compared_but_the_features_are_corrected():
     assert torch.allclose(result.audio, audio * (1 + result.gate_audio[:, None, :]))
 
 
+def test_event_gate_loss_is_the_per_video_mean_of_both_streams_cross_entropy():
+    logits = torch.tensor([[[2.0, -1.0, 0.5], [0.0, 1.0, 3.0]], [[1.0, -2.0, 9.0], [-1.0, 0.0, 9.0]]])
+    in_event = torch.tensor([[True, False, True], [False, True, False]])
+    mask = torch.tensor([[True, True, True], [True, True, False]])
+
+    def bce(x, y):
+        return -math.log(1 / (1 + math.exp(-x))) if y else -math.log(1 - 1 / (1 + math.exp(-x)))
+
+    first = sum(bce(logits[0, m, t].item(), in_event[0, t].item()) for m in range(2) for t in range(3)) / 6
+    second = sum(bce(logits[1, m, t].item(), in_event[1, t].item()) for m in range(2) for t in range(2)) / 4
+    loss = event_gate_loss(logits, in_event, mask)
+    assert math.isclose(float(loss), (first + second) / 2, rel_tol=1e-5)  # the padded step (logit 9) counts nowhere
+
+
+def test_agreement_gates_read_the_same_steps_cosine():
+    torch.manual_seed(1)
+    module = LocalityCorrespondence(16, LCCConfig(gate_input="agreement")).eval()
+    visual, audio = torch.randn(1, 16, 8), torch.randn(1, 16, 8)
+    result = module(visual, audio, torch.ones(1, 1, 8, dtype=torch.bool))
+    agreement = torch.diagonal(result.correspondence, dim1=1, dim2=2)
+    assert torch.allclose(result.gate_logits[:, 0], 5.0 * agreement - 2.5)
+    assert torch.allclose(result.gate_visual, result.gate_audio)
+    assert not torch.allclose(result.gate_visual, torch.sigmoid(5.0 * result.coherence_visual - 2.5))
+
+
 @pytest.mark.parametrize("cross_aggregate, cross_video_negatives", [(False, False), (True, False), (False, True)])
 def test_module_outputs_shapes_gates_and_gradients(cross_aggregate, cross_video_negatives):
     torch.manual_seed(0)
@@ -163,6 +194,7 @@ def test_module_outputs_shapes_gates_and_gradients(cross_aggregate, cross_video_
     assert result.correspondence.abs().max() <= 1.0 + 1e-5  # cosine similarities
     expected_gate = torch.sigmoid(5.0 * result.coherence_visual - 2.5) * mask[:, 0]
     assert torch.allclose(result.gate_visual, expected_gate)
+    assert torch.allclose(result.gate_logits[:, 1], 5.0 * result.coherence_audio - 2.5)
     assert torch.all(result.visual[1, :, 6:] == 0) and torch.all(result.gate_audio[1, 6:] == 0)
     result.loss.backward()
     assert module.project_visual.weight.grad.abs().sum() > 0

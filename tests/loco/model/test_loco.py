@@ -158,6 +158,42 @@ def test_loss_is_finite_and_trains(class_aware):
     assert float(model.loss_normaliser.value) < 100.0  # the EMA moved towards the real positive count
 
 
+def test_event_gate_term_is_off_by_default_and_weighted_when_on():
+    targets = [SegmentTargets(torch.tensor([[5.0, 15.0]]), torch.tensor([2]))]
+    off = tiny_config()
+    model = build_model(off, seed=0).train()
+    visual, audio, mask = random_inputs(off, [30])
+    breakdown = model.compute_loss(model(visual, audio, mask), targets)
+    assert float(breakdown.lcc_event) == 0.0
+    on = tiny_config(lcc__event_gate_weight=0.5)
+    model = build_model(on, seed=0).train()
+    breakdown = model.compute_loss(model(visual, audio, mask), targets)
+    assert breakdown.lcc_event.item() > 0
+    expected = breakdown.cls + breakdown.reg + on.lcc.loss_weight * breakdown.lcc + 0.5 * breakdown.lcc_event
+    assert torch.isclose(breakdown.total, expected)
+
+
+def test_event_gate_term_opens_the_gates_inside_events():
+    """Sound and picture share a pattern only inside the event; a few steps on the event term alone open the gates
+    there and shut them elsewhere."""
+    cfg = tiny_config(lcc__event_gate_weight=1.0)
+    model = build_model(cfg, seed=0).train()
+    visual, audio, mask = random_inputs(cfg, [40])
+    visual[:, :, 10:25] += 3 * torch.randn(cfg.visual_dim, 1)
+    audio[:, :, 10:25] += 3 * torch.randn(cfg.audio_dim, 1)
+    targets = [SegmentTargets(torch.tensor([[9.5, 25.5]]), torch.tensor([0]))]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(40):
+        event_loss = model.compute_loss(model(visual, audio, mask), targets).lcc_event
+        optimizer.zero_grad()
+        event_loss.backward()
+        optimizer.step()
+    internals = model.eval()(visual, audio, mask, return_internals=True).internals
+    for gate in (internals.gate_visual[0], internals.gate_audio[0]):
+        inside, outside = gate[10:26], torch.cat((gate[:9], gate[27:]))
+        assert float(inside.min()) > float(outside.max())
+
+
 def test_bad_inputs_raise_clear_errors():
     cfg = tiny_config()
     model = build_model(cfg, seed=0)
