@@ -48,7 +48,6 @@ EXPERIMENTS = {  # not in the table unless asked for with --variants: our change
     "baseline, input dropout 0.5": (
         "baseline-indrop", VARIANTS["baseline (LCC off, CDP dense)"][1] + ["model.input_dropout=0.5"]),
     "LoCo, input dropout 0.5": ("loco-indrop", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.input_dropout=0.5"]),
-    "+LCC, event gates 0.2": ("lcc-evtgate", VARIANTS["+LCC"][1] + ["model.lcc.event_gate_weight=0.2"]),
     "LoCo, event gates 0.2": (
         "loco-evtgate", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + ["model.lcc.event_gate_weight=0.2"]),
     "LoCo, agreement gates 0.2": ("loco-agree", VARIANTS["LoCo (LCC + CDP adaptive)"][1] + [

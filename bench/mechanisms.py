@@ -9,8 +9,9 @@ Three tables, per variant (mean ± std over the runs given, one folder ``<varian
    sound-only or photo-only distractor (and no event), or neither (background). Columns: the ROC AUC of event steps
    against each other group (1 = every event step outscores every such step; 0.5 = no separation) and the mean score
    per group.
-2. LCC (runs with LCC): how well its coherence alone separates event steps from each other group (ROC AUC; the gate
-   is a monotonic function of the coherence, so no gate does better), its mean coherence per step group, how much
+2. LCC (runs with LCC): how well its coherence alone separates event steps from each other group (ROC AUC), the same
+   for the visual gate (a monotonic function of the coherence, so the same AUC, unless the gates read the same step's
+   agreement, ``model.lcc.gate_input=agreement``), its mean coherence per step group, how much
    the gate ``g = sigmoid(alpha * c + beta)`` varies over steps (std; the features are scaled by ``1 + g``) and its
    learned scalars (initialised at alpha 5, beta -2.5). Last, the mean coherence when each video's picture is paired
    with ANOTHER video's sound: if it stays as high as with the real pairs, the correspondence does not come from the
@@ -126,7 +127,7 @@ class RunRecorder:
         groups = np.concatenate(self.groups)
         signals = {name: np.concatenate(values) for name, values in self.lcc.items()}
         row = {}
-        for name in ("coherence_visual", "coherence_audio"):
+        for name in ("coherence_visual", "coherence_audio", "gate_visual"):
             row.update(event_aucs(signals[name], groups, name))
         for name in ("coherence_visual", "coherence_audio"):
             row.update(group_means(signals[name], groups, name))
