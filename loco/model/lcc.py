@@ -6,9 +6,10 @@ columns audio time). How much of a step's cross-modal affinity falls inside a lo
 InfoNCE on the same matrix (positives: the band; ignored: the guard band ``w < |t - s| <= 2w``; negatives: the rest)
 teaches the encoders to emphasise what both modalities share.
 
-Our option, not the paper's (``LCCConfig.event_gate_weight``): the gates' logits are also scored against the steps
-inside annotated events (:func:`event_gate_loss`), since the label-free loss alone leaves coherence blind to whether a
-sound belongs to the picture (README, "Why LCC and CDP add nothing here").
+Our options, not the paper's: the gates' logits are also scored against the steps inside annotated events
+(``LCCConfig.event_gate_weight``, :func:`event_gate_loss`), since the label-free loss alone leaves coherence blind to
+whether a sound belongs to the picture (README, "Why LCC and CDP add nothing here"); and the gates can read the same
+step's agreement ``S[t, t]`` instead of the coherence (``LCCConfig.gate_input``).
 """
 
 from __future__ import annotations

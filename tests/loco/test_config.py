@@ -29,7 +29,9 @@ def test_round_trip_and_errors():
         load_config("does-not-exist")
 
 
-@pytest.mark.parametrize("override", ["model.cdp.mode=bogus", "model.lcc.gate_input=Coherence", "data.feature_format=x"])
+@pytest.mark.parametrize(
+    "override", ["model.cdp.mode=bogus", "model.lcc.gate_input=Coherence", "data.feature_format=x"]
+)
 def test_a_value_outside_its_choices_is_refused(override):
     with pytest.raises(ValueError, match="must be one of"):
         load_config("compact", [override])

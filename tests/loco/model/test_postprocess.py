@@ -52,10 +52,11 @@ def test_decode_places_segments_around_level_points():
     offsets = [torch.zeros(1, 8, num_classes, 2), torch.zeros(1, 4, num_classes, 2)]
     offsets[1][0, 2, 1] = torch.tensor([1.5, 0.5])  # stride 2 -> [4 - 3, 4 + 1]
     masks = [torch.ones(1, 8, dtype=torch.bool), torch.ones(1, 4, dtype=torch.bool)]
-    detections = decode_detections(LoCoOutput(logits, offsets, masks, None, None, None), PostprocessConfig(), num_classes)
+    output = LoCoOutput(logits, offsets, masks, None, None, None)
+    detections = decode_detections(output, PostprocessConfig(), num_classes)
     assert len(detections) == 1 and len(detections[0]) == 1
     best = detections[0][0]
     assert (best.label, best.start, best.end) == (1, 1.0, 5.0)
     assert np.isclose(best.score, 1 / (1 + np.exp(-3.0)))
     masks[1][0, 2] = False  # padded points never produce detections
-    assert decode_detections(LoCoOutput(logits, offsets, masks, None, None, None), PostprocessConfig(), num_classes) == [[]]
+    assert decode_detections(output, PostprocessConfig(), num_classes) == [[]]
