@@ -32,13 +32,14 @@ class LCCConfig:
     # Ours, not the paper's: compare the streams' embeddings (before the position code is added) instead of the
     # encoders' outputs, so the correspondence can only come from content; the gates still scale the outputs.
     position_free: bool = False
-    # Ours, not the paper's: weight of a supervised term that scores each step's gate logits (alpha c + beta, both
-    # streams) by binary cross-entropy against "the step is inside an annotated event" (any class), so the gates open
-    # where picture and sound are one event and stay shut on a sound without its picture. 0 = off (label-free LCC).
+    # Ours, not the paper's: weight of a supervised term that scores each step's gate logits (alpha x + beta, x the
+    # gate's input below; both streams) by binary cross-entropy against "the step is inside an annotated event" (any
+    # class), so the gates open where picture and sound are one event and stay shut on a sound without its picture.
+    # 0 = off (label-free LCC).
     event_gate_weight: float = 0.0
     # Ours, not the paper's: what the gates read. "coherence" (LOCO_MODEL.md §3) is relative, a step's affinity share
-    # inside its band; "agreement" is absolute, the cosine S[t, t] of the same step's two streams, the one signal
-    # that can tell a sound with its picture from the same sound over a picture without it.
+    # inside its band; "agreement" is absolute, the cosine S[t, t] of the same step's two streams, which a sound over
+    # a picture without its object can fail.
     gate_input: Literal["coherence", "agreement"] = "coherence"
 
 
