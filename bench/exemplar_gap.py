@@ -9,6 +9,12 @@ independently of any localisation model. ``--held-out dev`` scores the dev split
 the dataset's ``build_info.json`` lies beside the annotations, accuracy is also given per held-out exemplar (the stamp
 each event was made from).
 
+``--naming-bound`` also scores a detector that localises perfectly and names like the probe: every ground-truth
+event of the dev and test splits is predicted once per class, with the probe's class probability p combined with the
+encoders' label-space prior as the decoder combines them (``p^(1-w) * prior^w``, ``loco/label_prior.py``). Its mAP
+(the same at every tIoU, the spans being exact) bounds what naming of this kind allows; the weight w is chosen on
+dev, like the shipped model's.
+
     python bench/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
 
@@ -26,9 +32,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loco.data.unav import load_video_features  # noqa: E402
+from loco.evaluate import Segment, evaluate_detections, load_ground_truth  # noqa: E402
 from loco.grid import UNAV_GRID  # noqa: E402
+from loco.label_prior import LabelPrior  # noqa: E402
 
 STREAMS = ("visual", "audio", "both")
+PRIOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -89,16 +98,70 @@ def grouped_accuracy(events: list[EventVector], hits: list[bool], key) -> dict[s
     return {name: float(np.mean(values)) for name, values in sorted(groups.items())}
 
 
+def _matrix(events: list[EventVector], stream: str) -> np.ndarray:
+    return np.stack([e.vectors[stream] for e in events])
+
+
+def fit_probe(train: list[EventVector], stream: str):
+    """A logistic regression of the class from the training events' vectors of ``stream``."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=2000).fit(_matrix(train, stream), [e.label for e in train])
+
+
 def linear_probe_accuracies(train: list[EventVector], evaluated_sets: list[list[EventVector]], stream: str
                             ) -> list[float]:
     """Accuracy on each of ``evaluated_sets`` of one logistic regression fitted on the training events' vectors."""
-    from sklearn.linear_model import LogisticRegression
+    probe = fit_probe(train, stream)
+    return [float(probe.score(_matrix(events, stream), [e.label for e in events])) for events in evaluated_sets]
 
-    def matrix(events: list[EventVector]) -> np.ndarray:
-        return np.stack([e.vectors[stream] for e in events])
 
-    probe = LogisticRegression(max_iter=2000).fit(matrix(train), [e.label for e in train])
-    return [float(probe.score(matrix(events), [e.label for e in events])) for events in evaluated_sets]
+@dataclass(frozen=True)
+class NamingBound:
+    """A perfect localiser named by the probe and the label prior at each weight: mAP and top-1 accuracy."""
+
+    map_by_weight: dict[float, float]
+    accuracy_by_weight: dict[float, float]
+
+
+def naming_bound(annotations: dict, feature_dir: Path, train: list[EventVector], split: str,
+                 weights: tuple[float, ...] = PRIOR_WEIGHTS) -> NamingBound:
+    """Every ground-truth event of ``split`` predicted once per class, scored ``p^(1-w) * prior^w`` (p: the "both"
+    probe's probability; prior: the label prior over the event's steps, or the nearest step)."""
+    ground_truth = load_ground_truth(annotations, split)
+    names = [ground_truth.class_names[i] for i in sorted(ground_truth.class_names)]
+    ids = [ground_truth.label_ids_by_name[name] for name in names]
+    probe = fit_probe(train, "both")
+    columns = [list(probe.classes_).index(name) if name in probe.classes_ else None for name in names]
+    label_prior = LabelPrior(names)
+    by_video: dict[str, list[Segment]] = defaultdict(list)
+    for segment in ground_truth.segments:
+        by_video[segment.video_id].append(segment)
+    events, vectors, priors = [], [], []
+    for video_id, segments in by_video.items():
+        visual, audio = load_video_features(feature_dir, video_id, "loco")
+        steps = min(len(visual), len(audio))
+        visual, audio = visual[:steps], audio[:steps]
+        evidence = label_prior.evidence(visual, audio)
+        centres = UNAV_GRID.step_times(steps)
+        for segment in segments:
+            inside = np.nonzero((centres >= segment.start) & (centres <= segment.end))[0]
+            if not len(inside):
+                inside = np.array([np.argmin(np.abs(centres - (segment.start + segment.end) / 2))])
+            vectors.append(np.concatenate([_unit(visual[inside].mean(0)), _unit(audio[inside].mean(0))]))
+            priors.append(evidence.segment_prior(np.array([[inside[0], inside[-1]]], dtype=np.float64))[0])
+            events.append(segment)
+    known = probe.predict_proba(np.stack(vectors))
+    probabilities = np.stack([known[:, c] if c is not None else np.zeros(len(events)) for c in columns], axis=1)
+    truth = np.array([ids.index(e.label_id) for e in events])
+    maps, accuracies = {}, {}
+    for weight in weights:
+        scores = probabilities ** (1.0 - weight) * np.stack(priors) ** weight
+        predictions = [Segment(e.video_id, e.start, e.end, label_id, float(score))
+                       for e, row in zip(events, scores) for label_id, score in zip(ids, row)]
+        maps[weight] = evaluate_detections(ground_truth, predictions, thresholds=[0.5]).map_at(0.5)
+        accuracies[weight] = float(np.mean(scores.argmax(axis=1) == truth))
+    return NamingBound(maps, accuracies)
 
 
 def main() -> int:
@@ -107,11 +170,14 @@ def main() -> int:
     parser.add_argument("--features", type=Path, required=True)
     parser.add_argument("--held-out", default="test", choices=["test", "dev"],
                         help="the split of exemplars never seen in training to score (default test)")
+    parser.add_argument("--naming-bound", action="store_true",
+                        help="also score a perfect localiser named by the probe and the label prior (dev and test)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     build_info = args.annotations.parent / "build_info.json"
     stamps = event_stamps(json.loads(build_info.read_text())) if build_info.is_file() else None
-    events = event_vectors(json.loads(args.annotations.read_text()), args.features, stamps)
+    annotations = json.loads(args.annotations.read_text())
+    events = event_vectors(annotations, args.features, stamps)
     held_out = events[args.held_out]
     held_classes = {e.label for e in held_out}
     seen = [e for e in events["validation"] if e.label in held_classes]
@@ -139,6 +205,18 @@ def main() -> int:
         print(f"nearest-centroid {args.held_out} accuracy per held-out exemplar (visual / audio / both):")
         for name in report["both"]["held_out_per_exemplar"]:
             print(f"  {name:66s} " + " / ".join(f"{report[s]['held_out_per_exemplar'][name]:.2f}" for s in STREAMS))
+    if args.naming_bound:
+        bounds = {split: naming_bound(annotations, args.features, events["train"], split) for split in ("dev", "test")}
+        chosen = max(PRIOR_WEIGHTS, key=lambda w: bounds["dev"].map_by_weight[w])
+        print("perfect localisation named by the probe and the label prior, mAP (top-1 accuracy) per weight w:")
+        for split, bound in bounds.items():
+            print(f"  {split:5s} " + "  ".join(f"w={w:g}: {100 * bound.map_by_weight[w]:.1f} "
+                                              f"({100 * bound.accuracy_by_weight[w]:.0f} %)" for w in PRIOR_WEIGHTS))
+        print(f"  chosen on dev: w = {chosen:g}; test mAP {100 * bounds['test'].map_by_weight[chosen]:.1f}")
+        report["naming_bound"] = {"chosen_weight": chosen,
+                                  **{split: {"map": {str(w): v for w, v in b.map_by_weight.items()},
+                                             "accuracy": {str(w): v for w, v in b.accuracy_by_weight.items()}}
+                                     for split, b in bounds.items()}}
     if args.json:
         args.json.write_text(json.dumps({"held_out_split": args.held_out, **report}, indent=1))
     return 0
