@@ -62,6 +62,12 @@ def event_stamps(build_info: dict) -> dict[str, list[str]]:
     return stamps
 
 
+def stream_vectors(visual: np.ndarray, audio: np.ndarray, steps: np.ndarray) -> dict[str, np.ndarray]:
+    """stream -> the unit mean feature over ``steps`` (a mask or indices); "both" joins the two."""
+    v, a = _unit(visual[steps].mean(0)), _unit(audio[steps].mean(0))
+    return {"visual": v, "audio": a, "both": np.concatenate([v, a])}
+
+
 def event_vectors(annotations: dict, feature_dir: Path, stamps: dict[str, list[str]] | None = None
                   ) -> dict[str, list[EventVector]]:
     """subset -> an EventVector for every event with at least one step inside it."""
@@ -74,10 +80,8 @@ def event_vectors(annotations: dict, feature_dir: Path, stamps: dict[str, list[s
             inside = (centres >= event["segment"][0]) & (centres <= event["segment"][1])
             if not inside.any():
                 continue
-            v, a = _unit(visual[inside].mean(0)), _unit(audio[inside].mean(0))
             stamp = video_stamps[index] if video_stamps else None
-            events[video["subset"]].append(
-                EventVector(event["label"], stamp, {"visual": v, "audio": a, "both": np.concatenate([v, a])}))
+            events[video["subset"]].append(EventVector(event["label"], stamp, stream_vectors(visual, audio, inside)))
     return events
 
 
@@ -124,14 +128,13 @@ class NamingBound:
     accuracy_by_weight: dict[float, float]
 
 
-def naming_bound(annotations: dict, feature_dir: Path, train: list[EventVector], split: str,
+def naming_bound(annotations: dict, feature_dir: Path, probe, split: str,
                  weights: tuple[float, ...] = PRIOR_WEIGHTS) -> NamingBound:
-    """Every ground-truth event of ``split`` predicted once per class, scored ``p^(1-w) * prior^w`` (p: the "both"
-    probe's probability; prior: the label prior over the event's steps, or the nearest step)."""
+    """Every ground-truth event of ``split`` predicted once per class, scored ``p^(1-w) * prior^w`` (p: ``probe``'s
+    probability from the "both" vectors; prior: the label prior over the event's steps, or the nearest step)."""
     ground_truth = load_ground_truth(annotations, split)
     names = [ground_truth.class_names[i] for i in sorted(ground_truth.class_names)]
     ids = [ground_truth.label_ids_by_name[name] for name in names]
-    probe = fit_probe(train, "both")
     columns = [list(probe.classes_).index(name) if name in probe.classes_ else None for name in names]
     label_prior = LabelPrior(names)
     by_video: dict[str, list[Segment]] = defaultdict(list)
@@ -148,7 +151,7 @@ def naming_bound(annotations: dict, feature_dir: Path, train: list[EventVector],
             inside = np.nonzero((centres >= segment.start) & (centres <= segment.end))[0]
             if not len(inside):
                 inside = np.array([np.argmin(np.abs(centres - (segment.start + segment.end) / 2))])
-            vectors.append(np.concatenate([_unit(visual[inside].mean(0)), _unit(audio[inside].mean(0))]))
+            vectors.append(stream_vectors(visual, audio, inside)["both"])
             priors.append(evidence.segment_prior(np.array([[inside[0], inside[-1]]], dtype=np.float64))[0])
             events.append(segment)
     known = probe.predict_proba(np.stack(vectors))
@@ -206,7 +209,8 @@ def main() -> int:
         for name in report["both"]["held_out_per_exemplar"]:
             print(f"  {name:66s} " + " / ".join(f"{report[s]['held_out_per_exemplar'][name]:.2f}" for s in STREAMS))
     if args.naming_bound:
-        bounds = {split: naming_bound(annotations, args.features, events["train"], split) for split in ("dev", "test")}
+        probe = fit_probe(events["train"], "both")
+        bounds = {split: naming_bound(annotations, args.features, probe, split) for split in ("dev", "test")}
         chosen = max(PRIOR_WEIGHTS, key=lambda w: bounds["dev"].map_by_weight[w])
         print("perfect localisation named by the probe and the label prior, mAP (top-1 accuracy) per weight w:")
         for split, bound in bounds.items():
