@@ -4,7 +4,7 @@ Prints, measured side by side in one run (each phase in its own process, so peak
 decode-only (the floor: every video frame decoded, no conversion, plus the audio track), the `fast` profile end to
 end, the `i3d` profile end to end, their ratios to decode-only, and the peak resident memory of each phase.
 
-    python bench/bench_features.py [--seconds 60] [--skip-i3d] [--threads N]
+    python -m bench.bench_features [--seconds 60] [--skip-i3d] [--threads N]   (from the repository root)
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 STREET_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")  # Debian opencv-doc, BSD-3
 

@@ -5,7 +5,7 @@ loss, backward, AdamW step) and the peak memory of live tensors during one forwa
 allocation events), with LoCo/baseline ratios. Also the forward latency of a
 60 s video (188 steps) for the compact model alone.
 
-    python bench/bench_model.py [--lengths 224 1024 4096] [--repeats 5] [--threads 2]
+    python -m bench.bench_model [--lengths 224 1024 4096] [--repeats 5] [--threads 2]
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ import argparse
 import json
 import itertools
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loco.config import load_config  # noqa: E402
-from loco.model import SegmentTargets, build_model  # noqa: E402
+from loco.config import load_config
+from loco.model import SegmentTargets, build_model
 
 MODELS = {"loco": "compact", "baseline": "baseline"}
 
@@ -129,8 +125,9 @@ def main() -> int:
             continue
         print(f"{length:>5} | {r['forward_ms_loco']:>11.1f} {r['forward_ms_baseline']:>7.1f} "
               f"{r['forward_time_ratio']:>5.2f} | {r['train_ms_loco']:>13.1f} {r['train_ms_baseline']:>7.1f} "
-              f"{r['train_time_ratio']:>5.2f} | {r['forward_peak_mb_loco']:>11.0f} {r['forward_peak_mb_baseline']:>6.0f} "
-              f"{r['forward_memory_ratio']:>5.2f} | {r['train_peak_mb_loco']:>13.0f} {r['train_peak_mb_baseline']:>6.0f} "
+              f"{r['train_time_ratio']:>5.2f} | {r['forward_peak_mb_loco']:>11.0f} "
+              f"{r['forward_peak_mb_baseline']:>6.0f} {r['forward_memory_ratio']:>5.2f} | "
+              f"{r['train_peak_mb_loco']:>13.0f} {r['train_peak_mb_baseline']:>6.0f} "
               f"{r['train_memory_ratio']:>5.2f}", flush=True)
     return 0
 

@@ -1,6 +1,6 @@
 """Server-side render time of each page of the app, for a 60 s video with 100 predictions (goal: <= 1.5 s each).
 
-    .venv/bin/python bench/bench_pages.py [--repeats 3] [--duration 60]
+    python -m bench.bench_pages [--repeats 3] [--duration 60]   (from the repository root)
 
 Builds a throwaway data folder: a 60 s clip of real street footage with a dog shown and barking, detected by a
 randomly initialised compact model (which, after soft-NMS, keeps its maximum of 100 events), then times
@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 GOAL_S = 1.5
 PAGES = ["detect", "timeline", "correspondence", "correct", "review", "dataset", "train"]
 

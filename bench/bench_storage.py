@@ -1,6 +1,6 @@
 """Annotation-store benchmark, SQLite and PostgreSQL side by side in one run.
 
-    .venv/bin/python bench/bench_storage.py [--postgres-url URL]   (default: $LOCO_TEST_POSTGRES_URL)
+    python -m bench.bench_storage [--postgres-url URL]   (default: $LOCO_TEST_POSTGRES_URL)
 
 Measures: import of the full UnAV-100 annotations (10,790 videos, 30,059 events); 1,000 single edits (each one
 transaction, based on the revision it read); the current view of a 60-event video; export of all events (UnAV JSON
@@ -13,17 +13,15 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from storage import open_store  # noqa: E402
+from storage import open_store
 
-ANNOTATIONS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "unav100_annotations.json"
+ANNOTATIONS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "unav100" / "unav100_annotations.json"
 GOALS = {"import_s": 10.0, "edit_median_ms": 10.0, "view_median_ms": 20.0}
 
 

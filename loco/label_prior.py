@@ -1,7 +1,7 @@
 """Naming help from the encoders' own label spaces: an optional re-scoring of detections, our addition (not LoCo's).
 
 A detector trained on one to four exemplars per class names new exemplars badly (a tiger after training on a lion;
-``bench/exemplar_gap.py``), but the pretrained encoders already know many of the classes: YAMNet's AudioSet head
+``experiments/exemplar_gap.py``), but the pretrained encoders already know many of the classes: YAMNet's AudioSet head
 scores "Roaring cats (lions, tigers)", MobileNetV2's ImageNet head scores "tiger". ``assets/dataset/label_space.json``
 says which of their labels each class is. Both heads are linear layers on exactly the embeddings the ``fast`` profile
 stores, so their scores come from the feature files without running any encoder again.

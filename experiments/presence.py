@@ -2,7 +2,7 @@
 
 An audio-visual event is a photo visible AND its sound audible; a sound without its photo (``sound_only`` distractor)
 can only be told from an event by the picture, a photo without its sound (``photo_only``) only by the sound. This
-bench asks how much of that the frozen features carry, independently of any localisation model. Linear probes
+experiment asks how much of that the frozen features carry, independently of any localisation model. Linear probes
 (standardised features, logistic regression) learn from the training split's steps:
 - visual → whether a photo is visible, audio → whether a stamp's sound is audible: targets that use the dataset's
   record of the distractors (``build_info.json``), which no UnAV-format annotation has;
@@ -11,9 +11,9 @@ Each probe's regularisation C is chosen on the dev split (exemplars held out fro
 
 Columns: ROC AUC of each probe's own target on validation (training exemplars), dev and test (held-out exemplars),
 then on test the AUC of event steps against sound-only, photo-only and background steps: the separation
-``bench/mechanisms.py`` measures for the trained detectors' scores.
+``experiments/mechanisms.py`` measures for the trained detectors' scores.
 
-    python bench/presence.py --annotations data/benchmark/annotations.json --features data/benchmark/features
+    python experiments/presence.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.mechanisms import SplitVideo, event_aucs, load_split, step_groups  # noqa: E402
-from loco.grid import UNAV_GRID  # noqa: E402
+from loco.grid import UNAV_GRID
+from mechanisms import SplitVideo, event_aucs, load_split, step_groups  # the sibling script, beside this one
 
 PROBES = {  # name -> (streams it reads, layer kinds that make its target true)
     "visual → photo visible": (("visual",), ("event", "photo_only")),

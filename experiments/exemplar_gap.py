@@ -15,7 +15,7 @@ encoders' label-space prior as the decoder combines them (``p^(1-w) * prior^w``,
 (the same at every tIoU, the spans being exact) bounds what naming of this kind allows; the weight w is chosen on
 dev, like the shipped model's.
 
-    python bench/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
+    python experiments/exemplar_gap.py --annotations data/benchmark/annotations.json --features data/benchmark/features
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loco.data.unav import load_video_features  # noqa: E402
-from loco.evaluate import Segment, evaluate_detections, load_ground_truth  # noqa: E402
-from loco.grid import UNAV_GRID  # noqa: E402
-from loco.label_prior import LabelPrior  # noqa: E402
+from loco.data.unav import load_video_features
+from loco.evaluate import Segment, evaluate_detections, load_ground_truth
+from loco.grid import UNAV_GRID
+from loco.label_prior import LabelPrior
 
 STREAMS = ("visual", "audio", "both")
 PRIOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)

@@ -3,7 +3,7 @@
 Every run uses the project's own CLI (``python -m loco train`` then ``python -m loco eval`` on the test split), so
 this script only schedules runs and aggregates their JSON results; checkpoints are selected on the validation split.
 
-    python bench/ablation.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
+    python experiments/ablation.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
         --out data/ablation --seeds 1 2 3 --jobs 2 -- train.epochs=20
 
 Prints a Markdown table (mean ± std over seeds, in mAP points, on the test split; the "agnostic" columns come from
@@ -27,8 +27,6 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 VARIANTS = {  # name -> (run folder prefix, overrides on the compact config): the README's table
     "baseline (LCC off, CDP dense)": ("baseline", ["model.lcc.enabled=false", "model.cdp.mode=dense"]),

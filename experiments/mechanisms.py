@@ -20,7 +20,7 @@ Three tables, per variant (mean ± std over the runs given, one folder ``<varian
    and at level 0 the correlation, over events, between an event's duration and the mean span at its steps (CDP is
    meant to adapt the window to event duration).
 
-    python bench/mechanisms.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
+    python experiments/mechanisms.py --annotations data/benchmark/annotations.json --features data/benchmark/features \
         --runs data/ablation/*-seed*/ [--split test] [--json data/mechanisms_test.json]
 """
 
@@ -37,12 +37,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loco.checkpoint import LoadedModel, load_checkpoint  # noqa: E402
-from loco.data.unav import load_video_features  # noqa: E402
-from loco.evaluate import Segment, load_ground_truth  # noqa: E402
-from loco.infer import PredictedEvent, VideoPrediction, predict_features  # noqa: E402
+from loco.checkpoint import LoadedModel, load_checkpoint
+from loco.data.unav import load_video_features
+from loco.evaluate import Segment, load_ground_truth
+from loco.infer import PredictedEvent, VideoPrediction, predict_features
 
 EVENT, BACKGROUND = "event", "background"
 DISTRACTORS = ("sound_only", "photo_only")  # build_info layer kinds
