@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"  # every file the tests read ships here, with its licence (LICENSES.md)
+UNAV_ANNOTATIONS = FIXTURES / "unav100" / "unav100_annotations.json"
+I3D_REFERENCE = FIXTURES / "i3d_reference" / "i3d_k400_reference.npz"
 
 
 @pytest.fixture(scope="session")
 def unav_annotation_file() -> Path:
-    path = SHARED_DATA / "unav100_annotations.json"
-    if not path.is_file():
-        pytest.skip(f"the UnAV-100 annotation file is not beside the checkout ({path})")
-    return path
+    """The full UnAV-100 annotation file (MIT; tests/fixtures/unav100/LICENSES.md)."""
+    return UNAV_ANNOTATIONS

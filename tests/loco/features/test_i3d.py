@@ -3,15 +3,11 @@ import pytest
 import torch
 
 from loco.features.i3d import load_i3d
-from tests.conftest import SHARED_DATA
-
-REFERENCE = SHARED_DATA / "i3d_reference" / "i3d_k400_reference.npz"
+from tests.conftest import I3D_REFERENCE as REFERENCE
 
 
 @pytest.mark.slow
 def test_port_matches_the_original_jax_model():
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference outputs not found at {REFERENCE}")
     reference = np.load(REFERENCE)
     clip = np.random.default_rng(20261127).uniform(-1.0, 1.0, size=(1, 16, 224, 224, 3)).astype(np.float32)
     x = torch.from_numpy(clip).permute(0, 4, 1, 2, 3).contiguous()
