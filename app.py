@@ -4,9 +4,9 @@ Run with ``streamlit run app.py``; nothing to configure (``LOCO_DATA_DIR``, ``LO
 
 import streamlit as st
 
-from loco import service
 from loco.paths import data_dir
-from pages import common
+from studio import models as model_registry
+from ui import common
 
 st.set_page_config(page_title="LoCo Studio", layout="wide")
 
@@ -32,14 +32,15 @@ navigation = st.navigation(pages)
 with st.sidebar:
     st.markdown("### LoCo Studio")
     entries = common.models()
-    active = service.active_model_path(entries)
+    active = model_registry.active_model_path(common.store(), entries)
     if entries:
         # The picker shows the recorded active model on every run (another page may have changed it, e.g. "Register
         # and activate"); only the user's own change of the picker records a new one.
         paths = [e.path for e in entries]
         st.session_state["active_model_pick"] = entries[paths.index(active)] if active in paths else entries[0]
         st.selectbox("Active model", entries, format_func=lambda e: e.name, key="active_model_pick",
-                     on_change=lambda: service.set_active_model(st.session_state["active_model_pick"].path))
+                     on_change=lambda: model_registry.set_active_model(common.store(),
+                                                                       st.session_state["active_model_pick"].path))
     else:
         st.warning("No model available yet.")
     st.caption(f"Database: `{common.store().url}`")

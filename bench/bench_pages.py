@@ -18,25 +18,26 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
+from streamlit.testing.v1 import AppTest
+
+from loco.checkpoint import load_checkpoint, save_checkpoint
+from loco.config import load_config
+from loco.features.registry import prepare_all
+from loco.grid import UNAV_GRID
+from loco.model import build_model
+from storage import RunView, open_store
+from storage.taxonomy import load_taxonomy_file
+from studio import runs, uploads
+from tests.fixtures.media.make_media import event_clip
+
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_S = 1.5
 PAGES = ["detect", "timeline", "correspondence", "correct", "review", "dataset", "train"]
 
 
-def prepare(folder: Path, duration: float):
-    import torch
-
+def prepare(folder: Path, duration: float) -> tuple[RunView, int, float]:
     torch.set_num_threads(2)
-    from loco import service
-    from loco.checkpoint import load_checkpoint, save_checkpoint
-    from loco.config import load_config
-    from loco.features.weights import prepare_all
-    from loco.grid import UNAV_GRID
-    from loco.model import build_model
-    from storage import open_store
-    from storage.taxonomy import load_taxonomy_file
-    from tests.fixtures.media.make_media import event_clip
-
     prepare_all()
     config = load_config("compact")
     checkpoint = folder / "models" / "bench_untrained.safetensors"
@@ -46,9 +47,9 @@ def prepare(folder: Path, duration: float):
     clip = event_clip(folder / "clip.mp4", "dog", 20.0, 30.0, duration)
     store = open_store()
     with open(clip, "rb") as handle:
-        video = service.spool_upload(handle)
+        video = uploads.spool_upload(handle)
     started = time.perf_counter()
-    record = service.detect(store, video, checkpoint, load_checkpoint(checkpoint), original_name="bench.mp4")
+    record = runs.detect(store, video, checkpoint, load_checkpoint(checkpoint), original_name="bench.mp4")
     detect_s = time.perf_counter() - started
     events = store.current_events(record.video_id)
     store.close()
@@ -56,8 +57,6 @@ def prepare(folder: Path, duration: float):
 
 
 def time_page(page: str, repeats: int, video_id: str) -> list[float]:
-    from streamlit.testing.v1 import AppTest
-
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["video_id"] = video_id
     at.session_state["score_threshold"] = 0.0  # draw all 100 predictions

@@ -6,18 +6,17 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from loco import editing, service
-from loco.segments import nudge_step
-from loco.viz import timeline_figure
-from pages import common
 from storage import REVIEW_STATUSES, ConflictError
+from studio import editing
+from studio.runs import timeline_events
+from studio.segments import nudge_step
+from studio.viz import timeline_figure
+from ui import common
 
 st.header("Correct")
-video = common.video_picker()
-if video is None:
-    st.stop()
+video = common.require_video()
 store = common.store()
-video_id, duration = video["video_id"], video["duration"]
+video_id, duration = video.video_id, video.duration
 MESSAGE_KEY = "correct_message"
 TABLE_VERSION = "correct_table_version"
 PICK_KEY = "correct_pick"
@@ -85,7 +84,7 @@ def editor() -> None:
         kind, text = message
         getattr(st, kind)(text if isinstance(text, str) else str(text))
     events = store.current_events(video_id)
-    bars = service.timeline_events(events)
+    bars = timeline_events(events)
     selected_id = st.session_state.get(common.EVENT_KEY)
     event = next((e for e in events if e.event_id == selected_id), None)
 
@@ -106,7 +105,7 @@ def editor() -> None:
         def on_event(action, *args) -> dict:
             return {"on_click": act_on_picked, "args": (event.event_id, action, *args)}
 
-        fps = video.get("fps") or store.grid.fps
+        fps = video.fps or store.grid.fps
         st.caption(f"Revision {event.rev_no} by {event.author} · frames {round(event.start * fps)}–"
                    f"{round(event.end * fps)} at {fps:g} fps · origin {event.origin}")
         step_name = f"one grid step ({store.grid.hop_seconds:.2f} s)"
@@ -114,11 +113,8 @@ def editor() -> None:
                  format_func=lambda u: "one frame" if u == "frame" else step_name)
 
         def nudge(edge: str, sign: int, unit: str):
-            return editing.nudge_event(store, event, edge, sign * nudge_step(unit, store.grid, video.get("fps")),
+            return editing.nudge_event(store, event, edge, sign * nudge_step(unit, store.grid, video.fps),
                                        duration)
-
-        def merge_with(other):
-            return store.merge(event.event_id, event.rev_no, other.event_id, other.rev_no)
 
         cols = st.columns(6)
         for col, (label, edge, sign, key) in zip(cols, [
@@ -138,29 +134,26 @@ def editor() -> None:
         c1, c2 = st.columns(2)
         split_at = f"split_at_{event.event_id}_{event.rev_no}"
         c1.number_input("Split at (s)", 0.0, float(duration), float((event.start + event.end) / 2), 0.04, key=split_at)
-        c1.button("Split", key="split", **on_event(store.split, event.event_id, event.rev_no, WidgetValue(split_at)))
+        c1.button("Split", key="split", **on_event(editing.split, store, event, WidgetValue(split_at)))
         others = [e for e in events if e.event_id != event.event_id]
         if others:
             c2.selectbox("Merge with", others, key="merge_other",
                          format_func=lambda e: f"#{e.event_id} {e.label} {e.start:.2f}–{e.end:.2f} s")
-            c2.button("Merge", key="merge", **on_event(merge_with, WidgetValue("merge_other")))
+            c2.button("Merge", key="merge", **on_event(editing.merge, store, event, WidgetValue("merge_other")))
         c1, c2 = st.columns([2, 1])
         relabel_to = f"relabel_{event.event_id}_{event.rev_no}"
         c1.selectbox("Class", classes, index=classes.index(event.label) if event.label in classes else 0,
                      key=relabel_to)
         c2.button("Relabel", key="relabel",
-                  **on_event(store.relabel, event.event_id, event.rev_no, WidgetValue(relabel_to)))
+                  **on_event(editing.relabel, store, event, WidgetValue(relabel_to)))
         can_undo, can_redo = store.can_undo_redo(event.event_id)
         cols = st.columns(6)
         deleted = event.state == "deleted"
-        cols[0].button("Accept", key="accept", **on_event(store.accept, event.event_id, event.rev_no))
-        cols[1].button("Reject", key="reject", **on_event(store.reject, event.event_id, event.rev_no))
-        cols[2].button("Delete", key="delete", **on_event(store.delete, event.event_id, event.rev_no),
-                       disabled=deleted)
-        cols[3].button("Undo", key="undo", **on_event(store.undo, event.event_id, event.rev_no),
-                       disabled=not can_undo)
-        cols[4].button("Redo", key="redo", **on_event(store.redo, event.event_id, event.rev_no),
-                       disabled=not can_redo)
+        cols[0].button("Accept", key="accept", **on_event(editing.accept, store, event))
+        cols[1].button("Reject", key="reject", **on_event(editing.reject, store, event))
+        cols[2].button("Delete", key="delete", **on_event(editing.delete, store, event), disabled=deleted)
+        cols[3].button("Undo", key="undo", **on_event(editing.undo, store, event), disabled=not can_undo)
+        cols[4].button("Redo", key="redo", **on_event(editing.redo, store, event), disabled=not can_redo)
         with st.expander("History of this event"):
             st.dataframe([{"rev": r.rev_no, "action": r.action, "start": r.start, "end": r.end, "label": r.label,
                            "state": r.state, "author": r.author, "when": r.created_at, "note": r.note}
@@ -171,7 +164,7 @@ def editor() -> None:
     new_label = c1.selectbox("Class", classes, key="add_label")
     c2.number_input("Start (s)", 0.0, float(duration), 0.0, 0.04, key="add_start")
     c3.number_input("End (s)", 0.0, float(duration), min(1.0, float(duration)), 0.04, key="add_end")
-    c4.button("Add", key="add", on_click=act, args=(store.add_event, video_id, WidgetValue("add_start"),
+    c4.button("Add", key="add", on_click=act, args=(editing.add_event, store, video_id, WidgetValue("add_start"),
                                                     WidgetValue("add_end"), WidgetValue("add_label")))
     box = st.session_state.get(common.BOX_KEY)
     if box:
@@ -181,7 +174,7 @@ def editor() -> None:
     c1, c2 = st.columns([3, 1])
     c1.slider("Accept every proposed event scoring at least", 0.0, 1.0, 0.5, 0.01, key="bulk_threshold")
     c2.button("Bulk accept", key="bulk_accept", on_click=act,
-              args=(store.bulk_accept, WidgetValue("bulk_threshold"), video_id))
+              args=(editing.bulk_accept, store, video_id, WidgetValue("bulk_threshold")))
 
     st.subheader("Events table")
     rows = events

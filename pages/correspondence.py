@@ -5,23 +5,21 @@ from pathlib import Path
 
 import streamlit as st
 
-from loco import service
-from loco.viz import attention_figure, internals_figure, token_at
-from pages import common
+from studio.internals import load_internals
+from studio.viz import attention_figure, internals_figure, token_at
+from ui import common
 
 st.header("Correspondence and attention")
-video = common.video_picker()
-if video is None:
-    st.stop()
+video = common.require_video()
 run = common.run_for(video)
-if run is None or not Path(run.internals_path).is_file():
+if run is None or not run.internals_path or not Path(run.internals_path).is_file():
     st.info("This video has no model run with internals yet: run Detect on it.")
     st.stop()
 
 
 @st.cache_data(show_spinner="loading the internals…", max_entries=8)
 def internals_of(path: str):
-    return service.load_internals(Path(path))
+    return load_internals(Path(path))
 
 
 internals, grid = internals_of(run.internals_path)
@@ -41,17 +39,17 @@ selected = None
 if selected_id is not None:
     try:
         event = common.store().event(selected_id)
-        selected = (event.start, event.end) if event.video_id == video["video_id"] else None
+        selected = (event.start, event.end) if event.video_id == video.video_id else None
     except ValueError:
         selected = None
 default_time = selected[0] if selected else float(grid.step_to_seconds(0))
-st.session_state.setdefault("corr_time", float(min(default_time, video["duration"])))
-step_time = st.slider("Step (seconds)", 0.0, float(video["duration"]), step=grid.hop_seconds, key="corr_time")
+st.session_state.setdefault("corr_time", float(min(default_time, video.duration)))
+step_time = st.slider("Step (seconds)", 0.0, float(video.duration), step=grid.hop_seconds, key="corr_time")
 num_tokens = internals.cdp_left[level].shape[-1]
 token = token_at(grid, level, step_time, num_tokens)
 
 figure = internals_figure(internals, grid, level=level, head=head, direction=direction, token=token,
-                          band=internals.lcc_band if banded else None, selected=selected, duration=video["duration"])
+                          band=internals.lcc_band if banded else None, selected=selected, duration=video.duration)
 
 
 def pick_step() -> None:

@@ -4,8 +4,8 @@ format of the store, and immutable training snapshots."""
 import streamlit as st
 
 from loco.paths import sub_dir
-from pages import common
 from storage import EXPORT_FORMATS, IMPORT_FORMATS, TRAINING_STATES
+from ui import common
 
 st.header("Dataset & Export")
 store = common.store()

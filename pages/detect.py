@@ -1,14 +1,12 @@
 """Detect: pick the example or upload a video, choose model and profile, run decode -> features -> model in the
 background with progress and cancel. A video already processed with the same model is reopened instantly."""
 
-from dataclasses import asdict
-
 import streamlit as st
 
-from loco import jobs, service
 from loco.features.profiles import PROFILES
 from loco.label_prior import DEFAULT_WEIGHT
-from pages import common
+from studio import jobs, runs, uploads
+from ui import common
 
 st.header("Detect events")
 JOB_KEY = "detect_job"
@@ -39,33 +37,33 @@ source = st.radio("Video", ["Example video", "Upload a video"], horizontal=True,
 video, original_name = None, None
 if source == "Example video":
     try:
-        video, original_name = service.example_video(), "example.mp4"
+        video, original_name = uploads.example_video(), "example.mp4"
         st.caption(f"The shipped example ({video.size / 2**20:.1f} MB).")
     except ValueError as error:
         common.show_error(error)
 else:
-    limit = service.max_upload_mb()
+    limit = uploads.max_upload_mb()
     upload = st.file_uploader("Video file", type=None, max_upload_size=limit, key="upload",
                               help=f"Up to {limit} MB; stored by content hash, never by its name.")
     if upload is not None:
         try:
-            video, original_name = service.spool_upload(upload, limit * 2**20), upload.name
+            video, original_name = uploads.spool_upload(upload, limit * 2**20), upload.name
         except ValueError as error:
             common.show_error(error)
 
 force = st.checkbox("Re-run even if this video was processed with this model", key="detect_force")
 if st.button("Detect events", type="primary", disabled=video is None, key="detect_go"):
-    cached = None if force else service.cached_run(video.sha256, checkpoint, profile,
-                                                    loaded.config.postprocess.label_prior_weight)
+    store = common.store()
+    cached = None if force else runs.cached_run(store, video.sha256, checkpoint, profile,
+                                                 loaded.config.postprocess.label_prior_weight)
     if cached is not None:
         st.session_state[common.VIDEO_KEY] = cached.video_id
         st.session_state.pop(JOB_KEY, None)
         st.success(f"Already processed: {cached.num_events} events (from the cache).")
     else:
-        store = common.store()
-
         def work(progress) -> dict:
-            return asdict(service.detect(store, video, checkpoint, loaded, profile, original_name, progress, force))
+            run = runs.detect(store, video, checkpoint, loaded, profile, original_name, progress, force)
+            return {"video_id": run.video_id, "run_id": run.run_id, "num_events": run.num_events}
 
         state = jobs.start_thread_job("detect", work, {"video": video.sha256, "model": str(checkpoint)})
         st.session_state[JOB_KEY] = state.job_id

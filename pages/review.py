@@ -7,25 +7,24 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from loco import service
-from loco.review import rank_for_review
-from pages import common
+from studio.internals import load_internals
+from studio.probes import modality_probe
+from studio.review import rank_for_review
+from ui import common
 
 st.header("Review queue & modality probes")
-video = common.video_picker()
-if video is None:
-    st.stop()
+video = common.require_video()
 store = common.store()
 run = common.run_for(video)
 
 st.subheader("Review queue")
 weight = st.slider("Weight of audio-visual disagreement (vs. score uncertainty)", 0.0, 1.0, 0.5, 0.05,
                    key="review_weight")
-proposed = store.current_events(video["video_id"], states=["proposed"])
+proposed = store.current_events(video.video_id, states=["proposed"])
 coherence_visual = coherence_audio = None
 grid = store.grid
-if run is not None and Path(run.internals_path).is_file():
-    internals, grid = service.load_internals(Path(run.internals_path))
+if run is not None and run.internals_path and Path(run.internals_path).is_file():
+    internals, grid = load_internals(Path(run.internals_path))
     coherence_visual, coherence_audio = internals.coherence_visual, internals.coherence_audio
 queue = rank_for_review(proposed, grid, coherence_visual, coherence_audio, weight)
 if not queue:
@@ -54,7 +53,7 @@ else:
     if st.button("Run the probe", key="probe_go"):
         try:
             with st.spinner("running the model three times (full, no audio, no video)…"):
-                rows = service.modality_probe(common.load_model(Path(run.model_path)), run, min_score)
+                rows = modality_probe(common.load_model(Path(run.checkpoint_path)), run, min_score)
             if not rows:
                 st.info("No event scores above the threshold.")
             else:

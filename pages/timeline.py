@@ -5,15 +5,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from loco import service
-from loco.segments import filter_by_score
-from loco.viz import LAYERS, timeline_figure
-from pages import common
+from studio.runs import timeline_events
+from studio.segments import filter_by_score
+from studio.uploads import video_mime
+from studio.viz import LAYERS, timeline_figure
+from ui import common
 
 st.header("Timeline")
-video = common.video_picker()
-if video is None:
-    st.stop()
+video = common.require_video()
 store = common.store()
 run = common.run_for(video)
 
@@ -23,15 +22,15 @@ top_k = middle.number_input("Top-k predictions", 1, 1000, key="top_k")
 layers = right.multiselect("Layers", list(LAYERS), default=["ground truth", "prediction", "corrected"],
                            key="timeline_layers")
 
-events = [e for e in service.timeline_events(store.current_events(video["video_id"])) if e.layer in layers]
+events = [e for e in timeline_events(store.current_events(video.video_id)) if e.layer in layers]
 predictions = filter_by_score([e for e in events if e.score is not None], threshold, int(top_k))
 shown = [e for e in events if e.score is None] + predictions
 selected_id = st.session_state.get(common.EVENT_KEY)
 selected = next((e for e in shown if e.event_id == selected_id), None)
 
-media = video.get("stored_path")
+media = video.stored_path
 audio = common.audio_rows(media) if media and Path(media).is_file() else None
-figure = timeline_figure(shown, video["duration"], class_order=store.class_names(),
+figure = timeline_figure(shown, video.duration, class_order=store.class_names(),
                          selected_event_id=selected.event_id if selected else None, audio=audio)
 
 
@@ -52,11 +51,11 @@ if shown:
 
 if media and Path(media).is_file():
     visible_states = sorted({e.state for e in shown}) or ["accepted"]
-    subtitles = store.export_annotations("webvtt", video["video_id"], states=visible_states)
-    st.video(media, format=run.mime if run else "video/mp4", start_time=int(selected.start) if selected else 0,
+    subtitles = store.export_annotations("webvtt", video.video_id, states=visible_states)
+    st.video(media, format=video_mime(video.container), start_time=int(selected.start) if selected else 0,
              subtitles={"Events": subtitles})
     if selected is not None:
-        fps = video.get("fps") or 25.0
+        fps = video.fps or store.grid.fps
         times = [selected.start, selected.start + 1 / fps, selected.end - 1 / fps, selected.end]
         frames = common.boundary_frames(media, tuple(times))
         st.image(frames, caption=[f"start {times[0]:.2f} s", f"+1 frame {times[1]:.2f} s", f"−1 frame {times[2]:.2f} s",

@@ -7,10 +7,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from loco import jobs, service
 from loco.config import CONFIG_DIR
-from loco.viz import TimelineEvent, timeline_figure
-from pages import common
+from studio import jobs
+from studio.errors import ServiceError
+from studio.evaluation import evaluate_on_snapshot
+from studio.models import register_trained_model
+from studio.probes import predict_run
+from studio.training import best_checkpoint, training_plan
+from studio.viz import TimelineEvent, timeline_figure
+from ui import common
 
 st.header("Train & Evaluate")
 store = common.store()
@@ -33,8 +38,8 @@ else:
         try:
             init = common.active_model() if mode != "scratch" else None
             if mode != "scratch" and init is None:
-                raise service.ServiceError("there is no active model to fine-tune")
-            plan = service.training_plan(store, snapshot_id, config, int(epochs), init)
+                raise ServiceError("there is no active model to fine-tune")
+            plan = training_plan(store, snapshot_id, config, int(epochs), init)
             jobs.start_process_job("train", plan.argv, {"output_dir": str(plan.output_dir), "epochs": plan.epochs,
                                                         "metrics": str(plan.metrics_path), "snapshot": snapshot_id})
         except ValueError as error:
@@ -47,10 +52,10 @@ REGISTERED_KEY = "registered_model_message"
 @st.fragment(run_every=2.0)
 def training_panel() -> None:
     """The newest training job, read from the data folder: the same view after a page change or a reload."""
-    runs = jobs.list_jobs("train")
-    if not runs:
+    training_jobs = jobs.list_jobs("train")
+    if not training_jobs:
         return
-    state = runs[0]
+    state = training_jobs[0]
     records = jobs.read_jsonl(state.params["metrics"])
     epochs = state.params["epochs"]
     fraction = 1.0 if state.status == "done" else len(records) / epochs
@@ -72,15 +77,14 @@ def training_panel() -> None:
     if state.status == "cancelled":
         st.info("Training was cancelled.")
         return
-    checkpoint = service.best_checkpoint(Path(state.params["output_dir"]))
+    checkpoint = best_checkpoint(Path(state.params["output_dir"]))
     if checkpoint is None:
         st.warning("Training finished without a checkpoint.")
         return
     name = st.text_input("Name of the new model", value=f"loco-{state.job_id}", key="register_name")
     if st.button("Register and activate", key="register_go"):
         try:
-            kept = service.register_trained_model(store, checkpoint, name, state.params.get("snapshot"),
-                                                  common.load_model(checkpoint))
+            kept = register_trained_model(store, checkpoint, name, state.params.get("snapshot"))
             # Kept in the session: this fragment reruns every 2 s, which would wipe a message shown only once.
             st.session_state[REGISTERED_KEY] = (state.job_id, f"{kept.stem} is now the active model.")
         except ValueError as error:
@@ -106,7 +110,7 @@ if snapshots:
             common.show_error(error)
         else:
             def work(progress) -> dict:
-                result = service.evaluate_on_snapshot(store, eval_snapshot, loaded, split, progress)
+                result = evaluate_on_snapshot(store, eval_snapshot, loaded, split, progress)
                 return {"model": eval_model.stem, "snapshot": eval_snapshot, "split": split, **result.to_dict()}
 
             st.session_state["eval_job"] = jobs.start_thread_job("evaluate", work).job_id
@@ -148,12 +152,12 @@ if run is not None:
         try:
             bars, rows = [], []
             for name, path in (("model A", model_a), ("model B", model_b)):
-                for e in service.predict_run(common.load_model(path), run):
+                for e in predict_run(common.load_model(path), run):
                     bars.append(TimelineEvent(-(len(bars) + 1), e.label, e.start, e.end, e.score, name))
                     rows.append({"model": name, "label": e.label, "start": e.start, "end": e.end, "score": e.score})
             threshold = st.session_state.get("score_threshold", 0.1)
             shown = [b for b in bars if b.score >= threshold]
-            st.plotly_chart(timeline_figure(shown, video["duration"], class_order=store.class_names()),
+            st.plotly_chart(timeline_figure(shown, video.duration, class_order=store.class_names()),
                             key="compare_chart")
             st.dataframe(pd.DataFrame([r for r in rows if r["score"] >= threshold]), hide_index=True)
         except ValueError as error:

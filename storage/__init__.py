@@ -13,10 +13,10 @@ SQLite by default (``<data dir>/loco.sqlite``), any SQLAlchemy URL by ``LOCO_DAT
     snap = store.create_snapshot("v1", [sha]); store.export_snapshot(snap.snapshot_id, "out/")
 
 Reading: list_videos, videos_df, video, current_events, current_events_df, event, history, can_undo_redo, classes,
-list_snapshots, snapshot, snapshot_annotations, feature_paths.
-Writing (each one transaction): record_video, set_review, record_feature_set, record_model, record_inference_run,
-import_events, import_annotations, import_file, add_event, move, relabel, accept, reject, delete, restore, split,
-merge, undo, redo, bulk_accept, add_class, rename_class, create_snapshot.
+list_snapshots, snapshot, snapshot_annotations, feature_paths, models, model, active_model, runs, latest_run.
+Writing (each one transaction): record_video, set_review, record_feature_set, record_model, activate_model,
+record_inference_run, import_events, import_annotations, import_file, add_event, move, relabel, accept, reject,
+delete, restore, split, merge, undo, redo, bulk_accept, add_class, rename_class, create_snapshot.
 Errors: ValidationError / NotFoundError / FormatError (bad request, nothing changed) and ConflictError (the event
 changed since the revision an edit was based on; nothing overwritten), all ValueErrors.
 """
@@ -28,10 +28,11 @@ from storage.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from storage.models import REVIEW_STATUSES, STATES
 from storage.store import Store, open_store
 from storage.taxonomy import ClassInfo
-from storage.views import EventView, RevisionView, SnapshotInfo, VideoSummary
+from storage.views import EventView, ModelView, RevisionView, RunView, SnapshotInfo, VideoSummary, VideoView
 
 __all__ = [
-    "ClassInfo", "ConflictError", "EXPORT_FORMATS", "EventView", "FormatError", "IMPORT_FORMATS", "NewEvent",
-    "NotFoundError", "REVIEW_STATUSES", "RevisionView", "STATES", "SnapshotInfo", "Store", "StorageError",
-    "TRAINING_STATES", "VISIBLE_STATES", "ValidationError", "VideoSummary", "default_author", "open_store",
+    "ClassInfo", "ConflictError", "EXPORT_FORMATS", "EventView", "FormatError", "IMPORT_FORMATS", "ModelView",
+    "NewEvent", "NotFoundError", "REVIEW_STATUSES", "RevisionView", "RunView", "STATES", "SnapshotInfo", "Store",
+    "StorageError", "TRAINING_STATES", "VISIBLE_STATES", "ValidationError", "VideoSummary", "VideoView",
+    "default_author", "open_store",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from loco.progress import Progress
 from storage.core import StoreCore
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import STATES, Author, ClassLabel, Event, EventRevision, Video, utc_now
@@ -23,7 +24,6 @@ from storage.views import EventView, RevisionView
 VISIBLE_STATES = tuple(s for s in STATES if s != "deleted")
 TRAINING_STATES = ("accepted", "edited", "added")
 CHUNK = 2000
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

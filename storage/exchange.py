@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from loco.io import atomic_write
+from loco.progress import Progress
 from storage.errors import ValidationError
-from storage.events import TRAINING_STATES, Progress
+from storage.events import TRAINING_STATES
 from storage.formats import EXPORT_FORMATS, IMPORT_FORMATS
 from storage.formats.audacity import dump_audacity, load_audacity
 from storage.formats.elan import dump_eaf, load_eaf
@@ -19,7 +20,7 @@ from storage.formats.table import dump_csv, load_csv
 from storage.formats.textgrid import dump_textgrid
 from storage.formats.unav import dump_ground_truth, dump_predictions, load_ground_truth, load_predictions
 from storage.models import InferenceRun, Video
-from storage.videos import VideoOps
+from storage.runs import RunOps
 
 PREDICTION_STATES = ("proposed", "accepted", "edited", "added")
 
@@ -33,7 +34,7 @@ def _text(data: str | bytes) -> str:
     return data
 
 
-class ExchangeOps(VideoOps):
+class ExchangeOps(RunOps):
     def export_annotations(self, fmt: str, video_id: str | Sequence[str] | None = None,
                            states: Iterable[str] | None = None) -> str | bytes:
         """Current events in ``fmt`` (see ``storage.formats.EXPORT_FORMATS``). ``states`` defaults to the corrected

@@ -67,6 +67,7 @@ class Video(Base):
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     stored_path: Mapped[str | None] = mapped_column(Text)
     subset: Mapped[str | None] = mapped_column(String(16))
+    container: Mapped[str | None] = mapped_column(Text)  # the demuxer's name ("mov,mp4,..."): the player's MIME type
     created_by: Mapped[int] = mapped_column(ForeignKey("author.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
@@ -105,12 +106,28 @@ class Model(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class ModelActivation(Base):
+    """Append-only record of which model was made the active one, by whom and when: the newest row is the active
+    model (migration 0004)."""
+
+    __tablename__ = "model_activation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("model.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class InferenceRun(Base):
+    """A finished detection. The database is the only index of runs: the app finds a cached run by video, model,
+    feature profile and label-prior weight, and the run's features through the video's feature set of its profile."""
+
     __tablename__ = "inference_run"
     id: Mapped[int] = mapped_column(primary_key=True)
     video_id: Mapped[str] = mapped_column(ForeignKey("video.id"), index=True)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("model.id"))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    profile: Mapped[str | None] = mapped_column(String(64))
+    label_prior: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,25 +1,25 @@
-"""Videos, their review status, feature sets, models and inference runs (with the events a run predicted)."""
+"""Videos, their review status and feature sets."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
 
 from loco.grid import FeatureGrid
+from loco.progress import Progress
 from storage.errors import NotFoundError, ValidationError
-from storage.events import EventOps, NewEvent, Progress
+from storage.events import EventOps, NewEvent
 from storage.models import (
-    REVIEW_STATUSES, SUBSETS, Event, EventRevision, FeatureSet, InferenceRun, Model, Review, Video, utc_now,
+    REVIEW_STATUSES, SUBSETS, Event, EventRevision, FeatureSet, Review, Video, utc_now,
 )
-from storage.views import VideoSummary
+from storage.views import VideoSummary, VideoView
 
 VIDEO_FIELDS = ("sha256", "original_name", "fps", "n_frames", "width", "height", "audio_rate", "audio_channels",
-                "size_bytes", "stored_path", "subset")
+                "size_bytes", "stored_path", "subset", "container")
 
 
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
@@ -43,7 +43,7 @@ class VideoOps(EventOps):
     def record_video(self, video_id: str, duration: float, author: str | None = None, **fields: Any) -> str:
         """Create or update a video (``video_id``: its sha256 for uploads, the YouTube id for UnAV-100).
         Optional fields: sha256, original_name, fps, n_frames, width, height, audio_rate, audio_channels,
-        size_bytes, stored_path, subset."""
+        size_bytes, stored_path, subset, container."""
         check_video_id(video_id)
         unknown = set(fields) - set(VIDEO_FIELDS)
         if unknown:
@@ -74,12 +74,12 @@ class VideoOps(EventOps):
                     setattr(video, key, value)
         return video_id
 
-    def video(self, video_id: str) -> dict[str, Any]:
+    def video(self, video_id: str) -> VideoView:
         with self._read() as session:
             video = session.get(Video, video_id)
             if video is None:
                 raise NotFoundError(f"no video {video_id!r}")
-            return {"video_id": video.id, "duration": video.duration_s, **{k: getattr(video, k) for k in VIDEO_FIELDS}}
+            return VideoView(video.id, video.duration_s, **{k: getattr(video, k) for k in VIDEO_FIELDS})
 
     def list_videos(self) -> list[VideoSummary]:
         """Every video with its review status and the number of current events per state (deleted not counted)."""
@@ -140,48 +140,6 @@ class VideoOps(EventOps):
             query = query.where(FeatureSet.profile == profile)
         with self._read() as session:
             return dict(session.execute(query.order_by(FeatureSet.id)).all())
-
-    def record_model(self, version: str, checkpoint_path: str | None = None, checkpoint_sha256: str | None = None,
-                     config: dict | None = None, train_snapshot_id: int | None = None,
-                     metrics: dict | None = None) -> int:
-        if not version or len(version) > 200:
-            raise ValidationError("a model version must be 1 to 200 characters")
-        with self._write() as session:
-            if session.scalar(select(Model.id).where(Model.version == version)) is not None:
-                raise ValidationError(f"model version {version!r} is already recorded")
-            model = Model(version=version, checkpoint_path=checkpoint_path, checkpoint_sha256=checkpoint_sha256,
-                          config=config or {}, train_snapshot_id=train_snapshot_id, metrics=metrics or {})
-            session.add(model)
-            session.flush()
-            return model.id
-
-    def record_inference_run(self, video_id: str, events: Iterable[Any], model_version: str | None = None,
-                             params: dict | None = None, internals_path: str | None = None,
-                             started_at: datetime | None = None, finished_at: datetime | None = None,
-                             author: str | None = None) -> int:
-        """Store a finished run and its predictions as ``proposed`` events, in one transaction. ``events`` are
-        objects or dicts with label, start, end (seconds) and score, e.g. ``loco.infer.PredictedEvent``."""
-        def field(item: Any, name: str) -> Any:
-            return item[name] if isinstance(item, dict) else getattr(item, name)
-
-        new_events = [NewEvent(video_id, field(e, "start"), field(e, "end"), field(e, "label"), field(e, "score"))
-                      for e in events]
-        author_id = self._author_id(author)
-        with self._write() as session:
-            self._duration(session, video_id)
-            model_id = None
-            if model_version is not None:
-                model_id = session.scalar(select(Model.id).where(Model.version == model_version))
-                if model_id is None:
-                    raise NotFoundError(f"no model version {model_version!r}; record_model first")
-            run = InferenceRun(video_id=video_id, model_id=model_id, params=params or {}, status="done",
-                               started_at=started_at, finished_at=finished_at or utc_now(),
-                               internals_path=internals_path, created_by=author_id)
-            session.add(run)
-            session.flush()
-            self._insert_events(session, new_events, origin="model", state="proposed", action="predict",
-                                author_id=author_id, run_id=run.id)
-            return run.id
 
     def import_events(self, events: Iterable[NewEvent], videos: dict[str, dict] | None = None,
                       author: str | None = None, progress: Progress | None = None) -> int:

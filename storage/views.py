@@ -67,3 +67,58 @@ class SnapshotInfo:
     classes: list[str]
     class_histogram: dict[str, int]
     annotations_sha256: str
+
+
+@dataclass(frozen=True)
+class VideoView:
+    """One video as recorded: its duration and what probing the file said (``None`` where nothing is known)."""
+
+    video_id: str
+    duration: float
+    sha256: str | None
+    original_name: str | None
+    fps: float | None
+    n_frames: int | None
+    width: int | None
+    height: int | None
+    audio_rate: int | None
+    audio_channels: int | None
+    size_bytes: int | None
+    stored_path: str | None
+    subset: str | None
+    container: str | None
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A recorded model (its checkpoint may have been deleted since: check ``checkpoint_path`` before loading)."""
+
+    model_id: int
+    version: str
+    checkpoint_path: str | None
+    checkpoint_sha256: str | None
+    train_snapshot_id: int | None
+    metrics: dict
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A finished detection with everything the inspection pages need: the model, the feature file of its profile,
+    the internals file and the video's media."""
+
+    run_id: int
+    video_id: str
+    model_version: str | None
+    checkpoint_path: str | None
+    checkpoint_sha256: str | None
+    profile: str | None
+    label_prior: float
+    internals_path: str | None
+    feature_path: str | None
+    media_path: str | None
+    container: str | None
+    duration: float
+    fps: float | None
+    num_events: int
+    finished_at: datetime | None

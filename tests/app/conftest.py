@@ -8,7 +8,16 @@ import os
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from loco.checkpoint import load_checkpoint, save_checkpoint
+from loco.config import load_config
+from loco.features.registry import prepare_all
+from loco.grid import UNAV_GRID
+from loco.model import build_model
+from storage import open_store
+from storage.taxonomy import load_taxonomy_file
+from studio import runs, uploads
 from tests.conftest import ROOT
 from tests.fixtures.media.make_media import event_clip
 
@@ -31,7 +40,6 @@ def _with_data_dir(path: Path, action):
 @pytest.fixture(scope="session")
 def shared_dir(tmp_path_factory) -> Path:
     """Weights and feature cache shared by all app tests (prepared once)."""
-    from loco.features.weights import prepare_all
 
     folder = tmp_path_factory.mktemp("app_shared")
     _with_data_dir(folder, prepare_all)
@@ -42,11 +50,6 @@ def shared_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def untrained_checkpoint(shared_dir) -> Path:
     """A randomly initialised compact LoCo over the store's default taxonomy (for plumbing, not for accuracy)."""
-    from loco.checkpoint import save_checkpoint
-    from loco.config import load_config
-    from loco.grid import UNAV_GRID
-    from loco.model import build_model
-    from storage.taxonomy import load_taxonomy_file
 
     config = load_config("compact")
     names = [c.name for c in load_taxonomy_file()]
@@ -76,23 +79,18 @@ def data_dir(tmp_path, monkeypatch, shared_dir, untrained_checkpoint) -> Path:
 
 @pytest.fixture
 def processed(data_dir, clip):
-    """The clip detected with the untrained model through the service (as the Detect page does)."""
-    from loco import service
-    from loco.checkpoint import load_checkpoint
-    from storage import open_store
+    """The clip detected with the untrained model through the app layer (as the Detect page does)."""
 
     checkpoint = data_dir / "models" / "untrained.safetensors"
     store = open_store()
     with open(clip, "rb") as handle:
-        video = service.spool_upload(handle)
-    record = service.detect(store, video, checkpoint, load_checkpoint(checkpoint), original_name="dog clip.mp4")
+        video = uploads.spool_upload(handle)
+    record = runs.detect(store, video, checkpoint, load_checkpoint(checkpoint), original_name="dog clip.mp4")
     store.close()
     return record
 
 
 def app_test():
-    from streamlit.testing.v1 import AppTest
-
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
 
 

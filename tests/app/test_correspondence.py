@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from tests.app.conftest import app_test, errors_of
@@ -21,8 +23,6 @@ def test_internals_page_with_pickers(processed):
 
 
 def test_internals_page_explains_a_video_without_a_run(data_dir, processed):
-    from pathlib import Path
-
     Path(processed.internals_path).unlink()
     at = app_test().run()
     at.switch_page("pages/correspondence.py").run()

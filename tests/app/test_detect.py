@@ -1,6 +1,7 @@
 import pytest
 
-from loco import jobs
+from storage import open_store
+from studio import jobs
 from tests.app.conftest import app_test, errors_of
 
 pytestmark = pytest.mark.slow
@@ -39,8 +40,6 @@ def test_a_non_video_upload_fails_with_a_clear_message(data_dir):
     assert state.status == "failed"
     at.run()
     assert any("Detection failed" in e.value for e in at.error)
-    from storage import open_store
-
     assert open_store().list_videos() == []  # nothing was stored
 
 
@@ -50,8 +49,6 @@ def test_the_example_is_one_click_away_with_its_ground_truth(data_dir):
     at.button(key="detect_go").click().run()
     state = wait_for_job(at, timeout=300)
     assert state.status == "done", state.error
-    from storage import open_store
-
     events = open_store().current_events(state.result["video_id"])
     assert sum(e.origin == "import" for e in events) == 5  # the shipped ground truth, as its own layer
     assert sum(e.origin == "model" for e in events) == state.result["num_events"]
@@ -63,11 +60,11 @@ def test_the_label_prior_is_on_for_the_default_model_and_each_choice_has_its_own
     at.button(key="detect_go").click().run()
     state = wait_for_job(at, timeout=300)
     assert state.status == "done", state.error
-    runs = data_dir / "runs" / state.result["video_id"]
-    assert [p.name.endswith("-fast-prior0.25.json") for p in runs.glob("*.json")] == [True]
+    video_id = state.result["video_id"]
+    assert [(r.profile, r.label_prior) for r in open_store().runs(video_id)] == [("fast", 0.25)]
     at.run()
     at.checkbox(key="detect_label_prior").uncheck().run()
     at.button(key="detect_go").click().run()
     assert not any("from the cache" in s.value for s in at.success)  # the run without the prior is another run
     assert wait_for_job(at, timeout=300).status == "done"
-    assert sorted(p.name.endswith("-prior0.25.json") for p in runs.glob("*.json")) == [False, True]
+    assert sorted(r.label_prior for r in open_store().runs(video_id)) == [0.0, 0.25]

@@ -1,7 +1,7 @@
 import pytest
 
-from loco import jobs
 from storage import open_store
+from studio import jobs
 from tests.app.conftest import app_test, errors_of
 
 pytestmark = pytest.mark.slow

@@ -20,8 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
+from loco.checkpoint import save_checkpoint
+from loco.config import load_config
+from loco.grid import UNAV_GRID
+from loco.io import sha256_file
+from loco.model import build_model
+from storage import open_store
+from storage.taxonomy import load_taxonomy_file
+from studio.models import set_active_model
+from studio.uploads import EXAMPLE_GROUND_TRUTH
+from tests.browser import ui
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,18 +85,11 @@ def browser_data_dir(tmp_path_factory) -> Path:
     example's classes, as the shipped model does, so it can be fine-tuned on the example's snapshot."""
     if not CHROMIUM.is_file():
         pytest.skip("Chromium is not installed (./studio.sh test installs it)")
-    from loco.checkpoint import save_checkpoint
-    from loco.config import load_config
-    from loco.grid import UNAV_GRID
-    from loco.model import build_model
-    from storage.taxonomy import load_taxonomy_file
 
     folder = tmp_path_factory.mktemp("browser") / "data"
     folder.mkdir()
     subprocess.run([sys.executable, "-m", "loco", "prepare-weights", "--quiet"], cwd=ROOT, check=True,
                    env={**os.environ, "LOCO_DATA_DIR": str(folder)})
-    from loco.service import ACTIVE_MODEL_FILE, EXAMPLE_GROUND_TRUTH
-
     names = [c.name for c in load_taxonomy_file()]
     for entry in json.loads(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))["database"].values():
         names += [a["label"] for a in entry["annotations"] if a["label"] not in names]
@@ -95,7 +98,9 @@ def browser_data_dir(tmp_path_factory) -> Path:
     save_checkpoint(checkpoint, build_model(config.model, seed=0), config, names, "fast", UNAV_GRID,
                     {"note": "untrained"})
     # The active model, as the sidebar would record it: the same model whether or not a default model is shipped.
-    (folder / ACTIVE_MODEL_FILE).write_text(json.dumps({"path": str(checkpoint.resolve())}), encoding="utf-8")
+    store = open_store(f"sqlite:///{folder / 'loco.sqlite'}")
+    set_active_model(store, checkpoint)
+    store.close()
     return folder
 
 
@@ -154,7 +159,6 @@ def app_server(request, browser_data_dir, tmp_path_factory) -> AppServer:
 
 @pytest.fixture(scope="session")
 def browser(app_server):
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -194,9 +198,7 @@ def page(new_page):
 @pytest.fixture(scope="session")
 def detected_example(app_server, browser) -> DetectedVideo:
     """The example video uploaded through the Detect page and detected (the first step of every journey)."""
-    from playwright.sync_api import expect
 
-    from tests.browser import ui
 
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
@@ -213,6 +215,5 @@ def detected_example(app_server, browser) -> DetectedVideo:
         count = int(done.inner_text().split()[0])
     finally:
         context.close()
-    from loco.io import sha256_file
 
     return DetectedVideo(sha256_file(EXAMPLE), count)

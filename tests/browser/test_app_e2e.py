@@ -10,8 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from loco.service import ACTIVE_MODEL_FILE, EXAMPLE_GROUND_TRUTH
+from loco.checkpoint import load_checkpoint
 from storage import TRAINING_STATES, open_store
+from studio.models import model_version
+from studio.uploads import EXAMPLE_GROUND_TRUTH
 from tests.browser import ui
 from tests.conftest import ROOT
 
@@ -165,10 +167,9 @@ def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_ser
     ui.navigate(page, "Detect", "Detect events")
     expect(ui.combobox(page, "Active model")).to_have_value("e2e-finetuned")
     expect(ui.combobox(page, "Model")).to_have_value("e2e-finetuned")
-    active = json.loads((app_server.data_dir / ACTIVE_MODEL_FILE).read_text(encoding="utf-8"))
-    assert active["path"] == str(kept.resolve())
-
-    from loco.checkpoint import load_checkpoint
+    store = open_store(f"sqlite:///{app_server.data_dir / 'loco.sqlite'}")
+    assert store.active_model().version == model_version(kept)
+    store.close()
 
     loaded = load_checkpoint(kept)
     assert loaded.metadata.get("epoch") == 0

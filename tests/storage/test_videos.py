@@ -29,21 +29,6 @@ def test_record_video_validates(store, video):
     store.add_event(video, 20.0, 28.0, "dog barking")
     with pytest.raises(ValidationError, match="would cut them"):
         store.record_video(video, duration=25.0)
-    assert store.video(video)["duration"] == 30.0
+    assert store.video(video).duration == 30.0
     with pytest.raises(ValidationError, match="review status"):
         store.set_review(video, "finished")
-
-
-def test_inference_run_stores_proposals_from_a_model(store, video):
-    model_id = store.record_model("loco-compact-1", checkpoint_sha256="ab" * 32, metrics={"avg": 0.5})
-    assert model_id > 0
-    run_id = store.record_inference_run(video, [{"label": "dog barking", "start": 0.0, "end": 30.0, "score": 0.8}],
-                                        model_version="loco-compact-1")
-    (event,) = store.current_events(video)
-    assert (event.origin, event.state, event.score) == ("model", "proposed", 0.8)
-    assert run_id > 0
-    with pytest.raises(NotFoundError, match="no model version"):
-        store.record_inference_run(video, [], model_version="missing")
-    with pytest.raises(ValidationError, match="duration"):
-        store.record_inference_run(video, [{"label": "dog barking", "start": 0.0, "end": 31.0, "score": 0.8}])
-    assert len(store.current_events(video)) == 1

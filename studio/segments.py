@@ -1,8 +1,9 @@
-"""Segment geometry for the editor: nudging, snapping, splitting, merging and score filtering.
+"""Segment geometry for the editor: nudging, snapping, box selections and score filtering.
 
 Plain functions on seconds, so every editing gesture of the Correct page is testable without Streamlit. They compute the
 NEW times of an edit; the store validates and records it (``0 <= start < end <= duration``, minimum length, label), so
-nothing here duplicates its rules beyond what a gesture needs to produce a sensible proposal.
+nothing here duplicates its rules beyond what a gesture needs to produce a sensible proposal. Splitting and merging
+are the store's own operations (``Store.split``, ``Store.merge``): they change identities, not only times.
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ class Interval:
     @property
     def duration(self) -> float:
         return self.end - self.start
-
-    def contains(self, seconds: float) -> bool:
-        return self.start < seconds < self.end
 
 
 def _check_edge(edge: str) -> None:
@@ -130,23 +128,6 @@ def snap_interval(
             f"shorter than the minimum {min_length:.3f} s"
         )
     return snapped
-
-
-def split_at(interval: Interval, seconds: float, min_length: float = 0.0) -> tuple[Interval, Interval]:
-    """Two segments meeting at ``seconds``; each must keep at least ``min_length``."""
-    if not interval.contains(seconds):
-        raise SegmentError(f"split time {seconds:.3f} s is not inside {interval.start:.3f}-{interval.end:.3f} s")
-    left, right = Interval(interval.start, seconds), Interval(seconds, interval.end)
-    if min(left.duration, right.duration) < min_length - 1e-9:
-        raise SegmentError(f"split at {seconds:.3f} s leaves a part shorter than {min_length:.3f} s")
-    return left, right
-
-
-def merge_span(intervals: Sequence[Interval]) -> Interval:
-    """The span covering all given segments (merging keeps one identity and deletes the rest; that is the store's)."""
-    if len(intervals) < 2:
-        raise SegmentError("select at least two segments to merge")
-    return Interval(min(iv.start for iv in intervals), max(iv.end for iv in intervals))
 
 
 def box_to_interval(x_range: Sequence[float], duration: float, min_length: float = 0.0) -> Interval:

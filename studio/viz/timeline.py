@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from loco.viz.audio import AudioRows
+from studio.viz.audio import AudioRows
 
 LAYERS: dict[str, str] = {
     "ground truth": "#2ca02c",

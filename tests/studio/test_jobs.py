@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from loco import jobs
+from studio import jobs
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@ from dataclasses import dataclass
 import pytest
 
 from loco.grid import UNAV_GRID
-from loco.segments import (
+from studio.segments import (
     Interval,
     SegmentError,
     box_to_interval,
     filter_by_score,
-    merge_span,
     neighbour_edges,
     nudge,
     nudge_step,
@@ -16,7 +15,6 @@ from loco.segments import (
     snap_to_candidates,
     snap_to_frame,
     snap_to_grid,
-    split_at,
 )
 
 
@@ -82,18 +80,6 @@ def test_snap_interval_prefers_neighbours_then_grid():
 def test_snap_interval_refuses_a_collapsed_segment():
     with pytest.raises(SegmentError, match="shorter"):
         snap_interval(Interval(1.95, 2.05), neighbours=[Interval(0, 2.0)], tolerance=0.2, min_length=0.32)
-
-
-def test_split_and_merge_geometry():
-    left, right = split_at(Interval(1.0, 4.0), 2.5, min_length=0.32)
-    assert (left, right) == (Interval(1.0, 2.5), Interval(2.5, 4.0))
-    with pytest.raises(SegmentError, match="not inside"):
-        split_at(Interval(1.0, 4.0), 4.0)
-    with pytest.raises(SegmentError, match="shorter"):
-        split_at(Interval(1.0, 4.0), 1.1, min_length=0.32)
-    assert merge_span([Interval(3, 4), Interval(1, 2)]) == Interval(1, 4)
-    with pytest.raises(SegmentError):
-        merge_span([Interval(1, 2)])
 
 
 def test_box_to_interval_orders_and_clamps():

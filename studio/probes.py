@@ -11,6 +11,12 @@ from typing import Sequence
 
 import numpy as np
 
+from loco.checkpoint import LoadedModel
+from loco.infer import PredictedEvent, predict_features
+from storage import RunView
+from studio.errors import ServiceError
+from studio.runs import run_features
+
 STREAMS = ("audio", "visual")
 
 
@@ -63,3 +69,21 @@ def modality_dependence(full: Sequence, without_audio: Sequence, without_visual:
         rows.append(ModalityDependence(event.label, event.start, event.end, float(event.score), no_audio, no_visual,
                                        depends))
     return rows
+
+
+def predict_run(loaded: LoadedModel, run: RunView, blank_stream: str | None = None) -> list[PredictedEvent]:
+    """Re-run a model on a processed video's cached features (nothing stored), optionally with a stream blanked."""
+    visual, audio = run_features(run)
+    if blank_stream == "audio":
+        audio = blank(audio)
+    elif blank_stream == "visual":
+        visual = blank(visual)
+    elif blank_stream is not None:
+        raise ServiceError(f"stream must be one of {STREAMS}, got {blank_stream!r}")
+    return predict_features(loaded, visual, audio, run.duration).events
+
+
+def modality_probe(loaded: LoadedModel, run: RunView, min_score: float = 0.1) -> list[ModalityDependence]:
+    """Which events of the run's video depend on which stream, for events scoring at least ``min_score``."""
+    full = [e for e in predict_run(loaded, run) if e.score >= min_score]
+    return modality_dependence(full, predict_run(loaded, run, "audio"), predict_run(loaded, run, "visual"))

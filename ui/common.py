@@ -8,9 +8,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from loco import service
+from loco.checkpoint import LoadedModel, load_checkpoint
 from loco.paths import data_dir
-from storage import ConflictError, open_store
+from storage import ConflictError, RunView, Store, VideoView, open_store
+from studio import models as model_registry
+from studio.viz.audio import AudioRows
+from studio.viz.media import audio_rows_of, boundary_frames as frames_at
 
 VIDEO_KEY = "video_id"
 EVENT_KEY = "selected_event"
@@ -18,33 +21,31 @@ BOX_KEY = "box_range"
 
 
 @st.cache_resource(show_spinner=False)
-def _store(url: str | None, folder: str):
+def _store(url: str | None, folder: str) -> Store:
     return open_store(url)
 
 
-def store():
+def store() -> Store:
     """One store per database (the data directory and URL are part of the key, so tests get their own)."""
     return _store(os.environ.get("LOCO_DATABASE_URL"), str(data_dir()))
 
 
 @st.cache_resource(show_spinner="loading the model…", max_entries=4)
-def _model(path: str, mtime: float):
-    from loco.checkpoint import load_checkpoint
-
+def _model(path: str, mtime: float) -> LoadedModel:
     return load_checkpoint(path)
 
 
-def load_model(path: Path):
+def load_model(path: Path) -> LoadedModel:
     """The checkpoint loaded once per process (a rewritten file, with a new mtime, is loaded again)."""
     return _model(str(path), Path(path).stat().st_mtime)
 
 
-def models() -> list[service.ModelEntry]:
-    return service.available_models()
+def models() -> list[model_registry.ModelEntry]:
+    return model_registry.available_models(store())
 
 
 def active_model() -> Path | None:
-    return service.active_model_path(models())
+    return model_registry.active_model_path(store(), models())
 
 
 def model_picker(label: str = "Model", key: str = "model_pick") -> Path | None:
@@ -54,14 +55,14 @@ def model_picker(label: str = "Model", key: str = "model_pick") -> Path | None:
         st.warning("No model is available: the shipped default model is missing and none was trained yet. "
                    "Train one on the Train & Evaluate page or put a checkpoint in the data folder's models/.")
         return None
-    active = service.active_model_path(entries)
+    active = model_registry.active_model_path(store(), entries)
     paths = [e.path for e in entries]
     index = paths.index(active) if active in paths else 0
     chosen = st.selectbox(label, entries, index=index, format_func=lambda e: e.name, key=key)
     return chosen.path
 
 
-def video_picker(label: str = "Video") -> dict | None:
+def video_picker(label: str = "Video") -> VideoView | None:
     """Select among processed videos (remembered across pages); None with a hint when there is none."""
     videos = store().list_videos()
     if not videos:
@@ -109,8 +110,16 @@ def remember_chart_selection(chart_key: str):
     return callback
 
 
-def run_for(video: dict) -> service.RunRecord | None:
-    return service.latest_run(video["video_id"])
+def require_video() -> VideoView:
+    """The page's video (picker at the top); stops the page with a hint when there is none yet."""
+    video = video_picker()
+    if video is None:
+        st.stop()
+    return video
+
+
+def run_for(video: VideoView) -> RunView | None:
+    return store().latest_run(video.video_id)
 
 
 def show_error(error: Exception) -> None:
@@ -122,10 +131,10 @@ def show_error(error: Exception) -> None:
 
 
 @st.cache_data(show_spinner="reading the audio…", max_entries=8)
-def audio_rows(media_path: str):
-    return service.audio_rows_for(Path(media_path))
+def audio_rows(media_path: str) -> AudioRows:
+    return audio_rows_of(Path(media_path))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def boundary_frames(media_path: str, times: tuple[float, ...]):
-    return service.boundary_frames(Path(media_path), list(times))
+    return frames_at(Path(media_path), list(times))

@@ -1,8 +1,8 @@
 """Plotly figure builders for the app: every figure puts seconds on its x axis, converted with ``loco.grid`` only, so
 the timeline, the audio rows and the model's internals line up with each other and with the video."""
 
-from loco.viz.audio import AudioRows, audio_rows
-from loco.viz.internals import (
+from studio.viz.audio import AudioRows, audio_rows
+from studio.viz.internals import (
     DIRECTIONS,
     banded,
     token_at,
@@ -12,7 +12,7 @@ from loco.viz.internals import (
     curves_figure,
     internals_figure,
 )
-from loco.viz.timeline import LAYERS, TimelineEvent, lane_order, timeline_figure
+from studio.viz.timeline import LAYERS, TimelineEvent, lane_order, timeline_figure
 
 __all__ = [
     "DIRECTIONS",

@@ -4,7 +4,7 @@ directory so a page change, a browser reload or a second session sees the same j
 Two kinds of runner:
 - a thread in the app's process (detection: decode, features, model), cancelled cooperatively through its
   progress callback;
-- a detached subprocess (training: ``python -m loco train ...``), wrapped by ``python -m loco.jobs <job dir>`` which
+- a detached subprocess (training: ``python -m loco train ...``), wrapped by ``python -m studio.jobs <job dir>`` which
   records the exit status, so the job's outcome is known even if the app restarted meanwhile. Its own JSONL metrics
   log is tailed by the page.
 
@@ -29,14 +29,13 @@ from typing import Any, Callable
 
 from loco.io import atomic_write
 from loco.paths import sub_dir
+from loco.progress import Progress
 
 STATUSES = ("running", "done", "failed", "cancelled")
 FINISHED = ("done", "failed", "cancelled")
 STATE_FILE = "state.json"
 OUTPUT_LOG = "output.log"
 SAVE_INTERVAL_S = 0.25  # progress is persisted at most this often (the final state always)
-
-Progress = Callable[[float, str], None]
 
 
 class JobError(ValueError):
@@ -151,13 +150,13 @@ def start_thread_job(kind: str, work: Callable[[Progress], dict[str, Any]], para
 def start_process_job(kind: str, argv: list[str], params: dict[str, Any] | None = None, root: Path | None = None,
                       env: dict[str, str] | None = None) -> JobState:
     """Start ``argv`` detached (own session: it survives the app and can be stopped as a group) under the
-    ``loco.jobs`` wrapper, which records its exit status in the job's state."""
+    ``studio.jobs`` wrapper, which records its exit status in the job's state."""
     if not argv:
         raise JobError("a process job needs a command")
     state = new_job(kind, {**(params or {}), "argv": list(argv)}, "process", root)
     folder = job_dir(state.job_id, root)
     process = subprocess.Popen(
-        [sys.executable, "-m", "loco.jobs", str(folder)], cwd=Path(__file__).resolve().parent.parent,
+        [sys.executable, "-m", "studio.jobs", str(folder)], cwd=Path(__file__).resolve().parent.parent,
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         env={**os.environ, **(env or {})},
     )
@@ -168,7 +167,7 @@ def start_process_job(kind: str, argv: list[str], params: dict[str, Any] | None 
 
 
 def _run_wrapped(folder: Path) -> int:
-    """The wrapper's body (``python -m loco.jobs <job dir>``): run the command, forward SIGTERM, record the end."""
+    """The wrapper's body (``python -m studio.jobs <job dir>``): run the command, forward SIGTERM, record the end."""
     state = JobState(**json.loads((folder / STATE_FILE).read_text(encoding="utf-8")))
     root = folder.parent
     with open(folder / OUTPUT_LOG, "ab") as log:

@@ -3,7 +3,7 @@ import pytest
 
 from loco.grid import UNAV_GRID
 from loco.model.internals import VideoInternals
-from loco.viz import (
+from studio.viz import (
     TimelineEvent,
     attention_figure,
     audio_rows,
@@ -16,7 +16,7 @@ from loco.viz import (
     timeline_figure,
     token_at,
 )
-from loco.viz.timeline import score_opacity
+from studio.viz.timeline import score_opacity
 
 EVENTS = [
     TimelineEvent(1, "dog barking", 1.0, 4.0, None, "ground truth"),

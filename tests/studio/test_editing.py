@@ -1,7 +1,7 @@
 import pytest
 
-from loco.editing import TableEdits, add_from_box, apply_table_edits, nudge_event, snap_event
-from loco.segments import SegmentError
+from studio.editing import TableEdits, add_from_box, apply_table_edits, nudge_event, snap_event
+from studio.segments import SegmentError
 from storage import ConflictError, ValidationError, open_store
 
 

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from loco.probe import blank, matched_score, modality_dependence, temporal_iou
+from studio.probes import blank, matched_score, modality_dependence, temporal_iou
 
 
 @dataclass

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from loco.grid import UNAV_GRID
-from loco.review import event_coherence, rank_for_review
+from studio.review import event_coherence, rank_for_review
 
 
 @dataclass

@@ -1,0 +1,120 @@
+"""Detection runs: the pipeline for one video (probe -> features -> model with internals -> one store transaction)
+and the reads the inspection pages make of a run.
+
+Results are keyed by content: a video by its sha256, a model by its checkpoint's sha256, so reopening a processed
+video with the same model, profile and label-prior weight is a database query and a file read. The database is the
+only index of runs (``storage.RunView``); the internals file sits in ``<data>/runs/<video sha>/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from loco.checkpoint import LoadedModel
+from loco.features.cache import FeatureCache
+from loco.features.extract import extract_features
+from loco.features.profiles import get_profile
+from loco.features.store import read_features
+from loco.infer import predict_features
+from loco.media import probe
+from loco.paths import sub_dir
+from loco.progress import Progress, silent
+from storage import RunView, Store
+from storage.formats.unav import load_ground_truth
+from studio.internals import save_internals
+from studio.models import checkpoint_sha256, ensure_model_recorded
+from studio.uploads import EXAMPLE_GROUND_TRUTH, SpooledVideo, is_example
+from studio.viz.timeline import TimelineEvent
+
+
+def _internals_path(video_sha: str, model_sha: str, profile: str, label_prior: float) -> Path:
+    prior = f"-prior{label_prior:g}" if label_prior else ""
+    return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}{prior}.npz"
+
+
+def cached_run(store: Store, video_sha: str, checkpoint: Path, profile: str,
+               label_prior: float = 0.0) -> RunView | None:
+    """The newest run of this video with this model, profile and label-prior weight whose internals still exist."""
+    for run in store.runs(video_sha, checkpoint_sha256(checkpoint), profile, label_prior):
+        if run.internals_path and Path(run.internals_path).is_file():
+            return run
+    return None
+
+
+def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedModel, profile: str | None = None,
+           original_name: str | None = None, progress: Progress = silent, force: bool = False) -> RunView:
+    """The whole pipeline for one video: probe (typed media errors before anything is written), features (cached
+    by content), the model with internals, then the store. A video already processed with this model, profile and
+    label-prior weight returns its cached run at once unless ``force``."""
+    profile = profile or loaded.profile
+    get_profile(profile)
+    label_prior = loaded.config.postprocess.label_prior_weight
+    if not force:
+        cached = cached_run(store, video.sha256, checkpoint, profile, label_prior)
+        if cached is not None:
+            progress(1.0, "already processed: loaded from the cache")
+            return cached
+    progress(0.0, "decode: probing the video")
+    info = probe(video.path)
+    loaded.check_features(loaded.config.model.visual_dim, loaded.config.model.audio_dim, profile)
+    started = datetime.now(timezone.utc)
+    features = extract_features(video.path, profile, lambda f, m: progress(0.02 + 0.83 * f, f"features: {m}"))
+    progress(0.86, "model: detecting events")
+    prediction = predict_features(loaded, features.visual, features.audio, info.duration, with_internals=True)
+    progress(0.95, "saving the run")  # the last point where a cancel can stop it: nothing is stored before
+    version = ensure_model_recorded(store, checkpoint)
+    store.record_video(video.sha256, info.duration, sha256=video.sha256, original_name=original_name,
+                       fps=info.fps, n_frames=info.frames, width=info.width, height=info.height,
+                       audio_rate=info.audio_rate, audio_channels=info.audio_channels, size_bytes=video.size,
+                       stored_path=str(video.path), container=info.container)
+    if is_example(video):
+        import_example_ground_truth(store, video.sha256)
+    feature_path = FeatureCache().path_for(video.sha256, features.profile, features.encoders)
+    store.record_feature_set(video.sha256, features.profile, features.grid, str(feature_path), features.encoders)
+    internals_path = save_internals(_internals_path(video.sha256, checkpoint_sha256(checkpoint), profile, label_prior),
+                                    prediction.internals, loaded.grid)
+    run_id = store.record_inference_run(
+        video.sha256, prediction.events, model_version=version,
+        params={"postprocess": asdict(loaded.config.postprocess)}, internals_path=str(internals_path),
+        profile=profile, label_prior=label_prior, started_at=started,
+    )
+    return next(run for run in store.runs(video.sha256) if run.run_id == run_id)
+
+
+def import_example_ground_truth(store: Store, video_id: str) -> int:
+    """The example's shipped ground truth as imported events of its video (once), so the timeline shows the
+    ground-truth layer next to the predictions. The file is read by the UnAV-100 format's own reader."""
+    if not EXAMPLE_GROUND_TRUTH.is_file() or any(e.origin == "import" for e in store.current_events(video_id)):
+        return 0
+    _, events = load_ground_truth(EXAMPLE_GROUND_TRUTH.read_text(encoding="utf-8"))
+    known = set(store.class_names())
+    for label in dict.fromkeys(e.label for e in events):
+        if label not in known:
+            store.add_class(label)
+    return store.import_events([replace(e, video_id=video_id) for e in events])
+
+
+def layer_of(state: str, origin: str) -> str:
+    """Which timeline layer an event belongs to: human-reviewed events are "corrected", untouched imports are
+    "ground truth", untouched model output is "prediction"."""
+    if state == "rejected":
+        return "rejected"
+    if state in ("edited", "added") or (state == "accepted" and origin != "import"):
+        return "corrected"
+    return "ground truth" if origin == "import" else "prediction"
+
+
+def timeline_events(events) -> list[TimelineEvent]:
+    """Store events (``EventView``) as timeline bars."""
+    return [TimelineEvent(e.event_id, e.label, e.start, e.end, e.score, layer_of(e.state, e.origin), e.state)
+            for e in events]
+
+
+def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray]:
+    """The cached visual and audio features the run was computed from."""
+    stored = read_features(run.feature_path)
+    return stored.visual.astype(np.float32), stored.audio.astype(np.float32)
