@@ -74,7 +74,7 @@ def _phase(name: str, clip: str, threads: int, queue) -> None:
     import av
 
     from loco.features.extract import extract_features
-    from loco.features.profiles import _visual_model, _yamnet, device, get_profile
+    from loco.features.profiles import device, get_profile, loaded_encoder
     from loco.media import decode_audio, probe
 
     result: dict = {"phase": name}
@@ -88,8 +88,9 @@ def _phase(name: str, clip: str, threads: int, queue) -> None:
         result.update(seconds=time.perf_counter() - started, frames=frames)
     else:
         started = time.perf_counter()
-        _visual_model(get_profile(name).visual_encoder, str(device()))
-        _yamnet()
+        profile = get_profile(name)
+        loaded_encoder(profile.visual_encoder, str(device()))
+        loaded_encoder(profile.audio_encoder, str(device()))
         result["load_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
         features = extract_features(clip, name, use_cache=False)
@@ -118,7 +119,7 @@ def main() -> int:
         import os
 
         os.environ["LOCO_DATA_DIR"] = str(Path(tmp) / "data")
-        from loco.features.weights import prepare_all
+        from loco.features.registry import prepare_all
 
         prepare_all()
         started = time.perf_counter()

@@ -55,7 +55,8 @@ def encoder_heads() -> EncoderHeads:
     from onnx import numpy_helper
     from safetensors.numpy import load_file
 
-    from loco.features.weights import mobilenet_weights_path, yamnet_metadata, yamnet_model_path
+    from loco.features.mobilenet import weights_path as mobilenet_weights_path
+    from loco.features.yamnet import metadata as yamnet_metadata, model_path as yamnet_model_path
 
     graph = onnx.load(str(yamnet_model_path())).graph
     arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer if i.name.startswith("model.classifier.")}

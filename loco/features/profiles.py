@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from loco.features import i3d, mobilenet, yamnet
+from loco.features import yamnet
 from loco.features.prefetch import Prefetched
+from loco.features.registry import Embed, get_encoder
 from loco.grid import UNAV_GRID, FeatureGrid
 from loco.media import MediaInfo, iter_audio, iter_frames_at
 
@@ -30,20 +31,32 @@ PIPELINE_VERSION = "1"  # bump when frame sampling, cropping or the audio fronte
 @dataclass(frozen=True)
 class Profile:
     name: str
-    visual_encoder: str
-    visual_dim: int
-    audio_dim: int
+    visual_encoder: str  # registered encoder names (loco.features.registry)
+    audio_encoder: str
     clip_frames: int  # grid frames per step fed to the visual encoder
     batch_size: int  # steps per visual forward pass
     grid: FeatureGrid = UNAV_GRID
 
+    def __post_init__(self) -> None:
+        for name, stream in ((self.visual_encoder, "visual"), (self.audio_encoder, "audio")):
+            if get_encoder(name).stream != stream:
+                raise ValueError(f"profile {self.name!r}: {name!r} is not a {stream} encoder")
+
+    @property
+    def visual_dim(self) -> int:
+        return get_encoder(self.visual_encoder).dim
+
+    @property
+    def audio_dim(self) -> int:
+        return get_encoder(self.audio_encoder).dim
+
     @property
     def encoders(self) -> dict[str, str]:
-        """Versions written into every feature file and into the cache key."""
-        visual = {"mobilenet_v2": "mobilenet_v2-imagenet1k-torchvision-b0353104", "i3d": "i3d-kinetics400-rgb-jax0.0.1"}
+        """Versions written into every feature file and into the cache key: a change here invalidates the cached and
+        shipped feature files of the profile."""
         return {
-            "visual": f"{visual[self.visual_encoder]}/clip{self.clip_frames}/crop224",
-            "audio": YAMNET_VERSION,
+            "visual": f"{get_encoder(self.visual_encoder).version}/clip{self.clip_frames}/crop224",
+            "audio": get_encoder(self.audio_encoder).version,
             "pipeline": PIPELINE_VERSION,
         }
 
@@ -53,10 +66,9 @@ class Profile:
         return range(start, start + self.clip_frames)
 
 
-YAMNET_VERSION = "yamnet-audioset-sead0.2.1-w8a8/patch0.96"
 PROFILES = {
-    "fast": Profile("fast", "mobilenet_v2", mobilenet.FEATURE_DIM, yamnet.FEATURE_DIM, clip_frames=1, batch_size=32),
-    "i3d": Profile("i3d", "i3d", i3d.FEATURE_DIM, yamnet.FEATURE_DIM, clip_frames=16, batch_size=4),
+    "fast": Profile("fast", "mobilenet_v2", "yamnet", clip_frames=1, batch_size=32),
+    "i3d": Profile("i3d", "i3d", "yamnet", clip_frames=16, batch_size=4),
 }
 
 
@@ -71,36 +83,15 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-@lru_cache(maxsize=2)
-def _visual_model(name: str, device_name: str) -> torch.nn.Module:
-    if name == "mobilenet_v2":  # channels-last runs the depthwise convolutions about twice as fast
-        return mobilenet.load_mobilenet_v2(device_name).to(memory_format=torch.channels_last)
-    return i3d.load_i3d(device_name)
-
-
-@lru_cache(maxsize=1)
-def _mobilenet_onnx() -> mobilenet.OnnxMobileNetV2:
-    return mobilenet.OnnxMobileNetV2(threads=torch.get_num_threads())
-
-
-@lru_cache(maxsize=1)
-def _yamnet() -> yamnet.YamNet:
-    return yamnet.YamNet(threads=max(1, torch.get_num_threads()))
+@lru_cache(maxsize=4)
+def loaded_encoder(name: str, device_name: str) -> Embed:
+    """A registered encoder, loaded once per process and device (loading takes seconds)."""
+    return get_encoder(name).load(device_name)
 
 
 def _embed_clips(profile: Profile, clips: list[np.ndarray]) -> np.ndarray:
     """uint8 clips [clip_frames, 224, 224, 3] -> [N, visual_dim] float32."""
-    dev = device()
-    if profile.visual_encoder == "mobilenet_v2" and dev.type == "cpu":  # same weights, about 6x faster on a CPU
-        return _mobilenet_onnx().embed_uint8(np.stack(clips)[:, 0])
-    model = _visual_model(profile.visual_encoder, str(dev))
-    batch = torch.from_numpy(np.stack(clips)).to(dev)
-    with torch.inference_mode():
-        if profile.visual_encoder == "mobilenet_v2":
-            out = model.embed(mobilenet.normalise_uint8(batch[:, 0]).contiguous(memory_format=torch.channels_last))
-        else:  # [N, T, H, W, 3] -> [N, 3, T, H, W] in [-1, 1]
-            out = model.features(batch.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0))
-    return out.float().cpu().numpy()
+    return loaded_encoder(profile.visual_encoder, str(device()))(np.stack(clips))
 
 
 def _clips_by_step(
@@ -121,7 +112,9 @@ def _clips_by_step(
                 del held[f]
 
 
-def _clip_batches(profile: Profile, path: Path, info: MediaInfo, num_steps: int) -> Iterator[list[tuple[int, np.ndarray]]]:
+def _clip_batches(
+    profile: Profile, path: Path, info: MediaInfo, num_steps: int
+) -> Iterator[list[tuple[int, np.ndarray]]]:
     """``_clips_by_step`` grouped into lists of ``profile.batch_size`` (the last one may be shorter)."""
     batch: list[tuple[int, np.ndarray]] = []
     for step, clip in _clips_by_step(profile, path, info, num_steps):
@@ -153,12 +146,12 @@ def audio_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int
     track is decoded as it is needed, a chunk of steps at a time."""
     waveform = yamnet.StreamedWaveform(iter_audio(path, info=info))
     centres = profile.grid.step_times(num_steps)
-    model = _yamnet()
+    embed = loaded_encoder(profile.audio_encoder, str(device()))
     out = np.zeros((num_steps, profile.audio_dim), np.float32)
     for start in range(0, num_steps, AUDIO_CHUNK_STEPS):
         stop = min(start + AUDIO_CHUNK_STEPS, num_steps)
-        out[start:stop] = model.run(waveform.patches_centred_at(centres[start:stop])).embeddings
-        progress(stop / num_steps, f"yamnet: step {stop}/{num_steps}")
+        out[start:stop] = embed(waveform.patches_centred_at(centres[start:stop]))
+        progress(stop / num_steps, f"{profile.audio_encoder}: step {stop}/{num_steps}")
     return out
 
 

@@ -10,7 +10,7 @@ from loco.features.extract import extract_features
 from loco.features.store import read_features
 from loco.grid import UNAV_GRID
 from loco.media import CorruptMediaError, NotMediaError, NoVideoTrackError
-from tests.fixtures.media.make_media import FIXTURES, event_clip
+from tests.fixtures.media.make_media import FIXTURES, background_frames, event_clip, write_clip
 
 
 def active_span(features: np.ndarray, times: np.ndarray) -> tuple[float, float]:
@@ -66,8 +66,6 @@ def test_bad_input_raises_typed_error_and_caches_nothing(tmp_path, make, error):
 
 
 def _truncated(folder):
-    from tests.fixtures.media.make_media import background_frames, write_clip
-
     whole = write_clip(folder / "whole.mkv", background_frames(100, 25), 25)
     cut = folder / "cut.mkv"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])

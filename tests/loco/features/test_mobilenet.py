@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from loco.features.mobilenet import load_mobilenet_v2, normalise_uint8
+from loco.features.mobilenet import OnnxMobileNetV2, load_mobilenet_v2, normalise_uint8
 from tests.fixtures.media.make_media import photo_on_white
 
 # ImageNet-1k indices (torchvision order) that name what each Tux Paint photo shows.
@@ -36,8 +36,6 @@ def test_embedding_is_the_classifier_input(model):
 
 
 def test_onnx_runtime_path_matches_the_torch_port(model):
-    from loco.features.mobilenet import OnnxMobileNetV2
-
     frames = np.stack([photo_on_white("dog"), photo_on_white("firetruck")])
     with torch.inference_mode():
         expected = model.embed(normalise_uint8(torch.from_numpy(frames))).numpy()

