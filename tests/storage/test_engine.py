@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from storage import open_store
-from storage.engine import current_revision, head_revision, make_engine, migrate
+from storage.engine import _alembic_config, current_revision, head_revision, make_engine, migrate
+from storage.models import Base
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys_and_busy_timeout(tmp_path):
@@ -56,10 +60,6 @@ def _trigger_names(engine) -> set[str]:
 
 
 def test_the_append_only_triggers_come_off_on_downgrade(store_url):
-    from alembic import command
-
-    from storage.engine import _alembic_config
-
     engine = make_engine(store_url)
     migrate(engine)
     assert {"event_revision_no_update", "snapshot_no_delete", "snapshot_item_no_update"} <= _trigger_names(engine)
@@ -70,3 +70,10 @@ def test_the_append_only_triggers_come_off_on_downgrade(store_url):
     assert current_revision(engine) == "0002"
     assert _trigger_names(engine) == set()
     engine.dispose()
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_declare(store):
+    """A column or table added to ``storage/models.py`` without a migration (or the reverse) fails here."""
+    with store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
