@@ -44,7 +44,7 @@ packages=$(ls -d {loco,storage,studio,ui}*/ {loco,storage,studio,ui}*/__init__.p
 want_project=$( (cat pyproject.toml; echo "$packages") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$project_stamp" 2>/dev/null)" != "$want_project" ]; then
   echo "[setup] installing the project (editable)"
-  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e .
+  PYTHONWARNINGS="ignore:Editable installation" "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e .
   echo "$want_project" >"$project_stamp"
 fi
 "$VENV/bin/python" -m loco prepare-weights --quiet
