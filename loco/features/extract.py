@@ -3,7 +3,6 @@ Bad input raises a :class:`loco.media.MediaError` before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from loco.features.store import FeatureMeta, write_features
 from loco.grid import FeatureGrid
 from loco.io import sha256_file
 from loco.media import MediaInfo, probe
+from loco.progress import Progress
 
 
 @dataclass
@@ -53,7 +53,7 @@ class FeatureResult:
 def extract_features(
     video_path: str | Path,
     profile: str = "fast",
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FeatureResult:
     """Features of one video on the profile's grid. ``progress(fraction, message)`` is called as work advances."""

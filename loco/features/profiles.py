@@ -23,8 +23,7 @@ from loco.features.prefetch import Prefetched
 from loco.features.registry import Embed, get_encoder
 from loco.grid import UNAV_GRID, FeatureGrid
 from loco.media import MediaInfo, iter_audio, iter_frames_at
-
-Progress = Callable[[float, str], None]
+from loco.progress import Progress
 PIPELINE_VERSION = "1"  # bump when frame sampling, cropping or the audio frontend changes
 
 
