@@ -10,7 +10,7 @@ centre; I3D: the central 16 frames), the audio encoder the 0.96 s patch centred 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
