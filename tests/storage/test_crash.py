@@ -10,7 +10,6 @@ import sys
 
 import pytest
 
-from storage import open_store
 from tests.conftest import ROOT
 from tests.storage.conftest import full_url
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage import NotFoundError, ValidationError
+from storage import ValidationError
 
 
 def test_list_videos_with_review_status_and_counts(store, video):
