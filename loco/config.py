@@ -15,7 +15,7 @@ import yaml
 
 @dataclass
 class LCCConfig:
-    """Locality-aware Correspondence Correction (LOCO_MODEL.md §3)."""
+    """Locality-aware Correspondence Correction (docs/model.md §3)."""
 
     enabled: bool = True
     band: int = 2  # w: half-width of the local band, in steps
@@ -37,7 +37,7 @@ class LCCConfig:
     # class), so the gates open where picture and sound are one event and stay shut on a sound without its picture.
     # 0 = off (label-free LCC).
     event_gate_weight: float = 0.0
-    # Ours, not the paper's: what the gates read. "coherence" (LOCO_MODEL.md §3) is relative, a step's affinity share
+    # Ours, not the paper's: what the gates read. "coherence" (docs/model.md §3) is relative, a step's affinity share
     # inside its band; "agreement" is absolute, the cosine S[t, t] of the same step's two streams, which a sound over
     # a picture without its object can fail.
     gate_input: Literal["coherence", "agreement"] = "coherence"
@@ -45,7 +45,7 @@ class LCCConfig:
 
 @dataclass
 class CDPConfig:
-    """Cross-modal Dynamic Perception (LOCO_MODEL.md §4)."""
+    """Cross-modal Dynamic Perception (docs/model.md §4)."""
 
     mode: Literal["dense", "fixed", "adaptive"] = "adaptive"
     levels: list[int] | None = None  # pyramid levels using CDP; None = all
@@ -86,7 +86,7 @@ class ModelConfig:
 
 @dataclass
 class PostprocessConfig:
-    """Decoding and soft-NMS (LOCO_MODEL.md §6)."""
+    """Decoding and soft-NMS (docs/model.md §6)."""
 
     pre_nms_threshold: float = 0.001
     pre_nms_topk: int = 2000
@@ -105,7 +105,7 @@ class PostprocessConfig:
 
 @dataclass
 class DataConfig:
-    """Where a UnAV-format dataset lives and how its features are named (LOCO_MODEL.md §1, UNAV100.md)."""
+    """Where a UnAV-format dataset lives and how its features are named (docs/model.md §1, docs/data.md)."""
 
     annotation_file: str = ""
     feature_dir: str = ""
@@ -121,7 +121,7 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    """Optimisation recipe (LOCO_MODEL.md §7)."""
+    """Optimisation recipe (docs/model.md §8)."""
 
     epochs: int = 30
     warmup_epochs: int = 5

@@ -1,4 +1,4 @@
-"""The LoCo detector (LOCO_MODEL.md). ``build_model(cfg)`` is the entry point; see ``loco.model.loco``."""
+"""The LoCo detector (docs/model.md). ``build_model(cfg)`` is the entry point; see ``loco.model.loco``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Label assignment of ground-truth segments to pyramid points (LOCO_MODEL.md §5, ActionFormer without centre sampling).
+"""Label assignment of ground-truth segments to pyramid points (docs/model.md §5, ActionFormer without centre sampling).
 
 Level ``l`` has points at steps ``i * 2^l``. A point is positive for a segment when it lies strictly inside it and
 ``max(left, right)`` (in steps) falls in the level's regression range (bounds inclusive, as in ActionFormer). Targets are

@@ -264,7 +264,7 @@ class TransformerBlock(nn.Module):
 
 class ConvNormReLUStack(nn.Module):
     """``num_layers`` x [masked conv k3 (no bias) -> LayerNorm over channels -> ReLU], zero at padded steps: the
-    modality embedding (LOCO_MODEL.md §2) and the trunk of both heads (§5)."""
+    modality embedding (docs/model.md §2) and the trunk of both heads (§5)."""
 
     def __init__(self, in_dim: int, dim: int, num_layers: int = 2) -> None:
         super().__init__()

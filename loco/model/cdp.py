@@ -1,4 +1,4 @@
-"""CDP: Cross-modal Dynamic Perception (LOCO_MODEL.md §4).
+"""CDP: Cross-modal Dynamic Perception (docs/model.md §4).
 
 Dense cross-modal attention is replaced by attention over a soft local window around each query token:
 ``m[h,i,j] = sigmoid((j - i + dL[h,i]) / kappa) * sigmoid((i + dR[h,i] - j) / kappa)`` and

@@ -1,4 +1,4 @@
-"""Optional UnAV-style dependency block on the fused features (LOCO_MODEL.md §5), off in the compact config.
+"""Optional UnAV-style dependency block on the fused features (docs/model.md §5), off in the compact config.
 
 UnAV models that audio-visual events co-occur and depend on each other in time. Its exact block is not reproduced
 here; this is a faithful-in-spirit version (our design, config flag ``model.dependency_block``):

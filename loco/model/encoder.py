@@ -1,4 +1,4 @@
-"""Per-modality embedding and unimodal transformer encoder (LOCO_MODEL.md §2, the UnAV baseline)."""
+"""Per-modality embedding and unimodal transformer encoder (docs/model.md §2, the UnAV baseline)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Classification and regression heads shared across pyramid levels (LOCO_MODEL.md §5, ActionFormer style)."""
+"""Classification and regression heads shared across pyramid levels (docs/model.md §5, ActionFormer style)."""
 
 from __future__ import annotations
 

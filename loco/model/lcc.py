@@ -1,4 +1,4 @@
-"""LCC: Locality-aware Correspondence Correction (LOCO_MODEL.md §3).
+"""LCC: Locality-aware Correspondence Correction (docs/model.md §3).
 
 The audio and visual encoders' outputs are compared step by step (``S[t, s] = <z^v_t, z^a_s>``, rows visual time,
 columns audio time). How much of a step's cross-modal affinity falls inside a local band ``|t - s| <= w`` (its
@@ -8,8 +8,8 @@ teaches the encoders to emphasise what both modalities share.
 
 Our options, not the paper's: the gates' logits are also scored against the steps inside annotated events
 (``LCCConfig.event_gate_weight``, :func:`event_gate_loss`), since the label-free loss alone leaves coherence blind to
-whether a sound belongs to the picture (README, "Why LCC and CDP add nothing here"); and the gates can read the same
-step's agreement ``S[t, t]`` instead of the coherence (``LCCConfig.gate_input``).
+whether a sound belongs to the picture (experiments/README.md, "Why LCC and CDP add nothing here"); and the gates can
+read the same step's agreement ``S[t, t]`` instead of the coherence (``LCCConfig.gate_input``).
 """
 
 from __future__ import annotations

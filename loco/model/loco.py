@@ -1,6 +1,6 @@
 """LoCo: UnAV's audio-visual detector with LCC after the unimodal encoders and CDP in the cross-modal pyramid.
 
-Pipeline (LOCO_MODEL.md): per-modality embedding + self-attention encoders -> LCC (correction + label-free loss) ->
+Pipeline (docs/model.md): per-modality embedding + self-attention encoders -> LCC (correction + label-free loss) ->
 6-level cross-modal pyramid (CDP windows) -> per level ``concat(V_l, A_l)`` (-> optional dependency block) -> shared
 classification / regression heads. Turning LCC off and CDP to ``dense`` gives the UnAV baseline with the same code.
 """

@@ -1,4 +1,4 @@
-"""Detection losses (LOCO_MODEL.md §5): sigmoid focal loss, 1-D distance-IoU loss, EMA of the positive count."""
+"""Detection losses (docs/model.md §5): sigmoid focal loss, 1-D distance-IoU loss, EMA of the positive count."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cross-modal feature pyramid (LOCO_MODEL.md §4): UnAV's pyramid, with CDP windows at the chosen levels.
+"""Cross-modal feature pyramid (docs/model.md §4): UnAV's pyramid, with CDP windows at the chosen levels.
 
 Level 0 has stride 1, each further level halves the time axis (depthwise conv k3 s2 on Q/K/V, masked max-pool k3 s2
 on the skip, masks by nearest neighbour), so level ``l`` has ``ceil(T / 2^l)`` tokens. At every level one block per
