@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from storage import REVIEW_STATUSES, ConflictError
+from storage import REVIEW_STATUSES, ConflictError, GestureView
 from studio import editing
 from studio.runs import timeline_events
 from studio.segments import nudge_step
@@ -60,8 +60,8 @@ def act_on_picked(event_id: int, action, *args) -> None:
 
 
 def describe(result) -> str:
-    if isinstance(result, int):
-        return f"{result} events accepted"
+    if isinstance(result, GestureView):
+        return f"{result.count} events: {result.action.replace('_', ' ')}"
     if isinstance(result, tuple):
         return "split into " + " and ".join(f"{e.start:.2f}–{e.end:.2f} s" for e in result)
     if result is None:

@@ -146,9 +146,23 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
+class Gesture(Base):
+    """One correction gesture of a person (move, merge, split, bulk accept, undo, ...): every revision it wrote shares
+    its id, so undoing it reverts all the events it touched at once, and history can say which changes belong
+    together. ``reverts_id`` is the gesture an undo or redo reverted. Append-only like the revisions (migration 0005).
+    Imports and detections write revisions without a gesture: they are not anyone's correction."""
+
+    __tablename__ = "gesture"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("gesture.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("author.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class EventRevision(Base):
     """Append-only: never updated or deleted (database triggers refuse it, migration 0003). ``action`` says what
-    produced it (add, move, undo, ...)."""
+    produced it (add, move, undo, ...), ``gesture_id`` the gesture it belongs to (migration 0005)."""
 
     __tablename__ = "event_revision"
     __table_args__ = (UniqueConstraint("event_id", "rev_no", name="uq_event_revision_event_rev"),)
@@ -165,6 +179,7 @@ class EventRevision(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("author.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     note: Mapped[str | None] = mapped_column(Text)
+    gesture_id: Mapped[int | None] = mapped_column(ForeignKey("gesture.id"), index=True)
 
 
 class Snapshot(Base):

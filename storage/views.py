@@ -8,7 +8,8 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class EventView:
-    """The current state of an event (its head revision). Pass ``rev_no`` back as ``base_rev`` when editing it."""
+    """The current state of an event (its head revision). Pass ``rev_no`` back as ``base_rev`` when editing it.
+    ``action`` and ``gesture_id`` say what wrote the head (``gesture_id`` is None for imports and detections)."""
 
     event_id: int
     video_id: str
@@ -23,6 +24,27 @@ class EventView:
     author: str
     updated_at: datetime
     note: str | None
+    action: str = ""
+    gesture_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GestureView:
+    """One correction gesture and the current state of every event it touched (a merge: both; a bulk accept: all).
+    ``subject`` is the action of the gesture an undo or redo ultimately reverts ("merge" for the undo of a merge),
+    the gesture's own action otherwise. ``gesture_id`` is None when a bulk gesture found nothing to change."""
+
+    gesture_id: int | None
+    action: str
+    subject: str
+    author: str
+    created_at: datetime | None
+    reverts_id: int | None
+    events: tuple[EventView, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.events)
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,7 @@ class RevisionView:
     author: str
     created_at: datetime
     note: str | None
+    gesture_id: int | None = None
 
 
 @dataclass(frozen=True)

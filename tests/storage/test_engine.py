@@ -77,3 +77,26 @@ def test_the_migrations_build_exactly_the_schema_the_models_declare(store):
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+def test_gestures_upgrade_an_existing_history_and_downgrade_keeps_the_revision_triggers(store_url):
+    engine = make_engine(store_url)
+    migrate(engine, "0004")
+    engine.dispose()
+    store = open_store(store_url)  # upgrades to head
+    store.record_video("v", duration=10.0)
+    event = store.add_event("v", 1.0, 3.0, "dog barking")
+    assert store.gesture(event.gesture_id).action == "add"
+    store.close()
+    engine = make_engine(store_url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert "gesture" not in set(inspect(engine).get_table_names())
+    assert {"event_revision_no_update", "event_revision_no_delete"} <= _trigger_names(engine)
+    assert "gesture_id" not in {c["name"] for c in inspect(engine).get_columns("event_revision")}
+    engine.dispose()
+    store = open_store(store_url)  # and up again, with the revision written while gestures existed
+    assert [h.action for h in store.history(event.event_id)] == ["add"]
+    store.close()

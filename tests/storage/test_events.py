@@ -106,7 +106,7 @@ def test_filters_bulk_accept_and_dataframe(store, video):
     assert len(store.current_events(video, min_score=0.5)) == 3  # two scored events pass; the human one always
     assert [e.start for e in store.current_events(video, labels=["dog barking"])] == [1.0, 12.0]
     assert [e.state for e in store.current_events(video, states=["added"])] == ["added"]
-    assert store.bulk_accept(0.5, video_id=video, author="reviewer") == 2
+    assert store.bulk_accept(0.5, video_id=video, author="reviewer").count == 2
     states = {e.start: e.state for e in store.current_events(video)}
     assert states == {1.0: "accepted", 5.0: "proposed", 12.0: "accepted", 20.0: "added"}
     frame = store.current_events_df(video)

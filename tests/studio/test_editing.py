@@ -1,6 +1,8 @@
 import pytest
 
-from studio.editing import TableEdits, add_from_box, apply_table_edits, nudge_event, snap_event
+from studio import editing
+from studio.editing import EditSession, TableEdits, add_from_box, apply_table_edits, nudge_event, snap_event
+from studio.errors import ServiceError
 from studio.segments import SegmentError
 from storage import ConflictError, ValidationError, open_store
 
@@ -48,3 +50,75 @@ def test_add_from_box_and_table_edits(store):
     with pytest.raises(ValueError, match="number"):
         apply_table_edits(store, "vid", store.current_events("vid"), TableEdits({0: {"start": "soon"}}))
     assert TableEdits.from_state(None).empty
+
+
+def test_undoing_a_merge_from_the_kept_event_brings_the_absorbed_one_back(store):
+    kept = store.add_event("vid", 1.0, 3.0, "dog barking")
+    absorbed = store.add_event("vid", 4.0, 6.0, "dog barking")
+    merged = editing.merge(store, kept, absorbed)
+    assert store.current_events("vid") == [merged]
+    undone = editing.undo(store, merged)
+    assert {(e.event_id, e.start, e.end, e.state) for e in store.gesture(undone.gesture_id).events} == {
+        (kept.event_id, 1.0, 3.0, "added"), (absorbed.event_id, 4.0, 6.0, "added")}
+    redone = editing.redo(store, store.event(absorbed.event_id))  # from either event
+    assert redone.action == "redo" and [e.event_id for e in store.current_events("vid")] == [kept.event_id]
+    moved = editing.move_to(store, store.event(kept.event_id), end=5.5)  # an ordinary edit: undone on its own
+    assert editing.undo(store, moved).end == 6.0 and store.event(absorbed.event_id).state == "deleted"
+
+
+def test_session_undo_and_redo_go_back_through_gestures_whatever_the_event(store):
+    session = EditSession()
+    a = editing.add_event(store, "vid", 1.0, 3.0, "dog barking", session=session)
+    b = store.add_event("vid", 5.0, 7.0, "dog barking")  # not this session's gesture
+    a = editing.move_to(store, a, start=1.5, end=2.5, session=session)
+    left, right = editing.split(store, b, 6.0, session=session)
+    assert session.next_undo.description == f"split of #{left.event_id} and #{right.event_id}"
+    session.undo(store)
+    assert [(e.start, e.end) for e in store.current_events("vid")] == [(1.5, 2.5), (5.0, 7.0)]
+    session.undo(store)
+    assert store.event(a.event_id).start == 1.0
+    session.undo(store)
+    assert [e.event_id for e in store.current_events("vid")] == [b.event_id]  # the add undone: a is deleted
+    with pytest.raises(ServiceError, match="nothing to undo"):
+        session.undo(store)
+    session.redo(store)
+    session.redo(store)
+    assert (store.event(a.event_id).start, store.event(a.event_id).state) == (1.5, "added")
+    editing.relabel(store, store.event(a.event_id), "cat meowing", session=session)  # a new gesture clears redo
+    assert session.next_redo is None
+    with pytest.raises(ServiceError, match="nothing to redo"):
+        session.redo(store)
+
+
+def test_session_undo_refuses_a_gesture_whose_event_changed_since_and_moves_on(store):
+    session = EditSession()
+    a = editing.add_event(store, "vid", 1.0, 3.0, "dog barking", session=session)
+    b = editing.add_event(store, "vid", 5.0, 7.0, "dog barking", session=session)
+    store.move(b.event_id, b.rev_no, end=8.0, author="another tab")
+    with pytest.raises(ConflictError, match=rf"undo of add of #{b.event_id} refused.*another tab.*leaves this "):
+        session.undo(store)
+    assert store.event(b.event_id).end == 8.0  # nothing changed
+    session.undo(store)  # the next undo goes to the gesture before
+    assert store.event(a.event_id).state == "deleted"
+
+
+def test_bulk_reject_below_the_threshold_is_one_session_step(store):
+    store.record_inference_run("vid", [{"label": "dog barking", "start": s, "end": s + 1.0, "score": s / 10}
+                                       for s in (1.0, 2.0, 5.0, 8.0)])
+    session = EditSession()
+    rejected = editing.bulk_reject(store, "vid", 0.5, session=session)
+    assert rejected.count == 2 and session.next_undo.description == "bulk reject of #1 and #2"
+    assert editing.bulk_reject(store, "vid", 0.5, session=session).count == 0  # nothing: no new step
+    session.undo(store)
+    assert {e.state for e in store.current_events("vid")} == {"proposed"}
+
+
+@pytest.mark.parametrize("text,number", [("#209", 209), ("209", 209), (" # 17 ", 17)])
+def test_an_event_number_is_read_exactly(text, number):
+    assert editing.parse_event_id(text) == number
+
+
+@pytest.mark.parametrize("text", ["", "#", "20a9", "dog", "#-3"])
+def test_anything_else_is_refused(text):
+    with pytest.raises(ServiceError, match="event number"):
+        editing.parse_event_id(text)
