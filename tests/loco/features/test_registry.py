@@ -20,7 +20,7 @@ EXPECTED = {"fast": (("mobilenet_v2", 1280), ("yamnet", 1024)), "i3d": (("i3d", 
 
 
 def test_unknown_name_is_a_typed_error_that_names_the_registered_ones():
-    with pytest.raises(UnknownEncoderError, match="unknown encoder 'vggish'; registered: i3d, mobilenet_v2, yamnet"):
+    with pytest.raises(UnknownEncoderError, match="unknown encoder 'vggish'; registered: faces, i3d, mobilenet_v2, yamnet"):
         get_encoder("vggish")
     assert issubclass(UnknownEncoderError, ValueError)  # the CLI prints ValueErrors as one line
 
@@ -47,7 +47,7 @@ def test_a_duplicate_name_is_refused_and_the_first_registration_kept():
     with pytest.raises(DuplicateEncoderError, match="'yamnet' is already registered"):
         register_encoder(replace(original, version="something else"))
     assert get_encoder("yamnet") is original
-    assert [encoder.name for encoder in encoders()] == ["i3d", "mobilenet_v2", "yamnet"]
+    assert [encoder.name for encoder in encoders()] == ["faces", "i3d", "mobilenet_v2", "yamnet"]
 
 
 def test_every_package_file_is_pinned_and_matches_its_pin():
@@ -70,6 +70,7 @@ def test_loaded_encoders_embed_to_their_registered_dims():
         "mobilenet_v2": np.zeros((2, 1, 224, 224, 3), np.uint8),
         "i3d": np.zeros((1, 16, 224, 224, 3), np.uint8),
         "yamnet": np.zeros((3, 96, 64), np.float32),
+        "faces": np.zeros((3, 1, 224, 224, 3), np.uint8),
     }
     for encoder in encoders():
         out = encoder.load("cpu")(batches[encoder.name])
