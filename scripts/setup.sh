@@ -17,6 +17,11 @@ if [ "${1:-}" = test ]; then
   [ -d /usr/share/tuxpaint/stamps ] || need_debs+=(tuxpaint-stamps-default)
   [ -f /usr/share/doc/opencv-doc/examples/data/tree.avi ] || need_debs+=(opencv-doc)
   [ -f /usr/share/gcompris-qt/rcc/explore_farm_animals.rcc ] || need_debs+=(gcompris-qt-data)
+  [ -d /usr/share/pocketsphinx/test/data/librivox ] || need_debs+=(pocketsphinx-testdata)
+  [ -d /usr/share/sounds/sound-icons ] || need_debs+=(sound-icons)
+  [ -f /usr/share/sounds/alsa/Front_Center.wav ] || need_debs+=(alsa-utils)
+  [ -d /usr/share/scratch/Media ] || need_debs+=(scratch)
+  command -v rsvg-convert >/dev/null || need_debs+=(librsvg2-bin)  # GCompris's SVG drawings -> PNG cut-outs
 fi
 if [ ${#need_debs[@]} -gt 0 ]; then
   echo "[setup] installing Debian packages: ${need_debs[*]}"

@@ -17,7 +17,7 @@ def test_a_stale_edit_gets_the_conflict_message_and_nothing_is_lost(new_page, ap
     store = open_store(app_server.database_url)
     try:
         target = next(e for e in store.current_events(detected_example.video_id)
-                      if e.origin == "import" and e.label == "big cat roaring")
+                      if e.origin == "import" and e.label == "lions roaring")
         first, second = new_page(), new_page()
         for page in (first, second):
             ui.open_page(page, app_server.url, "correct", "Correct")

@@ -114,7 +114,7 @@ def build_dataset(
         "seed": seed,
         "counts": {s: counts.get(s, 0) for s in SUBSETS},
         "spec": asdict(spec),
-        "classes": [{"name": c.name, "label_id": c.label_id, "unav_label": c.unav_label} for c in catalogue.classes],
+        "classes": [{"name": c.name, "label_id": c.label_id} for c in catalogue.classes],
         "backgrounds": [{"file": b.name, "duration": b.duration, "test_range": b.time_range("test")} for b in footage],
         "sources": _sources_record(catalogue),
         "statistics": {
@@ -148,7 +148,7 @@ EXAMPLE_EVENTS = (
     ("sound_only", None, "animals/birds/hen", 5.5, 8.0),
     ("event", "bull bellowing", "animals/mammals/bovines/bison", 9.0, 13.0),
     ("event", "bird chirping", "animals/birds/lark", 11.6, 14.2),
-    ("event", "big cat roaring", "animals/mammals/cats/tiger", 15.2, 18.6),
+    ("event", "lions roaring", "animals/mammals/cats/tiger", 15.2, 18.6),
     ("event", "playing drum kit", "hobbies/music/percussion/drum_tomtom_floor", 19.6, 23.0),
 )
 

@@ -25,12 +25,14 @@ class PlanSpec:
     height: int = 240
     fps: int = 25
     sample_rate: int = 22050
+    # A video is as long as the real UnAV-100 video whose timeline it copies (10-60 s, mean 42 s), clipped to these.
     min_duration: float = 10.0
-    max_duration: float = 24.0
+    max_duration: float = 60.0
     max_template_events: int = 8
     min_event: float = 0.6
     merge_gap: float = 0.3
-    distractor_counts: tuple[float, ...] = (0.35, 0.45, 0.2)  # P(0), P(1), P(2) distractors per video
+    distractor_counts: tuple[float, ...] = (0.35, 0.45, 0.2)  # P(0), P(1), P(2) distractors per distractor_span
+    distractor_span: float = 20.0
     event_gain_db: tuple[float, float] = (-6.0, 3.0)
     noise_db: tuple[float, float] = (-56.0, -42.0)
     photo_size: tuple[float, float] = (0.3, 0.55)
@@ -119,12 +121,14 @@ class VideoPlan:
 
 
 class TimelineTemplates:
-    """Relative timelines of real UnAV-100 videos: per video a list of (start/duration, end/duration, local label)."""
+    """Relative timelines of real UnAV-100 videos: per video a list of (start/duration, end/duration, local label),
+    and each video's duration in seconds."""
 
-    def __init__(self, timelines: list[list[tuple[float, float, int]]]):
-        if not timelines:
-            raise ValueError("no timeline templates")
+    def __init__(self, timelines: list[list[tuple[float, float, int]]], durations: list[float]):
+        if not timelines or len(durations) != len(timelines):
+            raise ValueError("no timeline templates, or not one duration per timeline")
         self.timelines = timelines
+        self.durations = durations
 
     @classmethod
     def from_annotation_file(cls, path: Path | str, max_events: int = 8) -> "TimelineTemplates":
@@ -132,21 +136,22 @@ class TimelineTemplates:
         if not path.is_file():
             raise FileNotFoundError(f"UnAV-100 annotation file {path} not found (pass --unav-annotations)")
         database = json.loads(path.read_text())["database"]
-        timelines = []
+        timelines, durations = [], []
         for video_id in sorted(database):
             video = database[video_id]
             notes, duration = video["annotations"], float(video["duration"])
             if not notes or len(notes) > max_events or duration <= 0:
                 continue
             local = {label: i for i, label in enumerate(dict.fromkeys(n["label"] for n in notes))}
-            timelines.append(
-                [
-                    (max(0.0, n["segment"][0] / duration), min(1.0, n["segment"][1] / duration), local[n["label"]])
-                    for n in notes
-                    if n["segment"][1] > n["segment"][0]
-                ]
-            )
-        return cls([t for t in timelines if t])
+            timeline = [
+                (max(0.0, n["segment"][0] / duration), min(1.0, n["segment"][1] / duration), local[n["label"]])
+                for n in notes
+                if n["segment"][1] > n["segment"][0]
+            ]
+            if timeline:
+                timelines.append(timeline)
+                durations.append(duration)
+        return cls(timelines, durations)
 
 
 def timeline_statistics(videos: list[tuple[float, list[tuple[float, float, object]]]]) -> dict:
@@ -262,7 +267,9 @@ def _distractor_layers(
     used_classes = {l.label for l in placed}
     class_stamps = [s for c in catalogue.classes if c.name not in used_classes for s in c.stamps(pool)]
     layers: list[Layer] = []
-    for _ in range(int(rng.choice(len(spec.distractor_counts), p=spec.distractor_counts))):
+    draws = max(1, round(duration / spec.distractor_span))
+    count = sum(int(rng.choice(len(spec.distractor_counts), p=spec.distractor_counts)) for _ in range(draws))
+    for _ in range(count):
         kind = "sound_only" if rng.random() < 0.5 else "photo_only"
         candidates = class_stamps + list(catalogue.distractors[pool])
         if kind == "photo_only":
@@ -283,11 +290,13 @@ def plan_video(
     backgrounds: tuple[Background, ...],
     spec: PlanSpec = PlanSpec(),
 ) -> VideoPlan:
-    """A video of ``subset`` whose events follow a random real UnAV-100 timeline, plus 0-2 distractors."""
-    frames = int(round(rng.uniform(spec.min_duration, spec.max_duration) * spec.fps))
-    duration = frames / spec.fps
+    """A video of ``subset`` whose events and length follow a random real UnAV-100 video, plus 0-2 distractors per
+    ``distractor_span`` seconds."""
+    choice = int(rng.integers(len(templates.timelines)))
+    template = templates.timelines[choice]
+    length = float(np.clip(templates.durations[choice], spec.min_duration, spec.max_duration))
+    duration = int(round(length * spec.fps)) / spec.fps
     classes = catalogue.classes_for(subset)
-    template = templates.timelines[int(rng.integers(len(templates.timelines)))]
     segments = _fit_segments(template, duration, spec)
     locals_ = sorted({local for _, _, local in segments})
     chosen = rng.choice(len(classes), size=min(len(locals_), len(classes)), replace=False)

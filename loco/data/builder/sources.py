@@ -19,10 +19,12 @@ import av
 from PIL import Image
 
 from loco.data.builder.gcompris import GcomprisError, gcompris_files, is_gcompris_key
+from loco.data.builder.media import MediaError, is_pair_key, resolve_pair
 from loco.paths import ASSETS_DIR, data_dir
 
 DEFAULT_STAMP_ROOT = Path("/usr/share/tuxpaint/stamps")
 DEFAULT_MAPPING = ASSETS_DIR / "dataset" / "stamp_classes.json"
+TAXONOMY = ASSETS_DIR / "taxonomy" / "unav100_classes.json"
 OPENCV_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data")
 FOOTAGE_SUFFIXES = (".avi", ".mp4", ".mpg", ".mkv", ".mov", ".webm")
 # Each subset's videos come from their own random stream, numbered by position here: new subsets go last.
@@ -46,8 +48,9 @@ def pool_of(subset: str) -> str:
 
 @dataclass(frozen=True)
 class Stamp:
-    """One photo + recording pair: ``key`` is a Tux Paint stamp's path under the stamps folder without extension, or
-    ``gcompris:<name>`` for a GCompris pair (see ``gcompris.py``)."""
+    """One photo + recording pair: ``key`` is a Tux Paint stamp's path under the stamps folder without extension,
+    ``gcompris:<name>`` for a GCompris farm-animal pair (see ``gcompris.py``) or ``<photo locator>|<sound locator>``
+    for a photo and a recording from other packages (see ``media.py``)."""
 
     key: str
     photo: Path | None
@@ -56,9 +59,10 @@ class Stamp:
 
 @dataclass(frozen=True)
 class StampClass:
+    """A UnAV-100 class (its name and label_id in the taxonomy) and its exemplars per pool."""
+
     name: str
     label_id: int
-    unav_label: str | None
     train: tuple[Stamp, ...]
     test: tuple[Stamp, ...]
     dev: tuple[Stamp, ...] = ()
@@ -101,6 +105,12 @@ class Catalogue:
 
 
 def _stamp(root: Path, key: str, need_sound: bool = True) -> Stamp:
+    if is_pair_key(key):
+        try:
+            photo, sound = resolve_pair(key)
+        except MediaError as err:
+            raise SourceError(str(err)) from err
+        return Stamp(key=key, photo=photo, sound=sound)
     if is_gcompris_key(key):
         try:
             photo, sound = gcompris_files(key)
@@ -141,15 +151,18 @@ def load_catalogue(stamp_root: Path | str = DEFAULT_STAMP_ROOT, mapping: Path | 
     if not mapping.is_file():
         raise SourceError(f"class mapping {mapping} not found")
     spec = json.loads(mapping.read_text())
+    taxonomy = {c["name"]: c["label_id"] for c in json.loads(TAXONOMY.read_text())["classes"]}
     classes = []
-    for label_id, entry in enumerate(spec["classes"]):
+    for entry in spec["classes"]:
+        if entry["name"] not in taxonomy:
+            raise SourceError(f"class {entry['name']!r} is not a UnAV-100 class ({TAXONOMY.name})")
         pools = {pool: tuple(_stamp(root, key) for key in entry.get(pool, [])) for pool in POOLS}
         if not pools["train"]:
             raise SourceError(f"class {entry['name']!r} has no train stamp")
         keys = [s.key for pool in POOLS for s in pools[pool]]
         if len(set(keys)) < len(keys):
             raise SourceError(f"class {entry['name']!r} lists a stamp in more than one of {POOLS}")
-        classes.append(StampClass(entry["name"], label_id, entry.get("unav_label"), **pools))
+        classes.append(StampClass(entry["name"], taxonomy[entry["name"]], **pools))
     distractor_spec = spec["distractors"]
     distractors = _alternate([_stamp(root, key) for key in distractor_spec["sound_and_photo"]])
     dev_only = tuple(_stamp(root, key) for key in distractor_spec.get("dev_only_sound_and_photo", []))

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from loco.data.builder.plan import plan_dataset
-from loco.data.builder.sources import POOLS, SourceError, load_backgrounds, load_catalogue, pool_of
+from loco.data.builder.sources import POOLS, TAXONOMY, SourceError, load_backgrounds, load_catalogue, pool_of
 
 
 def test_every_class_stamp_belongs_to_exactly_one_pool(catalogue):
@@ -19,7 +21,7 @@ def test_every_class_stamp_belongs_to_exactly_one_pool(catalogue):
 
 def test_test_classes_have_a_held_out_stamp_and_train_sources(catalogue):
     test_classes = catalogue.classes_for("test")
-    assert 15 <= len(test_classes) < len(catalogue.classes) <= 30
+    assert 12 <= len(test_classes) < len(catalogue.classes) <= 100
     for stamp_class in test_classes:
         assert stamp_class.test and stamp_class.train
     assert catalogue.classes_for("validation") == catalogue.classes_for("train") == catalogue.classes
@@ -54,13 +56,19 @@ def test_missing_sources_raise_a_clear_error(tmp_path):
         load_backgrounds([bad])
 
 
-def test_gcompris_pairs_are_the_dev_exemplars(catalogue):
+def test_classes_are_unav100_classes(catalogue):
+    taxonomy = json.loads(TAXONOMY.read_text())["classes"]
+    ids = {c["name"]: c["label_id"] for c in taxonomy}
+    assert all(ids[c.name] == c.label_id for c in catalogue.classes)
+    assert {"man speaking", "woman speaking"} <= {c.name for c in catalogue.classes_for("test")}
+
+
+def test_gcompris_farm_pairs_are_dev_exemplars_only(catalogue):
     dog = catalogue.by_name("dog barking")
-    assert [s.key for s in dog.dev] == ["gcompris:farm_animals/dog"] and dog.test == ()
+    assert [s.key for s in dog.dev] == ["gcompris:farm_animals/dog"] and dog.test
     assert {c.name for c in catalogue.classes_for("dev")} == {c.name for c in catalogue.classes if c.dev}
     for stamp_class in catalogue.classes:
-        assert all(s.key.startswith("gcompris:") for s in stamp_class.dev)
-        assert not any(s.key.startswith("gcompris:") for s in stamp_class.train + stamp_class.test)
-    dev_only = {"gcompris:farm_animals/cat", "gcompris:farm_animals/owl"}
+        assert not any(s.key.startswith("gcompris:farm") for s in stamp_class.train + stamp_class.test)
+    dev_only = {"gcompris:farm_animals/owl", "gcompris:farm_animals/horse"}
     assert dev_only <= {s.key for s in catalogue.distractors["dev"]}
     assert not dev_only & {s.key for s in catalogue.distractors["train"] + catalogue.distractors["test"]}
