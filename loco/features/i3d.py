@@ -190,6 +190,15 @@ def load_i3d(device: str | torch.device = "cpu") -> InceptionI3d:
     return model.eval().to(device)
 
 
+def kinetics_head() -> tuple[np.ndarray, np.ndarray]:
+    """I3D's Kinetics-400 classifier as (weight [400, 1024], bias [400]) float32 for the features the ``i3d`` profile
+    stores. For a 16-frame clip Mixed_5c has 2 x 7 x 7 positions, so the logits' (2, 7, 7) average pool is the
+    global mean and ``features @ weight.T + bias`` are exactly the model's logits: the label spaces read Kinetics
+    scores from the feature files without running I3D again."""
+    tensors = load_file(str(weights_path()))
+    return tensors["logits.weight"].reshape(NUM_CLASSES, FEATURE_DIM).numpy(), tensors["logits.bias"].numpy()
+
+
 def embedder(device: str) -> Embed:
     """uint8 RGB clips [N, T, 224, 224, 3] -> [N, 1024] Mixed_5c features, computed on ``device``."""
     model = load_i3d(device)

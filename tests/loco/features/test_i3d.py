@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from loco.features.i3d import load_i3d
+from loco.features.i3d import kinetics_head, load_i3d
 from tests.conftest import I3D_REFERENCE as REFERENCE
 
 
@@ -17,3 +17,12 @@ def test_port_matches_the_original_jax_model():
     assert np.abs(features - reference["mixed_5c_mean"]).max() <= 1e-3
     assert np.abs(logits - reference["logits"]).max() <= 1e-3
     assert int(logits.argmax()) == int(reference["logits"].argmax()) == 233
+
+
+def test_the_kinetics_head_on_the_stored_features_gives_the_original_logits():
+    """What the i3d profile stores (Mixed_5c averaged) is all the Kinetics-400 classifier needs."""
+    reference = np.load(REFERENCE)
+    weight, bias = kinetics_head()
+    assert weight.shape == (400, 1024) and bias.shape == (400,)
+    logits = reference["mixed_5c_mean"] @ weight.T + bias
+    assert np.abs(logits - reference["logits"]).max() <= 1e-4
