@@ -121,10 +121,14 @@ class EventOps(StoreCore):
         states: Iterable[str] | None = None,
         min_score: float | None = None,
         labels: Iterable[str] | None = None,
+        run_id: int | None = None,
     ) -> list[EventView]:
         """Current events, ordered by video and start. ``states`` defaults to everything but ``deleted``;
-        ``min_score`` keeps scored events at or above it (human events, unscored, always pass)."""
+        ``min_score`` keeps scored events at or above it (human events, unscored, always pass); ``run_id`` keeps the
+        events one detection proposed."""
         query = _current_query()
+        if run_id is not None:
+            query = query.where(Event.origin_run_id == run_id)
         if video_id is not None:
             ids = [video_id] if isinstance(video_id, str) else list(video_id)
             query = query.where(Event.video_id.in_(ids))
@@ -470,7 +474,7 @@ class EventOps(StoreCore):
             else:  # the gesture created this event (an add, a split's right part): undoing it deletes the event
                 content = {**_content(done[-1].revision), "state": "deleted"}
             self._append(session, event, head, duration, action, author_id,
-                         f"{action} of the {subject} (gesture {gesture.id})", content, new_id)
+                         f"{action} of the {subject} (gesture {gesture.id})", content, new_id, restoring=True)
         return new_id
 
     def _group(self, session: Session, gesture_id: int | None, event_id: int) -> Gesture | None:
@@ -512,11 +516,16 @@ class EventOps(StoreCore):
                            gesture.reverts_id, events)
 
     def _append(self, session: Session, event: Event, head: EventRevision, duration: float, action: str,
-                author_id: int, note: str | None, changes: dict, gesture_id: int) -> None:
-        """Write revision head+1 with ``changes`` applied, after validating it; compare-and-set the event's head."""
+                author_id: int, note: str | None, changes: dict, gesture_id: int, restoring: bool = False) -> None:
+        """Write revision head+1 with ``changes`` applied, after validating it; compare-and-set the event's head.
+
+        The one-grid-step minimum applies to new times only: a model proposal may be shorter, and accepting it, or
+        undoing back to it (``restoring`` earlier content), must not be refused for a length nobody chose."""
         content = {**_content(head), **changes}
         if content["state"] != "deleted":
-            check_times(content["start_s"], content["end_s"], duration, self.min_event_seconds)
+            new_times = (content["start_s"], content["end_s"]) != (head.start_s, head.end_s)
+            check_times(content["start_s"], content["end_s"], duration,
+                        self.min_event_seconds if new_times and not restoring else 0.0)
         moved = session.connection().execute(
             _ADVANCE_HEAD, {"event_id": event.id, "base_rev": head.rev_no, "new_rev": head.rev_no + 1})
         if moved.rowcount != 1:
@@ -580,5 +589,6 @@ class EventOps(StoreCore):
                 self._append(session, event, head, duration, action, author_id,
                              f"{action} to the content of revision {target.revision.rev_no}",
                              _content(target.revision),
-                             self._new_gesture(session, action, author_id, reverts=reverted.gesture_id))
+                             self._new_gesture(session, action, author_id, reverts=reverted.gesture_id),
+                             restoring=True)
             return self._view(session, event_id)

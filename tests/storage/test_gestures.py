@@ -150,3 +150,16 @@ def test_the_database_refuses_to_change_a_gesture(store, video):
         with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
             connection.execute(text(statement))
     assert store.gesture(event.gesture_id).action == "add"
+
+
+def test_a_proposal_shorter_than_a_grid_step_can_be_reviewed_and_undone(store, video):
+    store.record_inference_run(video, [{"label": "dog barking", "start": 1.0, "end": 1.1, "score": 0.5},
+                                       {"label": "dog barking", "start": 5.0, "end": 5.1, "score": 0.5}])
+    short = store.current_events(video)[0]
+    accepted = store.accept(short.event_id, short.rev_no)  # the model's length, not a new one
+    moved = store.move(accepted.event_id, accepted.rev_no, end=2.0)
+    assert store.undo(moved.event_id, moved.rev_no).end == 1.1  # back to content that existed
+    rejected = store.bulk_reject(0.9, video)
+    assert rejected.count == 1 and store.revert_gesture(rejected.gesture_id).events[0].state == "proposed"
+    with pytest.raises(ValidationError, match="grid step"):  # new times still obey the minimum
+        store.move(short.event_id, store.event(short.event_id).rev_no, end=1.2)
