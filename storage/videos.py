@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
 
+from loco import ids
 from loco.grid import FeatureGrid
 from loco.progress import Progress
 from storage.errors import NotFoundError, ValidationError
@@ -22,15 +22,13 @@ VIDEO_FIELDS = ("sha256", "original_name", "fps", "n_frames", "width", "height",
                 "size_bytes", "stored_path", "subset", "container")
 
 
-VIDEO_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}")
-
-
 def check_video_id(video_id: str) -> str:
-    """Video ids name feature files (``<id>.npz``), so they are restricted to safe file-name characters."""
-    if not isinstance(video_id, str) or not VIDEO_ID.fullmatch(video_id):
-        raise ValidationError(f"a video id must be 1 to 128 letters, digits, '_', '-' or '.' (not first), "
-                              f"got {str(video_id)[:40]!r}")
-    return video_id
+    """Video ids name feature files (``<id>.npz``): the datasets' rule (:func:`loco.ids.check_video_id`), as the
+    store's :class:`ValidationError`."""
+    try:
+        return ids.check_video_id(video_id)
+    except ids.VideoIdError as error:
+        raise ValidationError(str(error)) from None
 
 
 def check_subset(subset: str | None) -> str | None:

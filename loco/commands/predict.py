@@ -16,6 +16,8 @@ import argparse
 import json
 from pathlib import Path
 
+from loco.io import atomic_write
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -36,16 +38,27 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.checkpoint import load_checkpoint
-    from loco.io import atomic_write
+    from loco.features.extract import extract_features
+    from loco.features.store import StoredFeatures, read_features
+    from loco.infer import predict_features
 
     if not args.input.exists():
         raise FileNotFoundError(f"{args.input} does not exist")
     loaded = load_checkpoint(args.checkpoint)
     if args.label_prior is not None:
         loaded = loaded.with_label_prior(args.label_prior)
+    if args.input.is_dir() or args.input.suffix.lower() == ".npz":
+        inputs = ((path.stem, read_features(path)) for path in feature_files(args.input))
+    else:
+        extracted = extract_features(args.input, profile=args.profile or loaded.profile)
+        inputs = iter([(args.input.stem, StoredFeatures(extracted.visual, extracted.audio, extracted.meta()))])
     results = {}
-    for video_id, prediction in _predictions(loaded, args):
+    for video_id, features in inputs:
+        loaded.check_features(features.visual.shape[1], features.audio.shape[1], features.meta.profile)
+        prediction = predict_features(loaded, features.visual, features.audio, features.meta.duration, False,
+                                      args.threshold)
         results[video_id] = [
             {"segment": [round(e.start, 3), round(e.end, 3)], "label": e.label, "label_id": e.label_id,
              "score": round(e.score, 5)}
@@ -60,25 +73,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predictions(loaded, args: argparse.Namespace):
-    """(video_id, VideoPrediction) for each input; ids of feature files are their file stems."""
-    from loco.data.unav import read_npz_features
-    from loco.infer import predict_features
-
-    if args.input.is_dir():
-        files = sorted(args.input.glob("*.npz"))
-        if not files:
-            raise FileNotFoundError(f"no .npz feature files in {args.input}")
-    elif args.input.suffix.lower() == ".npz":
-        files = [args.input]
-    else:
-        from loco.features.extract import extract_features
-
-        features = extract_features(args.input, profile=args.profile or loaded.profile)
-        loaded.check_features(features.visual.shape[1], features.audio.shape[1], features.profile)
-        yield args.input.stem, predict_features(loaded, features.visual, features.audio, features.duration, False, args.threshold)
-        return
-    for path in files:
-        visual, audio, meta = read_npz_features(path)
-        loaded.check_features(visual.shape[1], audio.shape[1], meta.get("profile"))
-        yield path.stem, predict_features(loaded, visual, audio, meta.get("duration"), False, args.threshold)
+def feature_files(source: Path) -> list[Path]:
+    """The feature file, or the folder's ``.npz`` files in name order (ids are their file stems)."""
+    if not source.is_dir():
+        return [source]
+    files = sorted(source.glob("*.npz"))
+    if not files:
+        raise FileNotFoundError(f"no .npz feature files in {source}")
+    return files

@@ -10,7 +10,6 @@ from loco.data.unav import (
     dataset_from_config,
     load_video_features,
     random_crop,
-    read_npz_features,
 )
 
 __all__ = [
@@ -23,5 +22,4 @@ __all__ = [
     "dataset_from_config",
     "load_video_features",
     "random_crop",
-    "read_npz_features",
 ]

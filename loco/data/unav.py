@@ -1,17 +1,18 @@
 """UnAV-format datasets: an annotation JSON plus a folder of per-video feature files, cropped, padded and batched.
 
-Three feature layouts are read (UNAV100.md, CONTRACTS.md):
-- ``loco``: ``<vid>.npz`` with ``visual`` [T, C_v], ``audio`` [T, C_a] and a JSON ``meta`` string (our extractor);
+Three feature layouts are read (docs/data.md):
+- ``loco``: ``<vid>.npz`` as :mod:`loco.features.store` writes and reads it (our extractor);
 - ``unav``: the official ``<vid>_rgb.npy`` + ``<vid>_flow.npy`` (I3D, concatenated to 2048) and ``<vid>_vggish.npy``;
 - ``one_peace``: ``<vid>_one_peace_video_finetune.npy`` and ``<vid>_one_peace_audio.npy``.
 Both streams are truncated to the shorter length. Segments are converted from seconds to feature steps by the grid.
+An unreadable feature file of any layout is a :class:`~loco.features.store.FeatureFileError`.
 """
 
 from __future__ import annotations
 
 import abc
 import json
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,14 +22,16 @@ import torch
 from torch.utils.data import Dataset
 
 from loco.evaluate import class_table, remove_duplicate_annotations
-from loco.grid import FeatureGrid, UNAV_GRID
+from loco.features.store import FeatureFileError, read_features
+from loco.grid import FeatureGrid, UNAV_GRID, grid_by_name
+from loco.ids import check_video_id
 
 FEATURE_FORMATS = ("loco", "unav", "one_peace")
-_SAFE_VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
+FeatureSource = str | Path | Mapping[str, str | Path]  # a folder in a layout, or each video's ``loco`` file
 
 
 class DatasetError(ValueError):
-    """An annotation file or feature file that cannot be used (missing, wrong shape, unsafe video id)."""
+    """An annotation file or a feature folder that cannot be used (unknown layout, no usable video, unknown class)."""
 
 
 @dataclass
@@ -74,17 +77,15 @@ class Batch:
 
 
 # ------------------------------------------------------------------------------------------------------ feature files
-def check_video_id(video_id: str) -> str:
-    """Video ids become file names: allow only plain names (no separators, no leading dot)."""
-    if not isinstance(video_id, str) or not _SAFE_VIDEO_ID.match(video_id) or ".." in video_id:
-        raise DatasetError(f"video id {video_id!r} is not a plain file name")
-    return video_id
-
-
-def feature_paths(feature_dir: str | Path, video_id: str, feature_format: str) -> list[Path]:
-    """The file(s) holding one video's features in a given layout."""
-    folder = Path(feature_dir)
+def feature_paths(features: FeatureSource, video_id: str, feature_format: str) -> list[Path]:
+    """The file(s) holding one video's features in a given layout: named by the layout inside a folder, or the
+    ``loco`` file a mapping gives (none when the mapping lacks the video)."""
     check_video_id(video_id)
+    if isinstance(features, Mapping):
+        if feature_format != "loco":
+            raise DatasetError(f"feature files given one by one must be in the 'loco' layout, not {feature_format!r}")
+        return [Path(features[video_id])] if video_id in features else []
+    folder = Path(features)
     if feature_format == "loco":
         return [folder / f"{video_id}.npz"]
     if feature_format == "unav":
@@ -100,42 +101,22 @@ def _load_array(path: Path) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except ValueError as err:
-        raise DatasetError(f"{path} is not a plain numpy array file: {err}") from None
+        raise FeatureFileError(f"{path} is not a plain numpy array file: {err}") from None
     if array.ndim != 2 or array.shape[0] == 0:
-        raise DatasetError(f"{path} should hold a [T, C] array, got shape {array.shape}")
+        raise FeatureFileError(f"{path} should hold a [T, C] array, got shape {array.shape}")
     return array
-
-
-def read_npz_features(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """``visual`` [T, C_v], ``audio`` [T, C_a] (float32, same T) and the ``meta`` dict of one ``loco`` feature file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"feature file {path} does not exist")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            visual, audio = data["visual"], data["audio"]
-            meta = json.loads(str(data["meta"][()])) if "meta" in data.files else {}
-    except (KeyError, ValueError, OSError) as err:
-        raise DatasetError(f"{path} is not a LoCo feature file (needs 'visual', 'audio', 'meta'): {err}") from None
-    if visual.ndim != 2 or audio.ndim != 2:
-        raise DatasetError(f"{path}: visual and audio must be [T, C], got {visual.shape} and {audio.shape}")
-    visual, audio = truncate_to_common_length(visual, audio)
-    return visual, audio, meta
 
 
 def truncate_to_common_length(visual: np.ndarray, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     length = min(len(visual), len(audio))
-    if length == 0:
-        raise DatasetError("feature sequences are empty")
     return np.asarray(visual[:length], dtype=np.float32), np.asarray(audio[:length], dtype=np.float32)
 
 
-def load_video_features(feature_dir: str | Path, video_id: str, feature_format: str) -> tuple[np.ndarray, np.ndarray]:
-    """Visual [T, C_v] and audio [T, C_a] float32 features of one video in any supported layout."""
-    paths = feature_paths(feature_dir, video_id, feature_format)
+def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Visual [T, C_v] and audio [T, C_a] float32 features from one video's files (:func:`feature_paths`)."""
     if feature_format == "loco":
-        visual, audio, _ = read_npz_features(paths[0])
-        return visual, audio
+        stored = read_features(paths[0])
+        return truncate_to_common_length(stored.visual, stored.audio)
     arrays = [_load_array(p) for p in paths]
     if feature_format == "unav":
         rgb, flow, audio = arrays
@@ -144,6 +125,11 @@ def load_video_features(feature_dir: str | Path, video_id: str, feature_format: 
     else:
         visual, audio = arrays
     return truncate_to_common_length(visual, audio)
+
+
+def load_video_features(feature_dir: str | Path, video_id: str, feature_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Visual [T, C_v] and audio [T, C_a] float32 features of one video of a folder in any supported layout."""
+    return read_video_features(feature_paths(feature_dir, video_id, feature_format), feature_format)
 
 
 # --------------------------------------------------------------------------------------------------------- cropping
@@ -292,24 +278,37 @@ def dataset_classes(table: dict[int, str], known_classes: Sequence[str] | None) 
     return list(known_classes), {label_id: index_by_name[name] for label_id, name in table.items()}
 
 
+def _read_database(annotations: str | Path | Mapping) -> tuple[Mapping, str]:
+    """The ``database`` of a UnAV-format annotation file or of its parsed dict (a snapshot's), and a name for errors."""
+    if isinstance(annotations, Mapping):
+        name, data = "the annotations", annotations
+    else:
+        path = Path(annotations)
+        if not path.is_file():
+            raise FileNotFoundError(f"annotation file {path} does not exist")
+        try:
+            name, data = str(path), json.loads(path.read_text(encoding="utf8"))
+        except json.JSONDecodeError as err:
+            raise DatasetError(f"{path} is not a UnAV-format annotation file: {err}") from None
+    database = data.get("database") if isinstance(data, Mapping) else None
+    if not isinstance(database, Mapping):
+        raise DatasetError(f"{name} is not a UnAV-format annotation file: no 'database' mapping")
+    return database, name
+
+
 def read_annotation_records(
-    annotation_file: str | Path, split: str | None, known_classes: Sequence[str] | None = None
-) -> tuple[list[VideoRecord], list[str], dict[str, Any]]:
+    annotations: str | Path | Mapping, split: str | None, known_classes: Sequence[str] | None = None
+) -> tuple[list[VideoRecord], list[str], Mapping[str, Any]]:
     """Videos of one subset (duplicates removed) with labels as class indices, the class names, and the raw database.
 
-    Classes come from :func:`dataset_classes` over the whole file (all subsets), so every split of one file, and a
-    model's classes given as ``known_classes``, index classes the same way.
+    ``annotations`` is a UnAV-format file or its parsed dict. Classes come from :func:`dataset_classes` over the whole
+    file (all subsets), so every split of one file, and a model's classes given as ``known_classes``, index classes the
+    same way.
     """
-    path = Path(annotation_file)
-    if not path.is_file():
-        raise FileNotFoundError(f"annotation file {path} does not exist")
-    try:
-        database = json.loads(path.read_text(encoding="utf8"))["database"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise DatasetError(f"{path} is not a UnAV-format annotation file: {err}") from None
+    database, name = _read_database(annotations)
     table = class_table(database)
     if not table:
-        raise DatasetError(f"{path} has no annotated events, so no classes")
+        raise DatasetError(f"{name} has no annotated events, so no classes")
     class_names, index_of_label = dataset_classes(table, known_classes)
     records = []
     for video_id, entry in database.items():
@@ -328,7 +327,8 @@ def read_annotation_records(
 
 
 class UnAVDataset(VideoFeatureDataset):
-    """One subset of a UnAV-format annotation file, features read lazily from ``feature_dir``.
+    """One subset of a UnAV-format annotation file (or its parsed dict), features read lazily from ``features``: a
+    folder in ``feature_format``'s layout, or a mapping from video id to its ``loco`` feature file (the app's cache).
 
     ``known_classes`` (a model's class names) fixes the classes and maps the file's labels onto them by name
     (fine-tuning); without it the classes are the file's own labels, re-indexed densely (see :func:`dataset_classes`).
@@ -339,34 +339,36 @@ class UnAVDataset(VideoFeatureDataset):
 
     def __init__(
         self,
-        annotation_file: str | Path,
-        feature_dir: str | Path,
+        annotations: str | Path | Mapping,
+        features: FeatureSource,
         split: str | None,
         feature_format: str = "loco",
         grid: FeatureGrid = UNAV_GRID,
         known_classes: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        records, class_names, _ = read_annotation_records(annotation_file, split, known_classes)
+        records, class_names, _ = read_annotation_records(annotations, split, known_classes)
         super().__init__(grid=grid, class_names=class_names, **kwargs)
-        self.feature_dir = Path(feature_dir)
         self.feature_format = feature_format
-        if not self.feature_dir.is_dir():
-            raise FileNotFoundError(f"feature folder {self.feature_dir} does not exist")
-        present = [r for r in records if all(p.is_file() for p in feature_paths(feature_dir, r.video_id, feature_format))]
+        if not isinstance(features, Mapping) and not Path(features).is_dir():
+            raise FileNotFoundError(f"feature folder {features} does not exist")
+        paths = {r.video_id: feature_paths(features, r.video_id, feature_format) for r in records}
+        present = [r for r in records if paths[r.video_id] and all(p.is_file() for p in paths[r.video_id])]
         self.missing_videos = [r.video_id for r in records if r not in present]
         if not present:
+            where = "given" if isinstance(features, Mapping) else f"in {features}"
             raise DatasetError(
-                f"no {feature_format!r} feature files in {self.feature_dir} for the {len(records)} videos of split {split!r}"
+                f"no {feature_format!r} feature files {where} for the {len(records)} videos of split {split!r}"
             )
         self.records = present
+        self._paths = {r.video_id: paths[r.video_id] for r in present}
 
     def __len__(self) -> int:
         return len(self.records)
 
     def load_sample(self, index: int) -> VideoSample:
         record = self.records[index]
-        visual, audio = load_video_features(self.feature_dir, record.video_id, self.feature_format)
+        visual, audio = read_video_features(self._paths[record.video_id], self.feature_format)
         steps = np.asarray(self.grid.seconds_to_step(record.segments), dtype=np.float32).reshape(-1, 2)
         return VideoSample(
             video_id=record.video_id,
@@ -389,8 +391,6 @@ def dataset_from_config(
 
     ``known_classes`` and ``grid`` (a starting model's) override the file's classes and ``data.grid`` when fine-tuning.
     """
-    from loco.grid import grid_by_name
-
     data = config.data
     if not data.annotation_file or not data.feature_dir:
         raise DatasetError("set data.annotation_file and data.feature_dir (or --annotations / --features)")

@@ -90,7 +90,8 @@ def write_features(path: str | Path, visual: np.ndarray, audio: np.ndarray, meta
 
 
 def read_features(path: str | Path) -> StoredFeatures:
-    """Read a feature file written by :func:`write_features` (no pickle is ever loaded)."""
+    """Read a feature file written by :func:`write_features` (no pickle is ever loaded): the one reader of the format,
+    for the datasets, the CLI and the app. Anything else in the file's place is a :class:`FeatureFileError`."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -103,6 +104,7 @@ def read_features(path: str | Path) -> StoredFeatures:
         meta = FeatureMeta.from_json(meta_text)
     except (KeyError, ValueError, TypeError) as err:
         raise FeatureFileError(f"{path.name}: bad metadata ({err})") from None
-    if visual.ndim != 2 or audio.ndim != 2 or visual.shape[0] != audio.shape[0]:
-        raise FeatureFileError(f"{path.name}: inconsistent shapes visual {visual.shape}, audio {audio.shape}")
+    if visual.ndim != 2 or audio.ndim != 2 or visual.shape[0] != audio.shape[0] or visual.shape[0] == 0:
+        raise FeatureFileError(f"{path.name}: inconsistent shapes visual {visual.shape}, audio {audio.shape} "
+                               "(both [T, C], one T > 0)")
     return StoredFeatures(visual=visual, audio=audio, meta=meta)

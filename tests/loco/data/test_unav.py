@@ -17,7 +17,9 @@ from loco.data.unav import (
     random_crop,
     read_annotation_records,
 )
+from loco.features.store import FeatureFileError, FeatureMeta, write_features
 from loco.grid import ONE_PEACE_GRID, UNAV_GRID
+from loco.ids import VideoIdError
 
 
 def _annotations(tmp_path, videos):
@@ -58,16 +60,30 @@ def test_one_peace_layout_and_missing_videos_are_reported(tmp_path):
     assert data.feature_dims() == (1536, 1536)
 
 
-def test_loco_npz_layout(tmp_path):
-    meta = json.dumps({"profile": "fast", "grid": UNAV_GRID.to_dict()})
-    np.savez(tmp_path / "vidB.npz", visual=np.zeros((30, 8), np.float16), audio=np.zeros((28, 4), np.float16),
-             meta=np.array(meta))
+def _write_loco(path, visual, audio):
+    write_features(path, visual, audio, FeatureMeta("fast", UNAV_GRID, {}, 20.0, True, ""))
+
+
+def test_loco_npz_layout_is_read_by_the_feature_store(tmp_path):
+    _write_loco(tmp_path / "vidB.npz", np.zeros((30, 8)), np.zeros((28, 4)))
     visual, audio = load_video_features(tmp_path, "vidB", "loco")
     assert visual.shape == (28, 8) and audio.shape == (28, 4) and visual.dtype == np.float32
+    np.savez(tmp_path / "vidA.npz", visual=np.zeros((30, 8), np.float16), audio=np.zeros((30, 4), np.float16))
+    with pytest.raises(FeatureFileError, match="vidA.npz"):  # no metadata: not a feature file of ours
+        load_video_features(tmp_path, "vidA", "loco")
+
+
+def test_features_given_file_by_file_and_a_parsed_annotation_dict(tmp_path):
+    _write_loco(tmp_path / "cache-file.npz", np.ones((60, 8)), np.ones((60, 4)))
+    data = UnAVDataset({"database": VIDEOS}, {"vidA": tmp_path / "cache-file.npz"}, None)
+    assert [r.video_id for r in data.records] == ["vidA"] and data.missing_videos == ["vidB"]
+    assert data[0].visual.shape == (8, 60)
+    with pytest.raises(DatasetError, match="'loco' layout"):
+        UnAVDataset({"database": VIDEOS}, {"vidA": tmp_path / "cache-file.npz"}, None, feature_format="unav")
 
 
 def test_bad_inputs_raise_typed_errors(tmp_path):
-    with pytest.raises(DatasetError, match="plain file name"):
+    with pytest.raises(VideoIdError, match="plain file name"):
         load_video_features(tmp_path, "../etc/passwd", "loco")
     with pytest.raises(DatasetError, match="unknown feature format"):
         load_video_features(tmp_path, "vidA", "mp4")
@@ -75,7 +91,7 @@ def test_bad_inputs_raise_typed_errors(tmp_path):
         load_video_features(tmp_path, "vidA", "loco")
     np.save(tmp_path / "vidB_one_peace_video_finetune.npy", np.ones(5, np.float32))
     np.save(tmp_path / "vidB_one_peace_audio.npy", np.ones((5, 3), np.float32))
-    with pytest.raises(DatasetError, match=r"\[T, C\]"):
+    with pytest.raises(FeatureFileError, match=r"\[T, C\]"):
         load_video_features(tmp_path, "vidB", "one_peace")
     with pytest.raises(DatasetError, match="no 'loco' feature files"):
         UnAVDataset(_annotations(tmp_path, VIDEOS), tmp_path, "train")
@@ -108,8 +124,7 @@ def test_random_crop_keeps_mostly_surviving_events_and_shifts_them():
 
 def test_training_crops_are_deterministic_per_seed_epoch_and_index(tmp_path):
     rng = np.random.default_rng(0)
-    np.savez(tmp_path / "vidA.npz", visual=rng.standard_normal((60, 8)).astype(np.float16),
-             audio=np.zeros((60, 4), np.float16), meta=np.array("{}"))
+    _write_loco(tmp_path / "vidA.npz", rng.standard_normal((60, 8)), np.zeros((60, 4)))
     ann = _annotations(tmp_path, VIDEOS)
     first = UnAVDataset(ann, tmp_path, "train", training=True, seed=5)
     second = UnAVDataset(ann, tmp_path, "train", training=True, seed=5)
@@ -156,8 +171,7 @@ def test_known_classes_are_matched_by_name_whatever_the_ids(tmp_path):
     records, names, _ = read_annotation_records(_annotations(tmp_path, SPARSE), None, model_classes)
     assert names == model_classes
     assert [r.labels.tolist() for r in records] == [[2, 0], [3]]
-    np.savez(tmp_path / "vidA.npz", visual=np.zeros((60, 8), np.float16), audio=np.zeros((60, 4), np.float16),
-             meta=np.array("{}"))
+    _write_loco(tmp_path / "vidA.npz", np.zeros((60, 8)), np.zeros((60, 4)))
     data = UnAVDataset(_annotations(tmp_path, SPARSE), tmp_path, "train", known_classes=model_classes)
     assert data.num_classes == 4 and data[0].labels.tolist() == [2, 0]
 
