@@ -1,4 +1,5 @@
-"""Detection mAP exactly as the UnAV-100 benchmark computes it (ActivityNet-style interpolated AP, UNAV100.md).
+"""Detection mAP exactly as the UnAV-100 benchmark computes it (ActivityNet-style interpolated AP; the protocol is in
+docs/data.md).
 
 Every step mirrors the benchmark's metrics module so that our numbers equal its numbers:
 - ground truth of the evaluated subset, per video minus exact duplicates (same label, start/end within 1e-3 s);
@@ -11,10 +12,11 @@ Every step mirrors the benchmark's metrics module so that our numbers equal its 
 - ground truths of the prediction's video are tried in ``np.argsort(tiou)[::-1]`` order, locked per threshold;
 - all-point interpolated precision/recall AP (VOC 2011).
 
-One deliberate difference: the benchmark re-indexes ground-truth classes to ``0..K-1`` but leaves prediction labels that
-are absent from the ground truth untouched, so such a label can collide with a re-indexed class. We ignore predictions of
-classes absent from the ground truth instead (identical results whenever the ground truth has every class, as the
-UnAV-100 test split does).
+One deliberate difference: the benchmark re-indexes ground-truth classes to ``0..K-1`` but leaves prediction labels
+that are absent from the ground truth untouched, so such a label can collide with a re-indexed class. We ignore
+predictions of classes absent from the ground truth instead (identical results whenever the ground truth has every
+class, as the UnAV-100 test split does); a model's classes the ground truth lacks get ids no ground-truth class has
+(:func:`label_ids_for`), so they are ignored per class and still count class-agnostically.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -92,7 +94,8 @@ class EvaluationResult:
 
     def summary(self) -> dict[str, float]:
         """``{"mAP@0.5": .., ..., "mAP@0.9": .., "avg": ..}`` for the reported thresholds present."""
-        out = {f"mAP@{t:g}": self.map_at(t) for t in REPORTED_THRESHOLDS if any(abs(t - x) < 1e-9 for x in self.thresholds)}
+        out = {f"mAP@{t:g}": self.map_at(t) for t in REPORTED_THRESHOLDS
+               if any(abs(t - x) < 1e-9 for x in self.thresholds)}
         out["avg"] = self.average_map
         return out
 
@@ -122,7 +125,8 @@ class EvaluationResult:
         for row in self.per_class():
             aps = " ".join(f"{100 * row[f'AP@{t:g}']:5.1f}" for t in self.thresholds)
             lines.append(
-                f"{row['label'][:32]:<32} {row['num_ground_truth']:>5} {row['num_predictions']:>6} {aps} {100 * row['AP_avg']:5.1f}"
+                f"{row['label'][:32]:<32} {row['num_ground_truth']:>5} {row['num_predictions']:>6} {aps} "
+                f"{100 * row['AP_avg']:5.1f}"
             )
         return "\n".join(lines)
 
@@ -134,7 +138,8 @@ def remove_duplicate_annotations(annotations: list[Mapping], tol: float = DUPLIC
     for event in annotations:
         start, end = event["segment"]
         if not any(
-            abs(start - k["segment"][0]) <= tol and abs(end - k["segment"][1]) <= tol and event["label_id"] == k["label_id"]
+            abs(start - k["segment"][0]) <= tol and abs(end - k["segment"][1]) <= tol
+            and event["label_id"] == k["label_id"]
             for k in kept
         ):
             kept.append(event)
@@ -212,7 +217,8 @@ def _prediction_from_dict(video_id: str, event: Mapping, label_ids_by_name: Mapp
         start, end = (float(x) for x in event["segment"])
         score = float(event["score"] if "score" in event else event["scores"])
     except (KeyError, TypeError, ValueError):
-        raise EvaluationInputError(f"prediction {event!r} of video {video_id!r} needs 'segment' [s, e] and 'score'") from None
+        raise EvaluationInputError(
+            f"prediction {event!r} of video {video_id!r} needs 'segment' [s, e] and 'score'") from None
     # A class name the ground truth knows wins over a numeric id: a model's own class numbers need not be the file's.
     if "label" in event and label_ids_by_name is not None and event["label"] in label_ids_by_name:
         label_id = int(label_ids_by_name[event["label"]])
@@ -225,8 +231,11 @@ def _prediction_from_dict(video_id: str, event: Mapping, label_ids_by_name: Mapp
     return Segment(str(video_id), start, end, label_id, score)
 
 
-def write_predictions(path: str | Path, predictions: Iterable[Segment], class_names: Mapping[int, str] | None = None) -> None:
-    """Write predictions in the UnAV-format results JSON (with label names when ``class_names`` is given), atomically."""
+def write_predictions(
+    path: str | Path, predictions: Iterable[Segment], class_names: Mapping[int, str] | None = None
+) -> None:
+    """Write predictions in the UnAV-format results JSON (with label names when ``class_names`` is given),
+    atomically."""
     results: dict[str, list[dict[str, Any]]] = {}
     for p in predictions:
         item: dict[str, Any] = {"segment": [p.start, p.end], "label_id": p.label_id, "score": p.score}
@@ -239,10 +248,15 @@ def write_predictions(path: str | Path, predictions: Iterable[Segment], class_na
 
 # ------------------------------------------------------------------------------------------------------------- maths
 def segment_iou(target: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """tIoU of one ``[start, end]`` with each row of ``candidates`` (intersection clipped at 0, over union)."""
+    """Temporal IoU of one ``[start, end]`` with each row of ``candidates`` [N, 2], in any unit (seconds, steps): the
+    intersection clipped at 0 over the union, the benchmark's formula to the last bit; 0 where the union is empty (two
+    zero-length spans at one point), which the benchmark would divide by. The one tIoU of the project (matching,
+    soft-NMS, the class-agnostic merge, the modality probes)."""
+    target = np.asarray(target, dtype=float)
+    candidates = np.asarray(candidates, dtype=float).reshape(-1, 2)
     inter = (np.minimum(target[1], candidates[:, 1]) - np.maximum(target[0], candidates[:, 0])).clip(0)
     union = (candidates[:, 1] - candidates[:, 0]) + (target[1] - target[0]) - inter
-    return inter.astype(float) / union
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def interpolated_average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
@@ -361,6 +375,55 @@ def class_agnostic(
         durations=ground_truth.durations,
     )
     return relabelled, [Segment(p.video_id, p.start, p.end, 0, p.score) for i, p in enumerate(listed) if i in kept]
+
+
+def label_ids_for(class_names: Sequence[str], ground_truth: GroundTruth) -> dict[str, int]:
+    """The ground truth's label id of each of a model's class names, matched by NAME (a model's class order need not
+    follow an annotation file's ids).
+
+    The rule for a name the ground truth lacks: it gets its own id below every ground-truth id (-1, -2, ... in the
+    model's order when the file's ids are >= 0), so it never matches a ground-truth class. Per-class AP therefore
+    ignores it (:func:`evaluate_detections` scores the ground truth's classes only), while class-agnostic scoring,
+    where labels do not matter, counts it like any other detection.
+    """
+    known = ground_truth.label_ids_by_name
+    below = min([0, *known.values()])
+    others = [name for name in dict.fromkeys(class_names) if name not in known]
+    return {**{name: known[name] for name in class_names if name in known},
+            **{name: below - 1 - k for k, name in enumerate(others)}}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Predictions scored against a ground truth: per class (the benchmark's mAP) and, when asked, class-agnostic.
+
+    ``class_names`` names every label id of ``predictions`` (the ground truth's classes and any the model adds)."""
+
+    named: EvaluationResult
+    agnostic: EvaluationResult | None
+    predictions: list[Segment]
+    class_names: dict[int, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        agnostic = {"agnostic_summary": self.agnostic.summary()} if self.agnostic is not None else {}
+        return {**self.named.to_dict(), **agnostic}
+
+
+def score_predictions(
+    ground_truth: GroundTruth,
+    predictions: Iterable[Segment],
+    agnostic: bool = False,
+    class_names: Mapping[int, str] | None = None,
+) -> Evaluation:
+    """:func:`evaluate_detections` of ``predictions`` and, with ``agnostic``, the same predictions scored after
+    :func:`class_agnostic`. ``class_names`` defaults to the ground truth's."""
+    listed = list(predictions)
+    return Evaluation(
+        named=evaluate_detections(ground_truth, listed),
+        agnostic=evaluate_detections(*class_agnostic(ground_truth, listed)) if agnostic else None,
+        predictions=listed,
+        class_names=dict(class_names if class_names is not None else ground_truth.class_names),
+    )
 
 
 def evaluate_files(

@@ -1,23 +1,32 @@
-"""Video-level inference: features of one video -> events in seconds (+ the model's internals on a time axis).
+"""Inference: features -> events in seconds, for one video or a whole dataset, and the one evaluation entry.
 
-The model and its post-processing work in feature steps; this module is where detections become seconds (through the
-grid, clamped to the video) so the app, the CLI and validation during training all report the same numbers.
+The model and its post-processing work in feature steps; :func:`predict_batch` is the one place where a padded batch
+goes through the model, the optional label prior and soft-NMS, and detections become seconds (through the grid,
+clamped to the video). One video (:func:`predict_features`: the app, ``predict``) and a dataset
+(:func:`predict_dataset`: ``eval``, validation during training, the app's evaluation) both go through it, so every
+caller reports the same numbers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader
 
+from loco.checkpoint import LoadedModel
+from loco.data.unav import Batch, FeatureSource, UnAVDataset, VideoFeatureDataset, VideoSample, collate_videos
+from loco.evaluate import Evaluation, GroundTruth, Segment, label_ids_for, score_predictions
 from loco.grid import FeatureGrid
-
-if TYPE_CHECKING:  # imported for annotations only; the model package loads lazily with the checkpoint
-    from loco.checkpoint import LoadedModel
-    from loco.model.internals import VideoInternals
-    from loco.model.postprocess import Detection
+from loco.label_prior import LabelPrior
+from loco.model.internals import VideoInternals
+from loco.model.loco import LoCoOutput
+from loco.model.postprocess import Detection, decode_detections
+from loco.progress import Progress, silent
 
 
 class InferenceInputError(ValueError):
@@ -44,7 +53,7 @@ class VideoPrediction:
     num_steps: int
     step_times: np.ndarray  # [T] centre of each feature step, seconds
     level_times: list[np.ndarray] = field(default_factory=list)  # per pyramid level, token centres in seconds
-    internals: "VideoInternals | None" = None
+    internals: VideoInternals | None = None
 
 
 def video_duration(grid: FeatureGrid, num_steps: int) -> float:
@@ -53,7 +62,7 @@ def video_duration(grid: FeatureGrid, num_steps: int) -> float:
 
 
 def detections_to_seconds(
-    detections: Iterable["Detection"], grid: FeatureGrid, duration: float
+    detections: list[Detection], grid: FeatureGrid, duration: float
 ) -> list[tuple[int, float, float, float]]:
     """``(label_id, start_s, end_s, score)`` per detection: step -> seconds through the grid, clamped to the video."""
     out = []
@@ -69,6 +78,33 @@ def pad_multiple(num_levels: int) -> int:
     return 2 ** max(num_levels - 1, 0)
 
 
+def label_prior_of(loaded: LoadedModel) -> LabelPrior | None:
+    """The label prior the model decodes with (``postprocess.label_prior_weight`` > 0), else None."""
+    return LabelPrior(loaded.class_names) if loaded.config.postprocess.label_prior_weight > 0 else None
+
+
+@torch.inference_mode()
+def predict_batch(
+    loaded: LoadedModel, batch: Batch, prior: LabelPrior | None, with_internals: bool = False
+) -> tuple[LoCoOutput, list[list[PredictedEvent]]]:
+    """The one decode: the model on a padded batch, the label prior's evidence from each video's own steps, soft-NMS,
+    then seconds. Per video, every detection in decoding order (best first), none filtered: what the benchmark
+    scores. ``prior`` comes from :func:`label_prior_of`, built once per caller (it reads the encoders' heads)."""
+    batch = batch.to(next(loaded.model.parameters()).device)
+    output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals)
+    evidence = None
+    if prior is not None:
+        evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy())
+                    for v, a, n in zip(batch.visual, batch.audio, batch.num_steps)]
+    detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names), evidence)
+    events = [
+        [PredictedEvent(loaded.class_names[k], k, start, end, score)
+         for k, start, end, score in detections_to_seconds(video_detections, loaded.grid, duration)]
+        for video_detections, duration in zip(detections, batch.durations)
+    ]
+    return output, events
+
+
 def _as_features(array: np.ndarray, name: str) -> np.ndarray:
     array = np.asarray(array)
     if array.ndim != 2 or array.shape[0] == 0:
@@ -78,53 +114,112 @@ def _as_features(array: np.ndarray, name: str) -> np.ndarray:
     return array.astype(np.float32, copy=False)
 
 
-@torch.inference_mode()
 def predict_features(
-    loaded: "LoadedModel",
+    loaded: LoadedModel,
     visual: np.ndarray,
     audio: np.ndarray,
     duration: float | None,
     with_internals: bool = False,
     score_threshold: float = 0.0,
 ) -> VideoPrediction:
-    """Run the model on one video's features (any length T; the streams are truncated to the shorter one)."""
-    from loco.model.postprocess import decode_detections
-
+    """Run the model on one video's features (any length T; the streams are truncated to the shorter one). Events are
+    those of :func:`predict_batch` scoring at least ``score_threshold``, without the empty spans clamping can leave."""
     visual = _as_features(visual, "visual")
     audio = _as_features(audio, "audio")
     loaded.check_features(visual.shape[1], audio.shape[1], loaded.profile)
     num_steps = min(len(visual), len(audio))
-    grid = loaded.grid
-    duration = float(duration) if duration is not None else video_duration(grid, num_steps)
-    model_cfg = loaded.config.model
-    padded = -(-num_steps // pad_multiple(model_cfg.pyramid_levels)) * pad_multiple(model_cfg.pyramid_levels)
-    device = next(loaded.model.parameters()).device
-    visual_t = torch.zeros(1, visual.shape[1], padded, device=device)
-    audio_t = torch.zeros(1, audio.shape[1], padded, device=device)
-    visual_t[0, :, :num_steps] = torch.from_numpy(np.ascontiguousarray(visual[:num_steps].T)).to(device)
-    audio_t[0, :, :num_steps] = torch.from_numpy(np.ascontiguousarray(audio[:num_steps].T)).to(device)
-    mask = torch.zeros(1, padded, dtype=torch.bool, device=device)
-    mask[0, :num_steps] = True
-
-    output = loaded.model(visual_t, audio_t, mask, return_internals=with_internals)
-    evidence = None
-    if loaded.config.postprocess.label_prior_weight > 0:
-        from loco.label_prior import LabelPrior
-
-        evidence = [LabelPrior(loaded.class_names).evidence(visual[:num_steps], audio[:num_steps])]
-    detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names), evidence)[0]
-    events = [
-        PredictedEvent(loaded.class_names[label_id], label_id, start, end, score)
-        for label_id, start, end, score in detections_to_seconds(detections, grid, duration)
-        if score >= score_threshold and end > start
-    ]
-    events.sort(key=lambda e: -e.score)
+    duration = float(duration) if duration is not None else video_duration(loaded.grid, num_steps)
+    sample = VideoSample("", torch.from_numpy(np.ascontiguousarray(visual[:num_steps].T)),
+                         torch.from_numpy(np.ascontiguousarray(audio[:num_steps].T)), torch.zeros(0, 2),
+                         torch.zeros(0, dtype=torch.int64), duration)
+    batch = collate_videos([sample], pad_multiple=pad_multiple(loaded.config.model.pyramid_levels))
+    output, (events,) = predict_batch(loaded, batch, label_prior_of(loaded), with_internals)
+    events = sorted((e for e in events if e.score >= score_threshold and e.end > e.start), key=lambda e: -e.score)
     level_tokens = [int(m[0].sum()) for m in output.masks]
     return VideoPrediction(
         events=events,
         duration=duration,
         num_steps=num_steps,
-        step_times=grid.step_times(num_steps),
-        level_times=[grid.level_token_times(level, n) for level, n in enumerate(level_tokens)],
+        step_times=loaded.grid.step_times(num_steps),
+        level_times=[loaded.grid.level_token_times(level, n) for level, n in enumerate(level_tokens)],
         internals=output.internals.video(0) if with_internals and output.internals is not None else None,
     )
+
+
+def predict_dataset(
+    loaded: LoadedModel, dataset: VideoFeatureDataset, batch_size: int = 8, progress: Progress = silent
+) -> list[Segment]:
+    """Detections in seconds of every video of ``dataset`` (whole videos: no crops), label ids the model's class
+    indices, from :func:`predict_batch`. The model and the dataset are put back in the modes they were in."""
+    was_training, dataset_training = loaded.model.training, dataset.training
+    loaded.model.eval()
+    dataset.training = False
+    collate = partial(collate_videos, pad_multiple=pad_multiple(loaded.config.model.pyramid_levels))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate)
+    prior = label_prior_of(loaded)
+    predictions: list[Segment] = []
+    done = 0
+    try:
+        for batch in loader:
+            _, per_video = predict_batch(loaded, batch, prior)
+            predictions += [Segment(video_id, e.start, e.end, e.label_id, e.score)
+                            for video_id, events in zip(batch.video_ids, per_video) for e in events]
+            done += len(batch.video_ids)
+            progress(done / len(dataset), f"predicted {done} of {len(dataset)} videos")
+    finally:
+        loaded.model.train(was_training)
+        dataset.training = dataset_training
+    return predictions
+
+
+def dataset_for(
+    loaded: LoadedModel,
+    annotations: str | Path | Mapping,
+    features: FeatureSource,
+    split: str | None,
+    feature_format: str = "loco",
+) -> UnAVDataset:
+    """A split's videos to run ``loaded`` on: on the model's grid, the features' dims checked against it (the
+    annotations' classes are the file's own: scoring matches them to the model's by name)."""
+    dataset = UnAVDataset(annotations, features, split, feature_format=feature_format, grid=loaded.grid)
+    loaded.check_features(*dataset.feature_dims())
+    return dataset
+
+
+def dataset_ground_truth(dataset: VideoFeatureDataset) -> GroundTruth:
+    """Ground truth in seconds with the dataset's class indices as ids: the annotation file's own numbers when the
+    dataset has records, else from its steps."""
+    segments: list[Segment] = []
+    records = getattr(dataset, "records", None)
+    for index in range(len(dataset)):
+        if records is not None:
+            r = records[index]
+            segments += [Segment(r.video_id, float(s), float(e), int(k)) for (s, e), k in zip(r.segments, r.labels)]
+        else:
+            sample = dataset.load_sample(index)
+            seconds = dataset.grid.step_to_seconds(sample.segments.double().numpy()).reshape(-1, 2)
+            segments += [Segment(sample.video_id, float(s), float(e), int(k))
+                         for (s, e), k in zip(seconds, sample.labels)]
+    return GroundTruth(segments, dict(enumerate(dataset.class_names)), [])
+
+
+def evaluate_checkpoint(
+    loaded: LoadedModel,
+    dataset: VideoFeatureDataset,
+    ground_truth: GroundTruth,
+    agnostic: bool = False,
+    batch_size: int = 8,
+    progress: Progress = silent,
+) -> Evaluation:
+    """The one evaluation entry (``eval``, ``label-prior``, validation during training, the app): the model's
+    detections on ``dataset`` (:func:`predict_dataset`) scored against ``ground_truth`` by the benchmark's evaluator,
+    and with ``agnostic`` also class-agnostically.
+
+    Detections get the ground truth's label ids by class NAME (:func:`loco.evaluate.label_ids_for`): a class the
+    ground truth lacks gets an id no ground-truth class has, so it never matches per class and still counts when
+    classes are ignored. ``Evaluation.predictions`` keeps them all (with their names in ``class_names``)."""
+    ids = label_ids_for(loaded.class_names, ground_truth)
+    predictions = [Segment(p.video_id, p.start, p.end, ids[loaded.class_names[p.label_id]], p.score)
+                   for p in predict_dataset(loaded, dataset, batch_size, progress)]
+    names = {**{label_id: name for name, label_id in ids.items()}, **ground_truth.class_names}
+    return score_predictions(ground_truth, predictions, agnostic, names)

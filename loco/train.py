@@ -1,4 +1,4 @@
-"""Training LoCo (LOCO_MODEL.md §7): AdamW, warm-up + cosine, EMA weights, grad clipping, best-on-validation
+"""Training LoCo (docs/model.md §8): AdamW, warm-up + cosine, EMA weights, grad clipping, best-on-validation
 checkpoint, exact resume, JSONL metrics, DDP under ``torchrun``.
 
 Reproducibility rules that make resumed and distributed runs equal to a single uninterrupted run:
@@ -26,17 +26,21 @@ from typing import Any, Callable
 
 import torch
 import torch.distributed as dist
+import yaml
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from loco.checkpoint import LoadedModel, save_checkpoint
 from loco.config import Config
 from loco.data.unav import Batch, VideoFeatureDataset, collate_videos
-from loco.evaluate import EvaluationResult, GroundTruth, Segment, evaluate_detections
 from loco.grid import FeatureGrid
-from loco.infer import detections_to_seconds, pad_multiple
+from loco.infer import dataset_ground_truth, evaluate_checkpoint, pad_multiple
 from loco.io import atomic_write
+from loco.model import build_model
+from loco.model.assignment import SegmentTargets
+from loco.model.losses import PositiveCountEMA
 
 STATE_FILE = "last_state.pt"
 BEST_CHECKPOINT = "best.safetensors"
@@ -159,8 +163,6 @@ def _sum_over_ranks(module: nn.Module, args: tuple) -> tuple:
 
 
 def _positive_count_ema(model: nn.Module) -> nn.Module:
-    from loco.model.losses import PositiveCountEMA
-
     found = [m for m in model.modules() if isinstance(m, PositiveCountEMA)]
     if len(found) != 1:
         raise TrainingError(f"expected one positive-count normaliser in the model, found {len(found)}")
@@ -180,72 +182,6 @@ def _load_initial_weights(model: nn.Module, weights: dict[str, torch.Tensor]) ->
             "fine-tune with the starting model's classes, feature dims and architecture"
         )
     model.load_state_dict(weights)
-
-
-# ---------------------------------------------------------------------------------------------------- evaluation
-def dataset_ground_truth(dataset: VideoFeatureDataset) -> GroundTruth:
-    """Ground truth in seconds: the annotation file's own numbers when the dataset has records, else from steps."""
-    segments: list[Segment] = []
-    records = getattr(dataset, "records", None)
-    for index in range(len(dataset)):
-        if records is not None:
-            r = records[index]
-            segments += [Segment(r.video_id, float(s), float(e), int(k)) for (s, e), k in zip(r.segments, r.labels)]
-        else:
-            sample = dataset.load_sample(index)
-            seconds = dataset.grid.step_to_seconds(sample.segments.double().numpy()).reshape(-1, 2)
-            segments += [Segment(sample.video_id, float(s), float(e), int(k)) for (s, e), k in zip(seconds, sample.labels)]
-    return GroundTruth(segments, dict(enumerate(dataset.class_names)), [])
-
-
-@torch.no_grad()
-def predict_dataset(
-    model: nn.Module,
-    dataset: VideoFeatureDataset,
-    config: Config,
-    batch_size: int,
-    device: torch.device,
-    class_names: list[str] | None = None,
-) -> list[Segment]:
-    """Detections in seconds for every video of ``dataset`` (no crops: the dataset is used in evaluation mode).
-    ``class_names`` are the model's classes (default: the dataset's), which the label prior needs when
-    ``config.postprocess.label_prior_weight`` > 0."""
-    from loco.label_prior import LabelPrior
-    from loco.model.postprocess import decode_detections
-
-    was_training, dataset_training = model.training, dataset.training
-    model.eval()
-    dataset.training = False
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        collate_fn=partial(collate_videos, pad_multiple=pad_multiple(config.model.pyramid_levels)))
-    predictions: list[Segment] = []
-    prior = None
-    if config.postprocess.label_prior_weight > 0:
-        prior = LabelPrior(class_names if class_names is not None else dataset.class_names)
-    try:
-        for batch in loader:
-            batch = batch.to(device)
-            output = model(batch.visual, batch.audio, batch.mask)
-            evidence = None
-            if prior is not None:
-                lengths = batch.mask.sum(dim=1).tolist()
-                evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy())
-                            for v, a, n in zip(batch.visual, batch.audio, lengths)]
-            per_video = decode_detections(output, config.postprocess, config.model.num_classes, evidence)
-            for video_id, duration, detections in zip(batch.video_ids, batch.durations, per_video):
-                predictions += [Segment(video_id, s, e, k, p) for k, s, e, p in
-                                detections_to_seconds(detections, dataset.grid, duration)]
-    finally:
-        model.train(was_training)
-        dataset.training = dataset_training
-    return predictions
-
-
-def evaluate_model(
-    model: nn.Module, dataset: VideoFeatureDataset, config: Config, device: torch.device, batch_size: int = 8
-) -> EvaluationResult:
-    """mAP of ``model`` on ``dataset`` with the benchmark's evaluator."""
-    return evaluate_detections(dataset_ground_truth(dataset), predict_dataset(model, dataset, config, batch_size, device))
 
 
 # ------------------------------------------------------------------------------------------------------- state file
@@ -289,9 +225,6 @@ def train(
     ``init_weights`` (a state dict) starts from existing weights: fine-tuning. Under ``torchrun`` each process calls
     this function; ``config.train.batch_size`` is the global batch, split evenly over the ranks.
     """
-    from loco.checkpoint import save_checkpoint
-    from loco.model import build_model
-
     tc = config.train
     output_dir = Path(output_dir)
     device = resolve_device(tc.device)
@@ -344,9 +277,13 @@ def train(
     train_model: nn.Module = model
     if ctx.enabled:
         _positive_count_ema(model).register_forward_pre_hook(_sum_over_ranks)
-        train_model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        train_model = nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None)
 
     best_path = output_dir / BEST_CHECKPOINT
+    profile = profile or config.data.profile
+    ema_model = LoadedModel(ema.module, config, train_set.class_names, profile, grid)  # what validation scores
+    val_truth = dataset_ground_truth(val_set) if val_set is not None and ctx.is_main else None
     for epoch in range(start_epoch, tc.epochs):
         torch.manual_seed(epoch_seed(tc.seed, epoch, ctx.rank))
         sampler.set_epoch(epoch)
@@ -366,15 +303,15 @@ def train(
                                   "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - started, 3)}
         if ctx.is_main:
             is_last = epoch + 1 == tc.epochs
-            if val_set is not None and ((epoch + 1) % max(tc.eval_every, 1) == 0 or is_last):
-                record["val"] = evaluate_model(ema.module, val_set, config, device).summary()
+            if val_truth is not None and ((epoch + 1) % max(tc.eval_every, 1) == 0 or is_last):
+                record["val"] = evaluate_checkpoint(ema_model, val_set, val_truth).named.summary()
             selected = record.get("val", {}).get(SELECTION_METRIC)
             if (val_set is None and is_last) or (
                 selected is not None and selected >= best_metrics.get(SELECTION_METRIC, -1.0)
             ):
                 best_metrics = dict(record.get("val", {}))
-                save_checkpoint(best_path, ema.module, config, train_set.class_names, profile or config.data.profile,
-                                grid, {**(metadata or {}), "epoch": epoch, "seed": tc.seed}, best_metrics)
+                save_checkpoint(best_path, ema.module, config, train_set.class_names, profile, grid,
+                                {**(metadata or {}), "epoch": epoch, "seed": tc.seed}, best_metrics)
             history.append(record)
             with open(log_path, "a", encoding="utf8") as log:
                 log.write(json.dumps(record) + "\n")
@@ -401,8 +338,6 @@ def _train_step(
     grad_clip: float,
     ctx: DistributedContext,
 ) -> dict[str, float]:
-    from loco.model.assignment import SegmentTargets
-
     output = train_model(batch.visual, batch.audio, batch.mask)
     targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
     losses = model.compute_loss(output, targets)
@@ -429,13 +364,8 @@ def _train_step(
 
 def write_config_snapshot(output_dir: Path, config: Config) -> None:
     """The resolved configuration next to the run, for people reading the folder later."""
-    import yaml
-
     with atomic_write(output_dir / "config.yaml", "w") as handle:
         yaml.safe_dump(config.to_dict(), handle, sort_keys=False)
 
 
-__all__ = [
-    "TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "train", "evaluate_model",
-    "predict_dataset", "dataset_ground_truth", "write_config_snapshot",
-]
+__all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "train", "write_config_snapshot"]

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from loco.checkpoint import LoadedModel
+from loco.evaluate import segment_iou
 from loco.infer import PredictedEvent, predict_features
 from storage import RunView
 from studio.errors import ServiceError
@@ -35,17 +36,11 @@ def blank(features: np.ndarray) -> np.ndarray:
     return np.zeros_like(features)
 
 
-def temporal_iou(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
-    inter = max(0.0, min(a_end, b_end) - max(a_start, b_start))
-    union = max(a_end, b_end) - min(a_start, b_start)
-    return inter / union if union > 0 else 0.0
-
-
 def matched_score(event, candidates: Sequence, min_tiou: float = 0.5) -> float:
     """The best score among same-label candidates overlapping ``event`` by at least ``min_tiou`` (0 if none)."""
-    scores = [c.score for c in candidates
-              if c.label == event.label and temporal_iou(event.start, event.end, c.start, c.end) >= min_tiou]
-    return float(max(scores, default=0.0))
+    same = [c for c in candidates if c.label == event.label]
+    tiou = segment_iou([event.start, event.end], [[c.start, c.end] for c in same])
+    return float(max((c.score for c, overlap in zip(same, tiou) if overlap >= min_tiou), default=0.0))
 
 
 def modality_dependence(full: Sequence, without_audio: Sequence, without_visual: Sequence, min_tiou: float = 0.5,

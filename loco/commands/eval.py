@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from loco.checkpoint import LoadedModel
-    from loco.data.unav import UnAVDataset
-    from loco.evaluate import GroundTruth, Segment
+from loco.evaluate import (
+    Evaluation, GroundTruth, load_ground_truth, load_predictions, score_predictions, write_predictions,
+)
+from loco.io import atomic_write
 
 
 def register(subparsers) -> None:
@@ -31,14 +31,16 @@ def register(subparsers) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--annotations", type=Path, required=True, help="UnAV-format annotation JSON (ground truth)")
-    parser.add_argument("--split", default="test", help="subset to evaluate: train, validation, test or all (default test)")
+    parser.add_argument("--split", default="test",
+                        help="subset to evaluate: train, validation, test or all (default test)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--predictions", type=Path, help="results JSON to evaluate")
     source.add_argument("--checkpoint", type=Path, help="model checkpoint to run on --features and evaluate")
     parser.add_argument("--features", type=Path, help="feature folder (with --checkpoint)")
     parser.add_argument("--format", choices=["loco", "unav", "one_peace"], default="loco",
                         help="feature file layout (with --checkpoint; default loco)")
-    parser.add_argument("--save-predictions", type=Path, metavar="FILE", help="write the checkpoint's results JSON here")
+    parser.add_argument("--save-predictions", type=Path, metavar="FILE",
+                        help="write the checkpoint's results JSON here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write summary + per-class AP as JSON here")
     parser.add_argument("--class-agnostic", action="store_true",
                         help="ignore labels: mAP of localisation alone (the saved results keep their labels)")
@@ -49,20 +51,16 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from loco.evaluate import class_agnostic, evaluate_detections, load_ground_truth, load_predictions, write_predictions
-    from loco.io import atomic_write
-
     split = None if args.split == "all" else args.split
     ground_truth = load_ground_truth(args.annotations, split)
     if args.predictions is not None:
-        predictions = load_predictions(args.predictions, ground_truth.label_ids_by_name)
+        evaluation = score_predictions(ground_truth, load_predictions(args.predictions, ground_truth.label_ids_by_name),
+                                       agnostic=args.class_agnostic)
     else:
-        predictions = _checkpoint_predictions(args, split, ground_truth, keep_other_classes=args.class_agnostic)
+        evaluation = _evaluate_checkpoint(args, split, ground_truth)
         if args.save_predictions is not None:
-            write_predictions(args.save_predictions, predictions, ground_truth.class_names)
-    if args.class_agnostic:
-        ground_truth, predictions = class_agnostic(ground_truth, predictions)
-    result = evaluate_detections(ground_truth, predictions)
+            write_predictions(args.save_predictions, evaluation.predictions, evaluation.class_names)
+    result = evaluation.agnostic if args.class_agnostic else evaluation.named
     print(result.format_table())
     if args.json is not None:
         with atomic_write(args.json, "w") as handle:
@@ -70,56 +68,30 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checkpoint_predictions(
-    args: argparse.Namespace, split: str | None, ground_truth: GroundTruth, keep_other_classes: bool = False
-) -> list[Segment]:
+def _evaluate_checkpoint(args: argparse.Namespace, split: str | None, ground_truth: GroundTruth) -> Evaluation:
+    """Run ``--checkpoint`` on the split's ``--features`` and score it (:func:`loco.infer.evaluate_checkpoint`)."""
+    # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.checkpoint import load_checkpoint
+    from loco.infer import dataset_for, evaluate_checkpoint
 
     if args.features is None:
         raise ValueError("--checkpoint needs --features (the folder of the split's feature files)")
     loaded = load_checkpoint(args.checkpoint)
     if args.label_prior is not None:
         loaded = loaded.with_label_prior(args.label_prior)
-    dataset = split_dataset(loaded, args.annotations, args.features, split, args.format)
-    return checkpoint_predictions(loaded, dataset, ground_truth, keep_other_classes)
+    check_classes(loaded.class_names, ground_truth)
+    dataset = dataset_for(loaded, args.annotations, args.features, split, args.format)
+    return evaluate_checkpoint(loaded, dataset, ground_truth, agnostic=args.class_agnostic)
 
 
-def split_dataset(loaded: LoadedModel, annotations: Path, features: Path, split: str | None,
-                  feature_format: str = "loco") -> UnAVDataset:
-    """The split's feature files, checked against the model."""
-    from loco.data.unav import UnAVDataset
-
-    dataset = UnAVDataset(annotations, features, split, feature_format=feature_format, grid=loaded.grid)
-    loaded.check_features(*dataset.feature_dims())
-    return dataset
-
-
-def checkpoint_predictions(
-    loaded: LoadedModel, dataset: UnAVDataset, ground_truth: GroundTruth, keep_other_classes: bool = False
-) -> list[Segment]:
-    """The model's detections with the annotation file's label ids, matched by class NAME (a model's class
-    order need not follow the file's ids). Classes of the file the model does not know are reported: they score 0.
-    Detections of classes the file does not have are dropped, unless ``keep_other_classes`` (class-agnostic scoring,
-    where every detection counts): they then get negative ids, which no ground truth has."""
-    import sys
-
-    import torch
-
-    from loco.evaluate import Segment
-    from loco.train import predict_dataset
-
-    file_ids = ground_truth.label_ids_by_name
-    if not file_ids.keys() & set(loaded.class_names):
+def check_classes(model_classes: list[str], ground_truth: GroundTruth) -> None:
+    """Refuse an annotation file that shares no class with the model (surely the wrong file); report the file's
+    classes the model does not know (they score AP 0)."""
+    file_classes = ground_truth.label_ids_by_name.keys()
+    if not file_classes & set(model_classes):
         raise ValueError("the annotation file shares no class with the checkpoint")
-    unknown = sorted(file_ids.keys() - set(loaded.class_names))
+    unknown = sorted(file_classes - set(model_classes))
     if unknown:
         print(f"note: the checkpoint does not know {len(unknown)} class(es) of the annotation file (AP 0): "
               + ", ".join(unknown), file=sys.stderr)
-    ids = dict(file_ids)
-    if keep_other_classes:
-        others = [name for name in loaded.class_names if name not in file_ids]
-        ids.update({name: -1 - k for k, name in enumerate(others)})
-    predictions = predict_dataset(loaded.model, dataset, loaded.config, batch_size=8, device=torch.device("cpu"),
-                                  class_names=loaded.class_names)
-    return [Segment(p.video_id, p.start, p.end, ids[loaded.class_names[p.label_id]], p.score)
-            for p in predictions if loaded.class_names[p.label_id] in ids]
+

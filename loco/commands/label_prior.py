@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from loco.commands.eval import check_classes
+from loco.evaluate import load_ground_truth
+
 DEFAULT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
@@ -33,20 +36,20 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.checkpoint import load_checkpoint, save_checkpoint
-    from loco.commands.eval import checkpoint_predictions, split_dataset
-    from loco.evaluate import evaluate_detections, load_ground_truth
+    from loco.infer import dataset_for, evaluate_checkpoint
 
     if args.split == "test":
         raise ValueError("choose the label prior on a held-out split other than test (dev)")
     loaded = load_checkpoint(args.checkpoint)
     candidates = {weight: loaded.with_label_prior(weight) for weight in args.weights}  # checks weights and profile
     ground_truth = load_ground_truth(args.annotations, args.split)
-    dataset = split_dataset(loaded, args.annotations, args.features, args.split)
+    check_classes(loaded.class_names, ground_truth)
+    dataset = dataset_for(loaded, args.annotations, args.features, args.split)
     scores = {}
     for weight, candidate in candidates.items():
-        result = evaluate_detections(ground_truth, checkpoint_predictions(candidate, dataset, ground_truth))
-        scores[weight] = result.summary()
+        scores[weight] = evaluate_checkpoint(candidate, dataset, ground_truth).named.summary()
         print(f"weight {weight:g}: mAP@0.5 {100 * scores[weight]['mAP@0.5']:.1f}, "
               f"average mAP {100 * scores[weight]['avg']:.1f}")
     best = max(args.weights, key=lambda w: scores[w]["avg"])

@@ -1,4 +1,4 @@
-"""Decoding and per-class Gaussian soft-NMS (LOCO_MODEL.md §6); results in feature steps (fractional).
+"""Decoding and per-class Gaussian soft-NMS (docs/model.md §6); results in feature steps (fractional).
 
 Per level: ``sigmoid(logits) * mask``, keep scores > ``pre_nms_threshold``, the top ``pre_nms_topk``; a point ``p``
 (step ``i * 2^l``) with distances ``dL, dR`` (units of the stride ``s``) gives ``[p - dL s, p + dR s]``; segments not
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from loco.config import PostprocessConfig
+from loco.evaluate import segment_iou
 from loco.model.loco import LoCoOutput
 
 if TYPE_CHECKING:
@@ -30,13 +31,6 @@ class Detection:
     start: float  # feature steps
     end: float
     score: float
-
-
-def segment_iou(segment: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """1-D IoU of one ``[2]`` segment with ``[N, 2]`` segments."""
-    intersection = np.clip(np.minimum(segment[1], others[:, 1]) - np.maximum(segment[0], others[:, 0]), 0.0, None)
-    union = (segment[1] - segment[0]) + (others[:, 1] - others[:, 0]) - intersection
-    return intersection / np.maximum(union, 1e-8)
 
 
 def soft_nms_single_class(

@@ -18,8 +18,11 @@ from loco.evaluate import (
     evaluate_detections,
     evaluate_files,
     interpolated_average_precision,
+    label_ids_for,
     load_ground_truth,
     load_predictions,
+    score_predictions,
+    segment_iou,
     write_predictions,
 )
 
@@ -232,3 +235,31 @@ def test_class_agnostic_keeps_separate_spans_that_merely_overlap():
     preds = [Segment("a", 0, 10, 0, 0.9), Segment("a", 5, 15, 0, 0.8)]  # tIoU 1/3: two events, both kept
     _, agnostic_preds = class_agnostic(gt, preds)
     assert len(agnostic_preds) == 2
+
+
+def test_segment_iou_is_the_benchmarks_formula_and_empty_unions_score_zero():
+    target, rows = np.array([0.0, 2.0]), np.array([[1.0, 3.0], [5.0, 6.0], [0.0, 2.0], [0.5, 1.0]])
+    assert segment_iou(target, rows).tolist() == [1 / 3, 0.0, 1.0, 0.25]
+    rng = np.random.default_rng(0)
+    starts = rng.uniform(0, 50, 200)
+    spans = np.stack([starts, starts + rng.uniform(0, 20, 200)], axis=1)
+    inter = (np.minimum(spans[0, 1], spans[:, 1]) - np.maximum(spans[0, 0], spans[:, 0])).clip(0)
+    union = (spans[:, 1] - spans[:, 0]) + (spans[0, 1] - spans[0, 0]) - inter
+    assert segment_iou(spans[0], spans).tolist() == (inter / union).tolist()  # to the last bit
+    assert segment_iou([3.0, 3.0], [[3.0, 3.0], [2.0, 4.0]]).tolist() == [0.0, 0.0]  # no 0 / 0
+    assert segment_iou([0.0, 1.0], np.zeros((0, 2))).shape == (0,)
+
+
+def test_classes_the_ground_truth_lacks_never_match_and_count_class_agnostically():
+    gt = _gt(("a", 0, 10, 0), ("a", 20, 30, 1))
+    ids = label_ids_for(["guitar", "siren", "dog barking", "rain"], gt)
+    assert ids == {"guitar": 1, "dog barking": 0, "siren": -1, "rain": -2}
+    sparse = GroundTruth([Segment("a", 0, 10, -3)], {-3: "dog barking", 5: "guitar"}, ["a"])
+    assert label_ids_for(["siren", "guitar"], sparse) == {"guitar": 5, "siren": -4}  # below every id of the file
+    # "siren" found the guitar's span: no match by name, a hit when names do not matter
+    preds = [Segment("a", 0, 10, ids["dog barking"], 0.9), Segment("a", 20, 30, ids["siren"], 0.8)]
+    evaluation = score_predictions(gt, preds, agnostic=True)
+    assert evaluation.named.map_at(0.5) == 0.5 and evaluation.named.num_predictions == [1, 0]
+    assert evaluation.agnostic.map_at(0.5) == 1.0
+    assert score_predictions(gt, preds).agnostic is None
+    assert evaluation.to_dict()["agnostic_summary"]["mAP@0.5"] == 1.0

@@ -9,9 +9,8 @@ import torch
 from loco.checkpoint import FeatureMismatchError, load_checkpoint, save_checkpoint
 from loco.data.synthetic import SyntheticDataset, generate_videos
 from loco.grid import UNAV_GRID
-from loco.infer import InferenceInputError, predict_features, video_duration
+from loco.infer import InferenceInputError, predict_dataset, predict_features, video_duration
 from loco.model import build_model
-from loco.train import predict_dataset
 from tests.loco.test_train import TINY_SPEC, tiny_config
 
 pytestmark = pytest.mark.slow  # builds a model and runs it at several lengths
@@ -56,7 +55,7 @@ def test_threshold_duration_clamp_and_agreement_with_dataset_prediction(loaded):
     assert len(cut.events) >= 4 and min(e.score for e in cut.events) >= full.events[3].score
     short = predict_features(loaded, video.visual, video.audio, duration=5.0)
     assert max(e.end for e in short.events) <= 5.0
-    batch = predict_dataset(loaded.model, SyntheticDataset([video], TINY_SPEC), loaded.config, 1, torch.device("cpu"))
+    batch = predict_dataset(loaded, SyntheticDataset([video], TINY_SPEC), batch_size=1)
     by_score = sorted(batch, key=lambda s: -s.score)
     assert [e.label_id for e in full.events[:10]] == [s.label_id for s in by_score[:10]]
     assert np.allclose([(e.start, e.end) for e in full.events[:10]], [(s.start, s.end) for s in by_score[:10]], atol=1e-4)

@@ -19,11 +19,11 @@ from loco.checkpoint import load_checkpoint
 from loco.config import Config, load_config
 from loco.model import build_model
 from loco.data.synthetic import SyntheticDataset, SyntheticSpec, generate_videos, write_synthetic_dataset
+from loco.infer import dataset_ground_truth, evaluate_checkpoint
 from loco.train import (
     STATE_FILE,
     TrainingError,
     TrainingInterrupted,
-    evaluate_model,
     load_state,
     parameter_groups,
     train,
@@ -145,7 +145,7 @@ def learn_synthetic(config_name: str, output_dir: Path, *overrides: str) -> dict
     held_out = SyntheticDataset(generate_videos(48, 77, TINY_SPEC), TINY_SPEC)
     result = train(config, train_set, output_dir, None, profile="synthetic", show_progress_bar=False)
     loaded = load_checkpoint(result.best_checkpoint)
-    return evaluate_model(loaded.model, held_out, loaded.config, torch.device("cpu")).summary()
+    return evaluate_checkpoint(loaded, held_out, dataset_ground_truth(held_out)).named.summary()
 
 
 @pytest.mark.slow

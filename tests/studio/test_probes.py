@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studio.probes import blank, matched_score, modality_dependence, temporal_iou
+from studio.probes import blank, matched_score, modality_dependence
 
 
 @dataclass
@@ -13,9 +13,7 @@ class Ev:
     score: float
 
 
-def test_temporal_iou_and_matching():
-    assert temporal_iou(0, 2, 1, 3) == 1 / 3
-    assert temporal_iou(0, 1, 2, 3) == 0.0
+def test_matching_by_label_and_temporal_iou():  # the tIoU itself: tests/loco/test_evaluate.py
     event = Ev("dog", 1, 3, 0.9)
     assert matched_score(event, [Ev("dog", 1.1, 3, 0.4), Ev("cat", 1, 3, 0.8), Ev("dog", 5, 6, 0.9)]) == 0.4
     assert matched_score(event, []) == 0.0

@@ -86,7 +86,7 @@ def test_checkpoint_classes_are_matched_to_the_files_ids_by_name(tmp_path, capsy
         assert main(["eval", "--annotations", str(file), "--checkpoint", str(checkpoint), "--features",
                      str(features), "--save-predictions", str(saved), "--json", str(tmp_path / f"{name}.json")]) == 0
         names_by_id = {a["label_id"]: a["label"] for v in json.loads(file.read_text())["database"].values()
-                       for a in v["annotations"]}
+                       for a in v["annotations"]} | {-1: "other"}  # the model's class the file lacks
         results = [e for events in json.loads(saved.read_text())["results"].values() for e in events]
         assert results and all(names_by_id[e["label_id"]] == e["label"] for e in results)
         reports[name] = json.loads((tmp_path / f"{name}.json").read_text())
@@ -97,16 +97,25 @@ def test_checkpoint_classes_are_matched_to_the_files_ids_by_name(tmp_path, capsy
 
 
 @pytest.mark.slow
-def test_class_agnostic_counts_detections_of_classes_the_file_does_not_have(tmp_path):
+def test_detections_of_classes_the_file_does_not_have_count_only_class_agnostically(tmp_path):
     annotations, features = write_synthetic_dataset(tmp_path / "data", {"test": 6}, TINY_SPEC)
     checkpoint = untrained_checkpoint(tmp_path / "m.safetensors", ["class_2", "class_0", "class_3", "class_1", "other"])
-    counts = {}
-    for flags in ([], ["--class-agnostic"]):
-        saved = tmp_path / "results.json"
-        assert main(["eval", "--annotations", str(annotations), "--checkpoint", str(checkpoint), "--features",
-                     str(features), "--save-predictions", str(saved), *flags]) == 0
-        results = [e for events in json.loads(saved.read_text())["results"].values() for e in events]
-        counts[bool(flags)] = (len(results), sum(e["label_id"] < 0 for e in results))
-    named, agnostic = counts[False], counts[True]
-    assert named[1] == 0 and agnostic[1] > 0  # "other" is dropped when names matter, kept when only spans do
-    assert agnostic[0] == named[0] + agnostic[1]
+    common = ["eval", "--annotations", str(annotations)]
+    saved, reports = {}, {}
+    for name, flags in (("named", []), ("agnostic", ["--class-agnostic"])):
+        assert main([*common, "--checkpoint", str(checkpoint), "--features", str(features), *flags,
+                     "--save-predictions", str(tmp_path / f"{name}.results.json"),
+                     "--json", str(tmp_path / f"{name}.json")]) == 0
+        saved[name] = json.loads((tmp_path / f"{name}.results.json").read_text())["results"]
+        reports[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert saved["named"] == saved["agnostic"]  # one rule, whichever way the run is scored
+    results = [e for events in saved["named"].values() for e in events]
+    others = [e for e in results if e["label"] == "other"]
+    assert others and {e["label_id"] for e in others} == {-1}  # an id no class of the file has
+    assert sum(row["num_predictions"] for row in reports["named"]["per_class"]) == len(results) - len(others)
+    assert reports["agnostic"]["per_class"][0]["num_predictions"] > 0
+    # the saved results are the whole run: scored again they give the checkpoint's numbers, both ways
+    for name, flags in (("named", []), ("agnostic", ["--class-agnostic"])):
+        assert main([*common, "--predictions", str(tmp_path / f"{name}.results.json"), *flags,
+                     "--json", str(tmp_path / "again.json")]) == 0
+        assert json.loads((tmp_path / "again.json").read_text())["summary"] == reports[name]["summary"]

@@ -3,7 +3,7 @@ import torch
 
 from loco.config import PostprocessConfig
 from loco.model.loco import LoCoOutput
-from loco.model.postprocess import decode_detections, segment_iou, soft_nms, soft_nms_single_class
+from loco.model.postprocess import decode_detections, soft_nms, soft_nms_single_class
 
 
 def test_scores_never_increase_and_identical_boxes_are_suppressed():
@@ -39,10 +39,6 @@ def test_scores_below_min_score_are_dropped():
     segments = np.array([[0.0, 10.0], [0.0, 10.0]])
     _, kept = soft_nms_single_class(segments, np.array([0.9, 0.05]), sigma=0.4, min_score=0.01, max_keep=10)
     assert kept.tolist() == [0.9]  # 0.05 * exp(-2.5) = 0.004 < 0.01
-
-
-def test_segment_iou():
-    assert segment_iou(np.array([0.0, 2.0]), np.array([[1.0, 3.0], [5.0, 6.0]])).tolist() == [1 / 3, 0.0]
 
 
 def test_decode_places_segments_around_level_points():
