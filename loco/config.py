@@ -57,6 +57,34 @@ class CDPConfig:
 
 
 @dataclass
+class OpenVocabularyConfig:
+    """The open-vocabulary head (ours, not LoCo's; docs/model.md §7): every class with labels in the label space
+    (``assets/taxonomy/label_space.json``) is scored, with or without training examples. A candidate's class logit is
+    ``a * h + b * logit(q_c) + c``, ``h`` a learned class-agnostic "heard and seen" logit, ``q_c`` the product over
+    the audio and visual streams of the class's evidence in the encoders' label spaces (``e^w_s``, or
+    ``missing_stream_evidence^w_s`` where a stream has no label for the class), and the closed-set head's logit of the
+    class added where the class had training examples (``class_terms``). The calibration (a, b, c, w_s and the missing
+    streams' evidence) is shared by all classes. Classes without examples regress with the point's most confident
+    trained class."""
+
+    enabled: bool = False
+    class_terms: bool = True
+    # keep the calibration at its initial values (with agnostic_weight_init = 0: label spaces only, training-free)
+    fixed_calibration: bool = False
+    agnostic_weight_init: float = 1.0  # a
+    evidence_weight_init: float = 1.0  # b
+    missing_stream_evidence: float = 0.5  # the evidence assumed in a stream that has no label for the class
+    evidence_floor: float = 1e-4  # evidence is clamped to [floor, 1 - floor] before the logarithm
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.missing_stream_evidence <= 1.0:
+            raise ValueError(f"model.open_vocabulary.missing_stream_evidence must lie in (0, 1], got "
+                             f"{self.missing_stream_evidence}")
+        if not 0.0 < self.evidence_floor < 0.5:
+            raise ValueError(f"model.open_vocabulary.evidence_floor must lie in (0, 0.5), got {self.evidence_floor}")
+
+
+@dataclass
 class ModelConfig:
     """Architecture of LoCo. ``compact`` (default, CPU) and ``unav`` (GPU, D=512, dependency block) are presets."""
 
@@ -82,6 +110,7 @@ class ModelConfig:
     prior_prob: float = 0.01
     lcc: LCCConfig = field(default_factory=LCCConfig)
     cdp: CDPConfig = field(default_factory=CDPConfig)
+    open_vocabulary: OpenVocabularyConfig = field(default_factory=OpenVocabularyConfig)
 
 
 @dataclass

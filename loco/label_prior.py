@@ -2,38 +2,42 @@
 
 A detector trained on one to four exemplars per class names new exemplars badly (a tiger after training on a lion;
 ``experiments/exemplar_gap.py``), but the pretrained encoders already know many of the classes: YAMNet's AudioSet head
-scores "Roaring cats (lions, tigers)", MobileNetV2's ImageNet head scores "tiger". ``assets/dataset/label_space.json``
-says which of their labels each class is. Both heads are linear layers on exactly the embeddings the ``fast`` profile
-stores, so their scores come from the feature files without running any encoder again.
+scores "Roaring cats (lions, tigers)", MobileNetV2's ImageNet head scores "tiger". The label space
+(:mod:`loco.label_space`) says which of their labels each class is. Both heads are linear layers on exactly the
+embeddings the ``fast`` profile stores (I3D's Kinetics head likewise on the ``i3d`` profile's), so their scores come
+from the feature files without running any encoder again. For classes whose label space reads the face cue (people
+classes), the visual evidence is the larger of their ImageNet evidence and the face cue's probability.
 
 For a candidate segment, each stream's evidence for a class is its head's score averaged over the segment's steps
 (AudioSet: the best of the class's labels, sigmoid; ImageNet: the summed softmax of its labels), divided by the best
 class's evidence in that stream; the prior of a class is the geometric mean over the streams that map it (1 where
 neither does). Decoding multiplies the detector's class probability ``p`` by the prior: ``p^(1-w) * prior^w``
 (``postprocess.label_prior_weight`` = w; 0 leaves decoding as LoCo specifies it).
+
+The same per-step evidence feeds the open-vocabulary head (:mod:`loco.model.open_vocabulary`, :func:`batch_evidence`).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+import torch
 
-from loco.paths import ASSETS_DIR
+from loco.label_space import LabelSpaceError, labels_for, load_label_space
+from loco.model.open_vocabulary import ClassEvidence
 
-LABEL_SPACE_FILE = ASSETS_DIR / "dataset" / "label_space.json"
 # The weight for models that carry none (the app's check box): the one chosen on the dev split for the default model
 # (``python -m loco label-prior``); validation, made of the training exemplars, would always prefer 0.
 DEFAULT_WEIGHT = 0.25
-VISUAL_DIM, AUDIO_DIM = 1280, 1024  # the fast profile: MobileNetV2 pooled features, YAMNet embeddings
-NUM_IMAGENET = 1000
+AUDIO_DIM = 1024  # YAMNet embeddings (both profiles)
+VISUAL_DIMS = {"fast": 1280, "i3d": 1024}  # MobileNetV2 pooled features; I3D's Mixed_5c mean
+VISUAL_STREAM = {"fast": "imagenet", "i3d": "kinetics"}  # the label space each profile's visual head outputs
 
 
 class LabelPriorError(ValueError):
-    """The label-space file is unusable, or the features are not the ones the encoders' heads read."""
+    """The features are not the ones the encoders' heads read."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,14 @@ class EncoderHeads:
     audioset_names: list[str]
     audio_weight: np.ndarray
     audio_bias: np.ndarray
-    visual_weight: np.ndarray
+    visual_weight: np.ndarray  # MobileNetV2's ImageNet classifier
     visual_bias: np.ndarray
+
+    def visual_head(self, profile: str) -> tuple[np.ndarray, np.ndarray]:
+        """The visual classifier of ``profile``'s features: ImageNet (fast) or I3D's Kinetics-400 (i3d)."""
+        if profile == "fast":
+            return self.visual_weight, self.visual_bias
+        return kinetics_classifier()
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,6 +82,14 @@ def encoder_heads() -> EncoderHeads:
         visual_weight=mobilenet["classifier.1.weight"].astype(np.float32),
         visual_bias=mobilenet["classifier.1.bias"].astype(np.float32),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def kinetics_classifier() -> tuple[np.ndarray, np.ndarray]:
+    # late: the I3D module loads its weights file, which fast-profile decoding never needs
+    from loco.features.i3d import kinetics_head
+
+    return kinetics_head()
 
 
 @dataclass(frozen=True)
@@ -106,50 +124,72 @@ class StepEvidence:
 
 
 class LabelPrior:
-    """The label-space evidence of a model's classes (those missing from the label-space file stay neutral)."""
+    """The label-space evidence of a model's classes (a class the label space lacks stays neutral) on ``profile``'s
+    features. ``label_space`` defaults to the shipped file with the project's entries over it."""
 
-    def __init__(self, class_names: list[str], label_space: Path | str = LABEL_SPACE_FILE):
+    def __init__(self, class_names: list[str], profile: str = "fast", label_space: dict | None = None):
+        if profile not in VISUAL_DIMS:
+            raise LabelPriorError(f"the label prior reads {' or '.join(VISUAL_DIMS)} features, not {profile!r}")
         try:
-            spec = json.loads(Path(label_space).read_text(encoding="utf-8"))["classes"]
-        except (OSError, ValueError, KeyError) as err:
-            raise LabelPriorError(f"label-space file {Path(label_space).name} is unusable: {err}") from err
-        heads = encoder_heads()
-        index_of = {name: i for i, name in enumerate(heads.audioset_names)}
-        self.heads = heads
-        self.audio_labels: list[list[int]] = []  # per class, its AudioSet label indices
-        self.visual_map = np.zeros((NUM_IMAGENET, len(class_names)), np.float32)
-        for column, name in enumerate(class_names):
-            entry = spec.get(name, {})
-            unknown = [label for label in entry.get("audioset", []) if label not in index_of]
-            if unknown:
-                raise LabelPriorError(f"{name!r}: {unknown} are not AudioSet classes YAMNet knows")
-            self.audio_labels.append([index_of[label] for label in entry.get("audioset", [])])
-            for index, _ in entry.get("imagenet", []):
-                if not 0 <= int(index) < NUM_IMAGENET:
-                    raise LabelPriorError(f"{name!r}: ImageNet index {index} is out of range")
-                self.visual_map[int(index), column] = 1.0
+            classes = labels_for(list(class_names), label_space if label_space is not None else load_label_space())
+        except LabelSpaceError as err:
+            raise LabelPriorError(str(err)) from err
+        self.profile = profile
+        self.heads = encoder_heads()
+        self.visual_weight, self.visual_bias = self.heads.visual_head(profile)
+        self.audio_labels: list[list[int]] = [list(c.audioset) for c in classes]  # per class, its AudioSet indices
+        self.visual_map = np.zeros((self.visual_weight.shape[0], len(classes)), np.float32)
+        for column, labels in enumerate(classes):
+            self.visual_map[list(labels.indices(VISUAL_STREAM[profile])), column] = 1.0
+        self.face_classes = np.array([c.faces for c in classes], dtype=bool)
 
-    def evidence(self, visual: np.ndarray, audio: np.ndarray) -> StepEvidence:
-        """Evidence from one video's ``fast`` features: visual [T, 1280], audio [T, 1024]."""
-        if visual.shape[-1] != VISUAL_DIM or audio.shape[-1] != AUDIO_DIM:
-            raise LabelPriorError(f"the label prior reads fast-profile features ({VISUAL_DIM}/{AUDIO_DIM}-d), "
-                                  f"got {visual.shape[-1]}/{audio.shape[-1]}-d")
+    def evidence(self, visual: np.ndarray, audio: np.ndarray, faces: np.ndarray | None = None) -> StepEvidence:
+        """Evidence from one video's features: visual [T, 1280] (fast) or [T, 1024] (i3d), audio [T, 1024], and the
+        face cue [T, 2] where the features have it (without it the face cue counts as absent, not as evidence)."""
+        if visual.shape[-1] != VISUAL_DIMS[self.profile] or audio.shape[-1] != AUDIO_DIM:
+            raise LabelPriorError(f"the label prior reads {self.profile}-profile features "
+                                  f"({VISUAL_DIMS[self.profile]}/{AUDIO_DIM}-d), got {visual.shape[-1]}/"
+                                  f"{audio.shape[-1]}-d")
         steps = min(len(visual), len(audio))
         heads = self.heads
         audio_logits = audio[:steps].astype(np.float32) @ heads.audio_weight.T + heads.audio_bias
         audio_scores = 1.0 / (1.0 + np.exp(-np.clip(audio_logits, -60.0, 60.0)))
-        visual_logits = visual[:steps].astype(np.float32) @ heads.visual_weight.T + heads.visual_bias
+        visual_logits = visual[:steps].astype(np.float32) @ self.visual_weight.T + self.visual_bias
         visual_scores = np.exp(visual_logits - visual_logits.max(axis=1, keepdims=True))
         visual_scores /= visual_scores.sum(axis=1, keepdims=True)
         # a class's audio evidence is its best AudioSet label (sigmoid scores are independent); visual is the summed
-        # probability of its ImageNet labels (softmax scores share one unit of mass)
+        # probability of its ImageNet / Kinetics labels (softmax scores share one unit of mass)
         audio_evidence = np.zeros((steps, len(self.audio_labels)), np.float32)
         for column, labels in enumerate(self.audio_labels):
             if labels:
                 audio_evidence[:, column] = audio_scores[:, labels].max(axis=1)
+        visual_evidence = visual_scores @ self.visual_map
+        visual_mapped = self.visual_map.any(axis=0)
+        if faces is not None:
+            face = np.asarray(faces, dtype=np.float32)[:steps, :1]
+            visual_evidence = np.where(self.face_classes, np.maximum(visual_evidence, face), visual_evidence)
+            visual_mapped = visual_mapped | self.face_classes
         return StepEvidence(
             audio=audio_evidence,
-            visual=visual_scores @ self.visual_map,
+            visual=visual_evidence,
             audio_mapped=np.array([bool(labels) for labels in self.audio_labels]),
-            visual_mapped=self.visual_map.any(axis=0),
+            visual_mapped=visual_mapped,
         )
+
+
+def batch_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
+                   faces: torch.Tensor | None = None) -> ClassEvidence:
+    """The open-vocabulary head's input for a padded batch (visual [B, C_v, T], audio [B, C_a, T], faces [B, 2, T]
+    or None): each video's :class:`StepEvidence` from its own valid steps, zero on padding. A stream counts as mapped
+    for a class when it is for any video of the batch (the face cue is mapped only where the features carry it)."""
+    batch, _, length = visual.shape
+    scores = torch.zeros(batch, 2, len(prior.audio_labels), length)
+    mapped = torch.zeros(2, len(prior.audio_labels), dtype=torch.bool)
+    for index, steps in enumerate(num_steps):
+        video_faces = None if faces is None else faces[index, :, :steps].T.cpu().numpy()
+        found = prior.evidence(visual[index, :, :steps].T.cpu().numpy(), audio[index, :, :steps].T.cpu().numpy(),
+                               video_faces)
+        scores[index, 0, :, :steps] = torch.from_numpy(found.audio.T)
+        scores[index, 1, :, :steps] = torch.from_numpy(found.visual.T)
+        mapped |= torch.from_numpy(np.stack([found.audio_mapped, found.visual_mapped]))
+    return ClassEvidence(scores.to(visual.device), mapped.to(visual.device))

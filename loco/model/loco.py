@@ -20,6 +20,7 @@ from loco.model.heads import ClassificationHead, RegressionHead
 from loco.model.internals import BatchInternals
 from loco.model.lcc import LCCResult, LocalityCorrespondence, event_gate_loss
 from loco.model.losses import PositiveCountEMA, diou_loss_1d, sigmoid_focal_loss
+from loco.model.open_vocabulary import ClassEvidence, OpenVocabularyHead
 from loco.model.pyramid import PyramidLevel, CrossModalPyramid
 
 __all__ = ["LoCo", "LoCoOutput", "LossBreakdown", "ModelInputError", "SegmentTargets"]
@@ -37,6 +38,8 @@ class LoCoOutput:
     lcc_loss: Tensor | None  # scalar, unweighted; None without LCC and in eval mode (it is a training signal only)
     lcc_gate_logits: Tensor | None  # [B, 2, T] (visual, audio) LCC gates before the sigmoid; None without LCC
     internals: BatchInternals | None
+    open_logits: list[Tensor] | None = None  # per level [B, T_l, K]: the open-vocabulary logits alone (no class terms)
+    agnostic_logits: list[Tensor] | None = None  # per level [B, T_l, 1]: the open-vocabulary head's "heard and seen"
 
 
 @dataclass
@@ -66,6 +69,10 @@ class LoCo(nn.Module):
         self.cls_head = ClassificationHead(2 * dim, cfg.head_dim, cfg.num_classes, cfg.prior_prob)
         num_regression_outputs = cfg.num_classes if cfg.class_aware_regression else 1
         self.reg_head = RegressionHead(2 * dim, cfg.head_dim, cfg.pyramid_levels, num_regression_outputs)
+        self.open_vocabulary = (
+            OpenVocabularyHead(2 * dim, cfg.head_dim, cfg.num_classes, cfg.open_vocabulary, cfg.prior_prob)
+            if cfg.open_vocabulary.enabled else None
+        )
         self.loss_normaliser = PositiveCountEMA()
 
     def _check_inputs(self, visual: Tensor, audio: Tensor, mask: Tensor) -> None:
@@ -91,8 +98,13 @@ class LoCo(nn.Module):
         if visual.shape[2] == 0 or not bool(mask[:, 0].all()):
             raise ModelInputError("every video needs at least one valid step, and valid steps must come first")
 
-    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor, return_internals: bool = False) -> LoCoOutput:
+    def forward(self, visual: Tensor, audio: Tensor, mask: Tensor, return_internals: bool = False,
+                evidence: ClassEvidence | None = None) -> LoCoOutput:
+        """``evidence``: the label-space evidence of the classes to score, which the open-vocabulary head needs
+        (``loco.label_prior.batch_evidence``); without that head it is ignored."""
         self._check_inputs(visual, audio, mask)
+        if self.open_vocabulary is not None and evidence is None:
+            raise ModelInputError("the open-vocabulary head needs the label-space evidence of the classes to score")
         step_mask = mask[:, None, :]
         visual_embedded = self.visual_encoder.embed(visual, step_mask)
         audio_embedded = self.audio_encoder.embed(audio, step_mask)
@@ -104,18 +116,27 @@ class LoCo(nn.Module):
             lcc = self.lcc(visual_features, audio_features, step_mask, content)
             visual_features, audio_features = lcc.visual, lcc.audio
         levels = self.pyramid(visual_features, audio_features, step_mask, need_weights=return_internals)
-        cls_logits, reg_offsets, masks = [], [], []
+        cls_logits, reg_offsets, masks, open_logits, agnostic_logits = [], [], [], [], []
         for index, level in enumerate(levels):
             fused = torch.cat((level.visual, level.audio), dim=1)
             if self.dependency is not None:
                 fused = self.dependency(fused, level.mask)
-            cls_logits.append(self.cls_head(fused, level.mask))
-            reg_offsets.append(self.reg_head(fused, level.mask, index))
+            logits, offsets = self.cls_head(fused, level.mask), self.reg_head(fused, level.mask, index)
+            if self.open_vocabulary is not None:
+                closed = logits
+                logits, opened, agnostic = self.open_vocabulary(fused, level.mask, closed,
+                                                                evidence.at_level(index, mask), evidence.mapped)
+                if self.cfg.class_aware_regression:
+                    offsets = self.open_vocabulary.regression(offsets, closed, evidence.num_classes)
+                open_logits.append(opened)
+                agnostic_logits.append(agnostic)
+            cls_logits.append(logits)
+            reg_offsets.append(offsets)
             masks.append(level.mask[:, 0, :])
         internals = self._internals(lcc, levels) if return_internals else None
         return LoCoOutput(
             cls_logits, reg_offsets, masks, None if lcc is None else lcc.loss, None if lcc is None else lcc.gate_logits,
-            internals,
+            internals, open_logits or None, agnostic_logits or None,
         )
 
     def _internals(self, lcc: LCCResult | None, levels: list[PyramidLevel]) -> BatchInternals:
@@ -171,6 +192,12 @@ class LoCo(nn.Module):
         else:
             target_offsets = torch.stack([a.shortest for a in assigned]).to(offsets.device)
             reg_loss = diou_loss_1d(offsets[positive_points], target_offsets[positive_points]) / normaliser
+        if self.open_vocabulary is not None and output.open_logits is not None:
+            if self.training:
+                self.open_vocabulary.count_examples(target_classes, valid)
+            cls_loss = cls_loss + self.open_vocabulary.losses(
+                torch.cat(output.open_logits, dim=1), torch.cat(output.agnostic_logits, dim=1), target_classes, valid
+            ) / normaliser
         lcc_loss = output.lcc_loss if output.lcc_loss is not None else logits.new_zeros(())
         event_loss = logits.new_zeros(())
         if self.cfg.lcc.event_gate_weight > 0 and output.lcc_gate_logits is not None:

@@ -13,7 +13,8 @@ from scipy.special import logit
 from loco.config import PostprocessConfig
 from loco.features.mobilenet import load_mobilenet_v2, normalise_uint8
 from loco.features.yamnet import YamNet, patches_centred_at
-from loco.label_prior import LabelPrior, LabelPriorError, StepEvidence, encoder_heads
+from loco.label_prior import LabelPrior, LabelPriorError, StepEvidence, batch_evidence, encoder_heads
+from loco.label_space import LabelSpaceError, load_label_space
 from loco.model.loco import LoCoOutput
 from loco.model.postprocess import decode_detections
 from tests.fixtures.media.make_media import FIXTURES, photo_on_white, read_audio
@@ -95,10 +96,29 @@ def test_bad_weight_label_space_and_features_raise_typed_errors(tmp_path):
         PostprocessConfig(label_prior_weight=1.5)
     bad = tmp_path / "space.json"
     bad.write_text(json.dumps({"classes": {"dog barking": {"audioset": ["Dogg"], "imagenet": []}}}))
-    with pytest.raises(LabelPriorError, match="Dogg"):
-        LabelPrior(["dog barking"], bad)
+    with pytest.raises(LabelSpaceError, match="Dogg"):
+        load_label_space(project=bad)
     bad.write_text("not json")
-    with pytest.raises(LabelPriorError, match="unusable"):
-        LabelPrior(["dog barking"], bad)
+    with pytest.raises(LabelSpaceError, match="unusable"):
+        load_label_space(project=bad)
+    with pytest.raises(LabelPriorError, match="vggish"):
+        LabelPrior(["dog barking"], "vggish")
     with pytest.raises(LabelPriorError, match="fast-profile"):
         LabelPrior(CLASSES).evidence(np.zeros((3, 1024)), np.zeros((3, 128)))
+
+
+def test_people_classes_see_the_face_cue_and_a_batch_becomes_the_open_vocabulary_input():
+    prior = LabelPrior(["man speaking", "dog barking"])
+    visual, audio = np.zeros((4, 1280), np.float32), np.zeros((4, 1024), np.float32)
+    faces = np.array([[0.0, 0.0], [0.99, 0.3], [0.2, 0.0], [0.0, 0.0]], np.float32)
+    without = prior.evidence(visual, audio)
+    assert without.visual_mapped.tolist() == [False, True]  # no ImageNet label shows a person speaking
+    seen = prior.evidence(visual, audio, faces)
+    assert seen.visual_mapped.tolist() == [True, True]
+    assert seen.visual[:, 0] == pytest.approx(faces[:, 0]) and seen.visual[:, 1] == pytest.approx(without.visual[:, 1])
+    batch = batch_evidence(prior, torch.from_numpy(np.stack([visual.T, visual.T])),
+                           torch.from_numpy(np.stack([audio.T, audio.T])), [4, 2],
+                           torch.from_numpy(np.stack([faces.T, faces.T])))
+    assert batch.scores.shape == (2, 2, 2, 4) and batch.mapped.all()
+    assert batch.scores[1, :, :, 2:].abs().sum() == 0  # padding
+    assert batch.scores[0, 1, 0].tolist() == pytest.approx(faces[:, 0].tolist())
