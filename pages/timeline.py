@@ -1,12 +1,14 @@
 """Timeline: one lane per class with ground truth, predictions and corrections as layers, the waveform and
 spectrogram on the same axis, the player with the events as subtitles, and frames at the selected segment's edges."""
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
 
+from storage.formats.subtitles import dump_webvtt
 from studio.runs import timeline_events
-from studio.segments import filter_by_score
+from studio.segments import shown_events
 from studio.uploads import video_mime
 from studio.viz import LAYERS, timeline_figure
 from ui import common
@@ -17,14 +19,12 @@ store = common.store()
 run = common.run_for(video)
 
 left, middle, right = st.columns([2, 1, 2])
-threshold = left.slider("Score threshold", 0.0, 1.0, key="score_threshold", step=0.01)
-top_k = middle.number_input("Top-k predictions", 1, 1000, key="top_k")
+threshold, top_k = common.proposal_controls(left, middle)
 layers = right.multiselect("Layers", list(LAYERS), default=["ground truth", "prediction", "corrected"],
                            key="timeline_layers")
 
 events = [e for e in timeline_events(store.current_events(video.video_id)) if e.layer in layers]
-predictions = filter_by_score([e for e in events if e.score is not None], threshold, int(top_k))
-shown = [e for e in events if e.score is None] + predictions
+shown = shown_events(events, threshold, top_k)
 selected_id = st.session_state.get(common.EVENT_KEY)
 selected = next((e for e in shown if e.event_id == selected_id), None)
 
@@ -50,10 +50,12 @@ if shown:
                                             for e in order if e.event_id == i))
 
 if media and Path(media).is_file():
-    visible_states = sorted({e.state for e in shown}) or ["accepted"]
-    subtitles = store.export_annotations("webvtt", video.video_id, states=visible_states)
-    st.video(media, format=video_mime(video.container), start_time=int(selected.start) if selected else 0,
-             subtitles={"Events": subtitles})
+    subtitles = dump_webvtt(shown)  # exactly the events shown above: the threshold, top-k and layers apply
+    # A player of its own per video and subtitle track: a reused one kept the previous video's track on screen.
+    with st.container(key=f"player_{video.video_id}_{hashlib.sha256(subtitles.encode()).hexdigest()[:12]}"):
+        st.video(media, format=video_mime(video.container), start_time=int(selected.start) if selected else 0,
+                 subtitles={"Events": subtitles})
+    st.caption(f"Subtitles: the {len(shown)} event{'s' if len(shown) != 1 else ''} shown above, with their scores.")
     if selected is not None:
         fps = video.fps or store.grid.fps
         times = [selected.start, selected.start + 1 / fps, selected.end - 1 / fps, selected.end]

@@ -8,7 +8,8 @@ only index of runs (``storage.RunView``); the internals file sits in ``<data>/ru
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from storage import RunView, Store
 from storage.formats.unav import load_ground_truth
 from studio.internals import save_internals
 from studio.models import checkpoint_sha256, ensure_model_recorded
+from studio.segments import filter_by_score
 from studio.uploads import EXAMPLE_GROUND_TRUTH, SpooledVideo, is_example
 from studio.viz.timeline import TimelineEvent
 
@@ -112,6 +114,34 @@ def timeline_events(events) -> list[TimelineEvent]:
     """Store events (``EventView``) as timeline bars."""
     return [TimelineEvent(e.event_id, e.label, e.start, e.end, e.score, layer_of(e.state, e.origin), e.state)
             for e in events]
+
+
+@dataclass(frozen=True)
+class DetectionSummary:
+    """What a detection found, as the Timeline will show it: its proposals passing the score threshold and top-k,
+    by class. ``candidates`` is everything it proposed (the decoder's own top-k cap, not a finding)."""
+
+    found: int
+    candidates: int
+    threshold: float
+    by_class: tuple[tuple[str, int], ...]  # most frequent first
+
+    def sentence(self) -> str:
+        if not self.found:
+            return (f"No event scores {self.threshold:.2f} or more ({self.candidates} weaker candidates): lower the "
+                    "score threshold on the Timeline to see them.")
+        classes = ", ".join(f"{label} ×{count}" for label, count in self.by_class)
+        return (f"Found {self.found} event{'s' if self.found > 1 else ''} scoring {self.threshold:.2f} or more: "
+                f"{classes} (of {self.candidates} candidates).")
+
+
+def detection_summary(store: Store, run_id: int, threshold: float, top_k: int | None = None) -> DetectionSummary:
+    """The run's current proposals (as edited since) that pass ``threshold`` and ``top_k``, counted by class."""
+    events = store.current_events(run_id=run_id)
+    found = filter_by_score(events, threshold, top_k)
+    by_class = Counter(e.label for e in found)
+    return DetectionSummary(len(found), len(events), float(threshold),
+                            tuple(sorted(by_class.items(), key=lambda item: (-item[1], item[0]))))
 
 
 def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray]:

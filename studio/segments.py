@@ -59,14 +59,23 @@ def nudge(interval: Interval, edge: Edge, delta: float, duration: float, min_len
     return Interval(interval.start, end)
 
 
-def nudge_step(unit: Literal["frame", "step"], grid: FeatureGrid, video_fps: float | None = None) -> float:
-    """Seconds of one nudge: a video frame (the video's own rate, else the grid's) or one feature step (0.32 s)."""
+NUDGE_UNITS = ("frame", "step", "amount")
+
+
+def nudge_step(unit: Literal["frame", "step", "amount"], grid: FeatureGrid, video_fps: float | None = None,
+               amount: float | None = None) -> float:
+    """Seconds of one nudge: a video frame (the video's own rate, else the grid's), one feature step (0.32 s), or a
+    typed ``amount`` (exactly 0.5 s is one click, not 12 frames and a half)."""
     if unit == "frame":
         fps = video_fps if video_fps and video_fps > 0 else grid.fps
         return 1.0 / fps
     if unit == "step":
         return grid.hop_seconds
-    raise SegmentError(f"nudge unit must be 'frame' or 'step', got {unit!r}")
+    if unit == "amount":
+        if amount is None or not math.isfinite(float(amount)) or float(amount) <= 0:
+            raise SegmentError(f"a nudge amount must be a positive number of seconds, got {amount!r}")
+        return float(amount)
+    raise SegmentError(f"nudge unit must be one of {NUDGE_UNITS}, got {unit!r}")
 
 
 def snap_to_candidates(seconds: float, candidates: Iterable[float], tolerance: float) -> float:
@@ -153,3 +162,27 @@ def filter_by_score(events: Sequence[Scored], threshold: float = 0.0, top_k: int
 
     kept = sorted((e for e in events if score(e) >= threshold), key=score, reverse=True)
     return kept if top_k is None else kept[: max(0, int(top_k))]
+
+
+def shown_events(events: Sequence[Scored], threshold: float = 0.0, top_k: int | None = None) -> list[Scored]:
+    """What the Timeline and the Correct page show: the scored events (proposals) that pass ``filter_by_score``,
+    best first, then every unscored one (annotations, human events) by time."""
+    scored = [e for e in events if getattr(e, "score", None) is not None]
+    unscored = sorted((e for e in events if getattr(e, "score", None) is None), key=lambda e: (e.start, e.end))
+    return filter_by_score(scored, threshold, top_k) + unscored
+
+
+def gap(a: Interval, b: Interval) -> float:
+    """Seconds between two spans (0 when they touch or overlap)."""
+    return max(0.0, max(a.start, b.start) - min(a.end, b.end))
+
+
+def nearest(target: Interval, others: Sequence[Scored]) -> Scored | None:
+    """The span of ``others`` closest to ``target`` (smallest gap, then the closest centre): the natural partner of
+    a merge. ``others`` have ``start`` and ``end``."""
+    centre = (target.start + target.end) / 2
+
+    def distance(other) -> tuple[float, float]:
+        return gap(target, Interval(other.start, other.end)), abs((other.start + other.end) / 2 - centre)
+
+    return min(others, key=distance, default=None)

@@ -4,6 +4,7 @@ current video, and error display. Kept here so each page file stays orchestratio
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -12,12 +13,17 @@ from loco.checkpoint import LoadedModel, load_checkpoint
 from loco.paths import data_dir
 from storage import ConflictError, RunView, Store, VideoView, open_store
 from studio import models as model_registry
+from studio.editing import EditSession
 from studio.viz.audio import AudioRows
 from studio.viz.media import audio_rows_of, boundary_frames as frames_at
 
 VIDEO_KEY = "video_id"
 EVENT_KEY = "selected_event"
 BOX_KEY = "box_range"
+EDIT_SESSION_KEY = "edit_session"
+THRESHOLD_KEY = "score_threshold"
+TOP_K_KEY = "top_k"
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 
 
 @st.cache_resource(show_spinner=False)
@@ -108,6 +114,26 @@ def remember_chart_selection(chart_key: str):
             st.session_state[BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
 
     return callback
+
+
+def edit_session() -> EditSession:
+    """This browser session's undo list: every gesture on every page goes in it, so Undo reverts the newest one
+    whatever event it touched (``studio.editing.EditSession``)."""
+    return st.session_state.setdefault(EDIT_SESSION_KEY, EditSession())
+
+
+def proposal_controls(threshold_column=st, top_k_column=st) -> tuple[float, int]:
+    """The score threshold and top-k that the Timeline, the Correct page and the Detect summary share (their
+    defaults are set in ``app.py``); kept across page switches."""
+    threshold = threshold_column.slider("Score threshold", 0.0, 1.0, key=THRESHOLD_KEY, step=0.01,
+                                        persist_state="session")
+    top_k = top_k_column.number_input("Top-k predictions", 1, 1000, key=TOP_K_KEY, persist_state="session")
+    return float(threshold), int(top_k)
+
+
+def plain(text: str) -> str:
+    """User text (a class name, a file name) for a Markdown message: shown as typed, never as formatting or links."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def require_video() -> VideoView:

@@ -26,6 +26,24 @@ def test_layers_of_events():
     assert layer_of("rejected", "model") == "rejected"
 
 
+def test_the_detection_summary_says_what_passes_the_threshold_by_class(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
+    store.record_video("v", 20.0)
+    store.record_inference_run("v", [{"label": "man speaking", "start": 0.0, "end": 1.0, "score": 0.01}])
+    run_id = store.record_inference_run("v", [
+        {"label": label, "start": start, "end": start + 1.0, "score": score}
+        for label, start, score in (("dog barking", 1.0, 0.8), ("car passing by", 3.0, 0.3), ("dog barking", 5.0, 0.5),
+                                    ("cat meowing", 7.0, 0.05), ("dog barking", 9.0, 0.02))])
+    summary = runs.detection_summary(store, run_id, 0.1)
+    assert (summary.found, summary.candidates) == (3, 5)  # the other run's event is not this one's
+    assert summary.by_class == (("dog barking", 2), ("car passing by", 1))
+    assert summary.sentence() == ("Found 3 events scoring 0.10 or more: dog barking ×2, car passing by ×1 "
+                                  "(of 5 candidates).")
+    assert runs.detection_summary(store, run_id, 0.1, top_k=1).by_class == (("dog barking", 1),)
+    assert runs.detection_summary(store, run_id, 0.9).sentence().startswith("No event scores 0.90 or more")
+    store.close()
+
+
 def test_the_example_detected_once_then_found_in_the_store(tmp_path, monkeypatch):
     monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
     config = load_config("compact")

@@ -8,6 +8,8 @@ from studio.segments import (
     SegmentError,
     box_to_interval,
     filter_by_score,
+    gap,
+    nearest,
     neighbour_edges,
     nudge,
     nudge_step,
@@ -15,6 +17,7 @@ from studio.segments import (
     snap_to_candidates,
     snap_to_frame,
     snap_to_grid,
+    shown_events,
 )
 
 
@@ -44,8 +47,10 @@ def test_nudge_step_units():
     assert nudge_step("step", UNAV_GRID) == pytest.approx(0.32)
     assert nudge_step("frame", UNAV_GRID, video_fps=30) == pytest.approx(1 / 30)
     assert nudge_step("frame", UNAV_GRID) == pytest.approx(1 / 25)
-    with pytest.raises(SegmentError):
-        nudge_step("minute", UNAV_GRID)
+    assert nudge_step("amount", UNAV_GRID, amount=0.5) == 0.5
+    for unit, amount in (("minute", None), ("amount", None), ("amount", 0.0), ("amount", float("nan"))):
+        with pytest.raises(SegmentError):
+            nudge_step(unit, UNAV_GRID, amount=amount)
 
 
 def test_snap_to_candidates_takes_the_nearest_within_tolerance():
@@ -101,3 +106,26 @@ def test_filter_by_score_threshold_and_top_k():
     assert [e.name for e in filter_by_score(events, 0.3)] == ["gt", "b", "c"]
     assert [e.name for e in filter_by_score(events, 0.0, top_k=2)] == ["gt", "b"]
     assert filter_by_score(events, 0.95, top_k=0) == []
+
+
+@dataclass(frozen=True)
+class Span:
+    name: str
+    start: float
+    end: float
+    score: float | None = 0.5
+
+
+def test_shown_events_are_the_proposals_over_the_threshold_best_first_then_the_annotations():
+    events = [Span("low", 0, 1, 0.05), Span("gt late", 8, 9, None), Span("best", 2, 3, 0.9), Span("gt", 1, 2, None),
+              Span("mid", 4, 5, 0.4)]
+    assert [e.name for e in shown_events(events, 0.1)] == ["best", "mid", "gt", "gt late"]
+    assert [e.name for e in shown_events(events, 0.0, top_k=1)] == ["best", "gt", "gt late"]
+
+
+def test_the_nearest_event_is_the_one_with_the_smallest_gap():
+    assert gap(Interval(1, 2), Interval(3, 4)) == 1 and gap(Interval(1, 3), Interval(2, 4)) == 0
+    others = [Span("far", 20, 22), Span("next", 5.5, 7), Span("before", 0.5, 2.5), Span("inside", 3.5, 4)]
+    assert nearest(Interval(3, 5), others).name == "inside"
+    assert nearest(Interval(3, 5), others[:3]).name == "next"  # both 0.5 s away: the closer centre wins
+    assert nearest(Interval(3, 5), []) is None
