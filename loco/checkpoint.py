@@ -108,7 +108,8 @@ def read_header(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"{path.name} is a safetensors file without a LoCo header")
     header = json.loads(raw)
     if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path.name}: unsupported checkpoint format {header.get('format')!r} v{header.get('version')}")
+        raise CheckpointError(
+            f"{path.name}: unsupported checkpoint format {header.get('format')!r} v{header.get('version')}")
     return header
 
 

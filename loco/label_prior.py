@@ -23,7 +23,10 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import onnx
 import torch
+from onnx import numpy_helper
+from safetensors.numpy import load_file
 
 from loco.label_space import LabelSpaceError, labels_for, load_label_space
 from loco.model.open_vocabulary import ClassEvidence
@@ -61,10 +64,7 @@ class EncoderHeads:
 def encoder_heads() -> EncoderHeads:
     """YAMNet's classifier from its ONNX graph (weights quantised as the graph does at run time) and MobileNetV2's
     from torchvision's weights, both from the converted files the feature extractor uses."""
-    import onnx
-    from onnx import numpy_helper
-    from safetensors.numpy import load_file
-
+    # late: the encoder modules load onnxruntime and torchaudio, which decoding without the prior never needs
     from loco.features.mobilenet import weights_path as mobilenet_weights_path
     from loco.features.yamnet import metadata as yamnet_metadata, model_path as yamnet_model_path
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tqdm import tqdm
+
 from loco.paths import REPO_ROOT
 
 DEFAULT_UNAV_ANNOTATIONS = REPO_ROOT / "tests" / "fixtures" / "unav100" / "unav100_annotations.json"
@@ -72,8 +74,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.data.builder import PlanSpec, build_dataset, write_example
 
     if args.example is not None:

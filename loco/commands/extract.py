@@ -14,6 +14,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
+from tqdm import tqdm
+
+from loco.io import sha256_file
+
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".ogv"}
 
 
@@ -34,9 +38,9 @@ def find_videos(folder: Path) -> list[Path]:
 def is_done(target: Path, profile: str, video: Path) -> bool:
     """True when ``target`` holds features of this very video (same content hash) with this profile and encoders: a
     video rendered again (a rebuilt split) is extracted again, never matched to its old features by name."""
+    # late, like every torch import of a command: building ``python -m loco --help`` imports every command module
     from loco.features.profiles import get_profile
     from loco.features.store import FeatureFileError, read_features
-    from loco.io import sha256_file
 
     if not target.is_file():
         return False
@@ -49,24 +53,22 @@ def is_done(target: Path, profile: str, video: Path) -> bool:
     return meta.video_sha256 == sha256_file(video)
 
 
-def _init_worker(threads: int) -> None:
+def extract_one(video: Path, target: Path, profile: str, use_cache: bool, threads: int) -> tuple[str, int]:
+    """Extract and save one video with ``threads`` torch threads (it runs in a worker process for a folder); returns
+    (video name, number of steps)."""
+    # late, like every torch import of a command: building ``python -m loco --help`` imports every command module
     import torch
 
-    torch.set_num_threads(threads)
-
-
-def extract_one(video: Path, target: Path, profile: str, use_cache: bool) -> tuple[str, int]:
-    """Extract and save one video; returns (video name, number of steps)."""
     from loco.features.extract import extract_features
 
+    torch.set_num_threads(threads)
     result = extract_features(video, profile=profile, use_cache=use_cache)
     result.save(target)
     return video.name, result.num_steps
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    # late, like every torch import of a command: building ``python -m loco --help`` imports every command module
     from loco.features.profiles import get_profile
     from loco.media import MediaError
 
@@ -76,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such file or folder: {source}")
     out.mkdir(parents=True, exist_ok=True)
     if source.is_file():
-        _init_worker(args.threads or os.cpu_count() or 1)
-        name, steps = extract_one(source, out / f"{video_id_for(source)}.npz", args.profile, not args.no_cache)
+        name, steps = extract_one(source, out / f"{video_id_for(source)}.npz", args.profile, not args.no_cache,
+                                  args.threads or os.cpu_count() or 1)
         print(f"{name}: {steps} steps -> {out / (video_id_for(source) + '.npz')}")
         return 0
     jobs = [(v, out / f"{video_id_for(v, source)}.npz") for v in find_videos(source)]
@@ -86,9 +88,8 @@ def run(args: argparse.Namespace) -> int:
     workers = max(1, min(args.workers, len(todo) or 1))
     threads = args.threads or max(1, (os.cpu_count() or 1) // workers)
     failures: list[str] = []
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker,
-                             initargs=(threads,)) as pool:
-        futures = {pool.submit(extract_one, v, t, args.profile, not args.no_cache): v for v, t in todo}
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(extract_one, v, t, args.profile, not args.no_cache, threads): v for v, t in todo}
         for future in tqdm(as_completed(futures), total=len(futures), unit="video", disable=args.quiet):
             try:
                 future.result()

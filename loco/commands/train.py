@@ -14,12 +14,15 @@ config.yaml. Under torchrun, train.batch_size is the global batch, split evenly 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+from loco.config import Config, load_config
+from loco.paths import sub_dir
+
+if TYPE_CHECKING:  # for annotations only: the checkpoint module loads torch
     from loco.checkpoint import LoadedModel
-    from loco.config import Config
 
 
 def register(subparsers) -> None:
@@ -47,10 +50,8 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def config_from_args(args: argparse.Namespace):
+def config_from_args(args: argparse.Namespace) -> Config:
     """The config file plus the flags (as overrides) plus the explicit ``key=value`` overrides, in that order."""
-    from loco.config import load_config
-
     flags = []
     if args.annotations is not None:
         flags.append(f"data.annotation_file={args.annotations}")
@@ -62,15 +63,14 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    # torch loads here, not at import: building ``python -m loco --help`` imports every command module
+    from loco.checkpoint import load_checkpoint
     from loco.data.unav import dataset_from_config
-    from loco.paths import sub_dir
     from loco.train import train
 
     config = config_from_args(args)
     start = None
     if args.init is not None:
-        from loco.checkpoint import load_checkpoint
-
         start = load_checkpoint(args.init)
         config = fine_tuning_config(config, start)
     known_classes = start.class_names if start is not None else None
@@ -93,7 +93,5 @@ def run(args: argparse.Namespace) -> int:
 def fine_tuning_config(config: Config, start: LoadedModel) -> Config:
     """The run's config when fine-tuning: the architecture, feature profile and grid are the starting model's (its
     weights only fit those); the recipe (``train.*``, ``postprocess.*``, data paths) stays the run's own."""
-    from dataclasses import replace
-
     return replace(config, model=replace(start.config.model),
                    data=replace(config.data, profile=start.profile, grid=start.grid.name))
