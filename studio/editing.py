@@ -159,12 +159,12 @@ def relabel(store: Store, event: EventView, label: str, author: str | None = Non
 
 
 def move_to(store: Store, event: EventView, start: float | None = None, end: float | None = None,
-            author: str | None = None, session: EditSession | None = None) -> EventView:
-    """Set the start and/or end to typed times (seconds)."""
+            author: str | None = None, session: EditSession | None = None, note: str = "typed times") -> EventView:
+    """Set the start and/or end to typed times (seconds), or to where the timeline editor dragged them (``note``)."""
     start = None if start is None else _number(start, "start")
     end = None if end is None else _number(end, "end")
     return _recorded(session, "move", store.move(event.event_id, event.rev_no, start=start, end=end, author=author,
-                                                 note="typed times"))
+                                                 note=note))
 
 
 def split(store: Store, event: EventView, at: float, author: str | None = None,

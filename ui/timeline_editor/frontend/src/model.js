@@ -1,0 +1,108 @@
+// Pure helpers of the editor: the events as objects, snapping, time text, the optimistic view of a gesture.
+
+/** The view's event columns as objects sorted by start (the order of Tab / next event). */
+export function decodeEvents(view) {
+  const c = view.events;
+  const events = [];
+  for (let i = 0; i < c.id.length; i++) {
+    events.push({
+      id: c.id[i], start: c.start[i], end: c.end[i], lane: view.lanes[c.lane[i]], layer: c.layer[i],
+      state: view.states[c.state[i]], score: c.score[i], rev: c.rev[i],
+    });
+  }
+  return events;
+}
+
+export function clamp(value, low, high) {
+  return Math.min(high, Math.max(low, value));
+}
+
+/** A time snapped to the nearest video frame ("frame"), feature-grid step centre ("grid"), or kept ("off"). */
+export function snapTime(seconds, mode, view) {
+  let t = seconds;
+  if (mode === "frame") t = Math.round(seconds * view.fps) / view.fps;
+  else if (mode === "grid") t = view.grid_offset + Math.round((seconds - view.grid_offset) / view.grid_hop) * view.grid_hop;
+  return clamp(roundMicro(t), 0, view.duration);
+}
+
+/** Float noise off (12.600000000000001 -> 12.6): times are exact to the microsecond, frames are far coarser. */
+export function roundMicro(seconds) {
+  return Math.round(seconds * 1e6) / 1e6;
+}
+
+export function frameAt(seconds, fps) {
+  return Math.floor(seconds * fps + 1e-6);
+}
+
+/** "12.340" for short videos, "1:02.340" from a minute on (the playhead field shows milliseconds). */
+export function formatTime(seconds, long) {
+  const sign = seconds < 0 ? "-" : "";
+  const s = Math.abs(seconds);
+  if (!long) return sign + s.toFixed(3);
+  const minutes = Math.floor(s / 60);
+  const rest = s - minutes * 60;
+  return `${sign}${minutes}:${rest.toFixed(3).padStart(6, "0")}`;
+}
+
+/** The axis labels: seconds, or m:ss from a minute on, with as many decimals as the tick needs. */
+export function axisLabel(seconds) {
+  const decimals = [0, 1, 2].find((d) => Math.abs(seconds * 10 ** d - Math.round(seconds * 10 ** d)) < 1e-6) ?? 2;
+  if (seconds < 60) return seconds.toFixed(decimals);
+  const minutes = Math.floor(seconds / 60);
+  const rest = (seconds - minutes * 60).toFixed(decimals);
+  return `${minutes}:${rest.padStart(decimals ? 3 + decimals : 2, "0")}`;
+}
+
+/** A typed playhead time: seconds ("12.5"), minutes and seconds ("1:02.5"), or relative to ``from`` ("+0.5",
+ *  "-1"); null when the text is none of these. */
+export function parseTime(text, from) {
+  const value = String(text).trim().replace(/\s*s$/, "");
+  const relative = /^([+-])\s*(\d+(?:\.\d*)?|\.\d+)$/.exec(value);
+  if (relative) return from + (relative[1] === "-" ? -1 : 1) * parseFloat(relative[2]);
+  const clock = /^(\d+):(\d{1,2}(?:\.\d*)?)$/.exec(value);
+  if (clock) return parseInt(clock[1], 10) * 60 + parseFloat(clock[2]);
+  return /^(\d+(?:\.\d*)?|\.\d+)$/.test(value) ? parseFloat(value) : null;
+}
+
+/** Opacity grows with the score, as on the Plotly timeline (unscored events are opaque). */
+export function scoreOpacity(score) {
+  return score === null || score === undefined ? 1 : 0.25 + 0.75 * clamp(score, 0, 1);
+}
+
+/** The next (``step`` 1) or previous (-1) event by start time, among ``events`` sorted by start. */
+export function stepEvent(events, currentId, step) {
+  if (!events.length) return null;
+  const index = events.findIndex((e) => e.id === currentId);
+  if (index < 0) return step > 0 ? events[0] : events[events.length - 1];
+  return events[clamp(index + step, 0, events.length - 1)];
+}
+
+/** The neighbour in the same lane after (``step`` 1) or before (-1) ``event``: the partner of a merge key. */
+export function laneNeighbour(events, event, step) {
+  const lane = events.filter((e) => e.lane === event.lane && e.id !== event.id && e.state !== "deleted");
+  if (step > 0) return lane.filter((e) => e.start >= event.start).sort((a, b) => a.start - b.start)[0] || null;
+  return lane.filter((e) => e.start <= event.start).sort((a, b) => b.start - a.start)[0] || null;
+}
+
+/** What the editor shows while a gesture is on its way to the server (the server's next view replaces it). */
+export function applyLocally(events, gesture, layers) {
+  const corrected = layers.findIndex(([name]) => name === "corrected");
+  const rejected = layers.findIndex(([name]) => name === "rejected");
+  return events.map((e) => {
+    if (e.id !== gesture.event_id) return e;
+    switch (gesture.kind) {
+      case "move":
+        return { ...e, start: gesture.start ?? e.start, end: gesture.end ?? e.end, layer: corrected, state: "edited" };
+      case "accept":
+        return { ...e, layer: corrected, state: "accepted" };
+      case "reject":
+        return { ...e, layer: rejected, state: "rejected" };
+      case "relabel":
+        return { ...e, lane: gesture.label, layer: corrected, state: "edited" };
+      case "delete":
+        return { ...e, state: "deleted" };
+      default:
+        return e;
+    }
+  });
+}
