@@ -10,8 +10,8 @@ import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 
 import { Lanes, SHADOW_CSS } from "./lanes.js";
 import {
-  applyLocally, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, parseTime, roundMicro,
-  snapTime, stepEvent,
+  applyLocally, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, packLanes, parseTime,
+  roundMicro, snapTime, stepEvent,
 } from "./model.js";
 import { Picker } from "./picker.js";
 
@@ -104,14 +104,15 @@ export class Editor {
     for (const name of [...this.extraLanes, ...this.events.map((e) => e.lane)]) {
       if (!lanes.includes(name)) lanes.push(name);
     }
-    const present = [...new Set(this.events.map((e) => e.layer))].sort();
-    const slots = Object.fromEntries((present.length ? present : [0]).map((layer, i) => [layer, i]));
-    const key = JSON.stringify([lanes, slots]);
+    const packing = packLanes(this.events, lanes);
+    const key = JSON.stringify([lanes, packing.rows]);
     if (key !== this.layoutKey) {
       this.layoutKey = key;
       this.laneNames = lanes;
-      this.lanes.layout(lanes, slots, new Set(lanes.filter((n) => !this.events.some((e) => e.lane === n))));
+      this.lanes.layout(lanes, packing, new Set(lanes.filter((n) => !this.events.some((e) => e.lane === n))));
       this.drawLabels();
+    } else {
+      this.lanes.repack(packing);
     }
     this.lanes.render();
     this.syncRegion();
@@ -436,12 +437,12 @@ export class Editor {
 
   drawLabels() {
     const labels = this.$(".labels");
-    const rows = this.laneNames.map((name) => {
+    const rows = this.laneNames.map((name, i) => {
       const row = document.createElement("div");
       row.className = "label";
       row.textContent = name;
       row.title = name;
-      row.style.height = `${this.lanes.laneH}px`;
+      row.style.height = `${this.lanes.heights[i]}px`;
       return row;
     });
     const add = document.createElement("button");

@@ -58,22 +58,31 @@ export class Lanes {
     wrapper.addEventListener("pointerdown", (event) => this.pointerDown(event));
   }
 
-  /** One row per lane; ``slots`` maps a layer index to its slot inside a lane. */
-  layout(lanes, slots, extraLanes) {
+  /** One row per lane, as tall as its packed rows (``packLanes``); ``extraLanes`` have no event yet. */
+  layout(lanes, packing, extraLanes) {
     this.lanes = lanes;
-    this.slots = slots;
-    this.laneH = Math.max(1, Math.max(...Object.values(slots), 0) + 1) * SLOT_H + 2 * LANE_PAD;
-    this.el.style.height = `${Math.max(1, lanes.length) * this.laneH}px`;
+    this.packing = packing;
+    this.tops = [];
+    this.heights = packing.rows.map((rows) => rows * SLOT_H + 2 * LANE_PAD);
+    let top = 0;
     const rows = lanes.map((name, i) => {
+      this.tops.push(top);
       const row = element("div", extraLanes.has(name) ? "row extra" : "row");
       row.dataset.lane = name;
-      row.style.top = `${i * this.laneH}px`;
-      row.style.height = `${this.laneH}px`;
+      row.style.top = `${top}px`;
+      row.style.height = `${this.heights[i]}px`;
+      top += this.heights[i];
       return row;
     });
+    this.el.style.height = `${Math.max(top, SLOT_H + 2 * LANE_PAD)}px`;
     for (const bar of this.bars.values()) bar.remove();
     this.bars.clear();
     this.el.replaceChildren(...rows);
+  }
+
+  /** Bars take the rows of a new packing without rebuilding the lanes (the same lanes, the same heights). */
+  repack(packing) {
+    this.packing = packing;
   }
 
   /** Redraw at the next frame (scroll and zoom fire many times a frame). */
@@ -144,7 +153,7 @@ export class Lanes {
     bar.dataset.layer = name;
     bar.style.left = `${(start / duration) * 100}%`;
     bar.style.width = `${((end - start) / duration) * 100}%`;
-    bar.style.top = `${lane * this.laneH + LANE_PAD + this.slots[e.layer] * SLOT_H}px`;
+    bar.style.top = `${this.tops[lane] + LANE_PAD + (this.packing.row.get(e.id) ?? 0) * SLOT_H}px`;
     bar.style.height = `${SLOT_H - 2}px`;
     bar.style.background = colour;
     bar.style.opacity = String(scoreOpacity(e.score) * (e.state === "deleted" ? 0.6 : 1));
@@ -156,9 +165,9 @@ export class Lanes {
   }
 
   laneAt(clientY) {
-    const rect = this.el.getBoundingClientRect();
-    const index = Math.floor((clientY - rect.top) / this.laneH);
-    return index >= 0 && index < this.lanes.length ? this.lanes[index] : null;
+    const y = clientY - this.el.getBoundingClientRect().top;
+    const index = this.tops.findIndex((top, i) => y >= top && y < top + this.heights[i]);
+    return index >= 0 ? this.lanes[index] : null;
   }
 
   pointerDown(event) {
@@ -231,8 +240,8 @@ export class Lanes {
       const lane = lanes.get(drag.lane) ?? 0;
       drag.ghost.style.left = `${(drag.start / duration) * 100}%`;
       drag.ghost.style.width = `${((drag.end - drag.start) / duration) * 100}%`;
-      drag.ghost.style.top = `${lane * this.laneH + LANE_PAD}px`;
-      drag.ghost.style.height = `${this.laneH - 2 * LANE_PAD}px`;
+      drag.ghost.style.top = `${this.tops[lane] + LANE_PAD}px`;
+      drag.ghost.style.height = `${this.heights[lane] - 2 * LANE_PAD}px`;
     } else {
       this.place(drag.bar, drag.event, lanes.get(drag.event.lane), drag.start, drag.end);
     }

@@ -106,3 +106,32 @@ export function applyLocally(events, gesture, layers) {
     }
   });
 }
+
+/** Rows inside each lane: one band per layer present in it (in layer order), each as many rows as its events need
+ *  not to overlap (at most ``maxRows``; later ones share the row that frees first). Returns each event's row within
+ *  its lane and each lane's number of rows. */
+export function packLanes(events, lanes, maxRows = 4) {
+  const byLane = new Map(lanes.map((name) => [name, []]));
+  for (const e of events) if (byLane.has(e.lane)) byLane.get(e.lane).push(e);
+  const row = new Map();
+  const rows = lanes.map((name) => {
+    const list = byLane.get(name).slice().sort((a, b) => a.layer - b.layer || a.start - b.start || a.id - b.id);
+    let base = 0;
+    let index = 0;
+    while (index < list.length) {
+      const layer = list[index].layer;
+      const ends = [];
+      for (; index < list.length && list[index].layer === layer; index++) {
+        const e = list[index];
+        let r = ends.findIndex((end) => end <= e.start);
+        if (r < 0 && ends.length < maxRows) r = ends.push(e.end) - 1;
+        else if (r < 0) r = ends.indexOf(Math.min(...ends));
+        ends[r] = Math.max(ends[r], e.end);
+        row.set(e.id, base + r);
+      }
+      base += ends.length;
+    }
+    return Math.max(1, base);
+  });
+  return { row, rows };
+}
