@@ -1,11 +1,12 @@
 """Compact LoCo vs the UnAV-style baseline (LCC off, dense cross-modal attention), measured side by side.
 
-Prints, for T = 224, 1024, 4096 steps, the median forward time (eval, no grad), the median train-step time (forward,
-loss, backward, AdamW step) and the peak memory of live tensors during one forward / one train step (profiler
-allocation events), with LoCo/baseline ratios. Also the forward latency of a
-60 s video (188 steps) for the compact model alone.
+Prints, for T = 1k, 10k and 22.5k steps (22.5k steps = 2 hours on the UnAV grid), the median time of a forward pass
+(eval, no grad), of a forward pass with the internals the app keeps (``return_internals=True``, cropped to NumPy) and
+of a train step (forward, loss, backward, AdamW step), and the peak memory of live tensors during each (profiler
+allocation events), with LoCo/baseline ratios. Lengths above 4096 steps are timed once. Also the forward latency of
+a 60 s video (188 steps) for the compact model alone.
 
-    python -m bench.bench_model [--lengths 224 1024 4096] [--repeats 5] [--threads 2]
+    python -m bench.bench_model [--lengths 1000 10000 22500] [--repeats 3] [--threads 2] [--kinds forward ...]
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def _forward(model, inputs) -> None:
         model(visual, audio, mask)
 
 
+def _internals(model, inputs) -> None:
+    visual, audio, mask, _ = inputs
+    model.eval()
+    with torch.no_grad():
+        model(visual, audio, mask, return_internals=True).internals.video(0)
+
+
 def _train_step(model, optimizer, inputs) -> None:
     visual, audio, mask, targets = inputs
     model.train()
@@ -70,29 +78,40 @@ def _timings(fn, repeats: int) -> list[float]:
     return samples
 
 
-def bench_length(length: int, repeats: int) -> dict:
+KINDS = ("forward", "internals", "train")
+LONG = 4096  # above this many steps, one timed run per measurement
+
+
+def bench_length(length: int, repeats: int, kinds: list[str]) -> dict:
     models, optimizers, inputs = {}, {}, {}
     for name, config_name in MODELS.items():
         cfg = load_config(config_name).model
         models[name] = build_model(cfg, seed=0)
         optimizers[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4)
         inputs[name] = _inputs(cfg, length)
-        _forward(models[name], inputs[name])  # warm-up
-        _train_step(models[name], optimizers[name], inputs[name])
-    times = {(name, kind): [] for name in MODELS for kind in ("forward", "train")}
+
+    def step(name: str, kind: str):
+        if kind == "forward":
+            return lambda: _forward(models[name], inputs[name])
+        if kind == "internals":
+            return lambda: _internals(models[name], inputs[name])
+        return lambda: _train_step(models[name], optimizers[name], inputs[name])
+
+    if length <= LONG:
+        for name in MODELS:  # warm-up
+            for kind in kinds:
+                step(name, kind)()
+    repeats = repeats if length <= LONG else 1
+    times = {(name, kind): [] for name in MODELS for kind in kinds}
     for _ in range(repeats):  # interleaved, so machine load hits both alike
-        for name in MODELS:
-            times[(name, "forward")] += _timings(lambda: _forward(models[name], inputs[name]), 1)
-            times[(name, "train")] += _timings(
-                lambda: _train_step(models[name], optimizers[name], inputs[name]), 1
-            )
+        for kind in kinds:
+            for name in MODELS:
+                times[(name, kind)] += _timings(step(name, kind), 1)
     result = {"T": length}
-    for kind in ("forward", "train"):
+    for kind in kinds:
         for name in MODELS:
             result[f"{kind}_ms_{name}"] = 1000 * statistics.median(times[(name, kind)])
-            step = (lambda: _forward(models[name], inputs[name])) if kind == "forward" else (
-                lambda: _train_step(models[name], optimizers[name], inputs[name]))
-            result[f"{kind}_peak_mb_{name}"] = peak_memory_mb(step)
+            result[f"{kind}_peak_mb_{name}"] = peak_memory_mb(step(name, kind))
         result[f"{kind}_time_ratio"] = result[f"{kind}_ms_loco"] / result[f"{kind}_ms_baseline"]
         result[f"{kind}_memory_ratio"] = result[f"{kind}_peak_mb_loco"] / max(result[f"{kind}_peak_mb_baseline"], 1e-9)
     return result
@@ -100,9 +119,10 @@ def bench_length(length: int, repeats: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lengths", type=int, nargs="+", default=[224, 1024, 4096])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1000, 10000, 22500])
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     parser.add_argument("--json", action="store_true", help="print one JSON line per length instead of a table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -113,22 +133,18 @@ def main() -> int:
     latency = statistics.median(_timings(lambda: _forward(compact, minute), max(args.repeats, 10)))
     print(f"compact LoCo: {sum(p.numel() for p in compact.parameters()) / 1e6:.2f}M parameters; 60 s video "
           f"(188 steps) forward {1000 * latency:.1f} ms on {args.threads} threads", flush=True)
-    header = (f"{'T':>5} | {'fwd ms loco':>11} {'base':>7} {'ratio':>5} | {'train ms loco':>13} {'base':>7} "
-              f"{'ratio':>5} | {'fwd MB loco':>11} {'base':>6} {'ratio':>5} | {'train MB loco':>13} {'base':>6} "
-              f"{'ratio':>5}")
     if not args.json:
-        print(header, flush=True)
+        print(f"{'T':>6} {'kind':>9} | {'ms loco':>9} {'base':>9} {'ratio':>5} | {'MB loco':>8} {'base':>8} "
+              f"{'ratio':>5}", flush=True)
     for length in args.lengths:
-        r = bench_length(length, args.repeats)
+        r = bench_length(length, args.repeats, args.kinds)
         if args.json:
             print(json.dumps(r), flush=True)
             continue
-        print(f"{length:>5} | {r['forward_ms_loco']:>11.1f} {r['forward_ms_baseline']:>7.1f} "
-              f"{r['forward_time_ratio']:>5.2f} | {r['train_ms_loco']:>13.1f} {r['train_ms_baseline']:>7.1f} "
-              f"{r['train_time_ratio']:>5.2f} | {r['forward_peak_mb_loco']:>11.0f} "
-              f"{r['forward_peak_mb_baseline']:>6.0f} {r['forward_memory_ratio']:>5.2f} | "
-              f"{r['train_peak_mb_loco']:>13.0f} {r['train_peak_mb_baseline']:>6.0f} "
-              f"{r['train_memory_ratio']:>5.2f}", flush=True)
+        for kind in args.kinds:
+            print(f"{length:>6} {kind:>9} | {r[f'{kind}_ms_loco']:>9.0f} {r[f'{kind}_ms_baseline']:>9.0f} "
+                  f"{r[f'{kind}_time_ratio']:>5.2f} | {r[f'{kind}_peak_mb_loco']:>8.0f} "
+                  f"{r[f'{kind}_peak_mb_baseline']:>8.0f} {r[f'{kind}_memory_ratio']:>5.2f}", flush=True)
     return 0
 
 

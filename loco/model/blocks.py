@@ -127,9 +127,10 @@ class ConvProjection(nn.Module):
 
 
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
-    """``[B, D, T]`` -> ``[B, H, T, D/H]``."""
+    """``[B, D, T]`` -> ``[B, H, T, D/H]``, contiguous: the fused attention kernels (memory O(T), not O(T^2)) take
+    only inputs whose last dimension is contiguous, and fall back to materialising the T x T weights otherwise."""
     batch, dim, length = x.shape
-    return x.view(batch, num_heads, dim // num_heads, length).transpose(2, 3)
+    return x.view(batch, num_heads, dim // num_heads, length).transpose(2, 3).contiguous()
 
 
 def merge_heads(x: Tensor) -> Tensor:

@@ -7,7 +7,9 @@ Dense cross-modal attention is replaced by attention over a soft local window ar
 
 Keys farther than ``radius = ceil(r_max + band_margin * kappa)`` tokens are excluded (weight 0) in both code paths: the
 full ``T x T`` path for short levels and a chunked local path (cost ``O(T * radius)``) for long ones, which
-therefore compute the same function. Beyond the radius the soft mask is below ``sigmoid(-band_margin)``.
+therefore compute the same function. Beyond the radius the soft mask is below ``sigmoid(-band_margin)``. The weights
+the UI keeps come from the chunked path as a band of ``2 * radius + 1`` keys per query (``loco.model.banded``), so
+asking for them costs O(T * radius) too.
 
 Our choice (the paper's code is not public): one window predictor per pyramid level, fed ``[LN(x^v); LN(x^a)]``, whose
 windows both directions use, so the UI shows one window per level, head and token.
@@ -23,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from loco.config import CDPConfig
+from loco.model.banded import AttentionWeights, skew_band
 from loco.model.blocks import LayerNorm, MaskedConv1D, Pointwise, dense_attention, masked_logit
 
 _WINDOW_FLOOR = 1e-6
@@ -62,17 +65,14 @@ def windowed_attention_full(
     return dense_attention(query, key, value, key_mask, bias, need_weights)
 
 
-def windowed_attention_chunked(
+def _windowed_blocks(
     query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int,
-    chunk: int | None = None,
-) -> Tensor:
-    """The same attention computed per block of ``chunk`` queries against the ``chunk + 2 * radius`` keys around it.
-
-    Cost ``O(T * (chunk + 2 radius))`` instead of ``O(T^2)``, with dense matrix products (no per-token gathers).
-    Returns the output ``[B, H, T, d]``.
-    """
+    chunk: int | None,
+) -> tuple[Tensor, Tensor]:
+    """Blocks of ``chunk`` queries against the ``chunk + 2 * radius`` keys around them: the output ``[B, H, T, d]``
+    and the weights ``[B, H, n, chunk, chunk + 2 radius]`` (query ``q`` of a block sees keys ``q - r ..`` on)."""
     batch, heads, length, head_dim = query.shape
-    chunk = chunk or max(16, 2 * radius)
+    chunk = min(chunk or max(16, 2 * radius), length)
     num_chunks = -(-length // chunk)
     tail = num_chunks * chunk - length
     span = chunk + 2 * radius
@@ -92,7 +92,30 @@ def windowed_attention_chunked(
     allowed = key_valid[:, None, :, None, :] & (offsets.abs() <= radius)
     weights = torch.softmax(logits.masked_fill(~allowed, masked_logit(logits.dtype)), dim=-1)
     out = torch.matmul(weights, key_windows(value))  # [B, H, n, chunk, d]
-    return out.reshape(batch, heads, num_chunks * chunk, head_dim)[:, :, :length]
+    return out.reshape(batch, heads, num_chunks * chunk, head_dim)[:, :, :length], weights
+
+
+def windowed_attention_chunked(
+    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int,
+    chunk: int | None = None,
+) -> Tensor:
+    """The same attention computed per block of ``chunk`` queries against the ``chunk + 2 * radius`` keys around it.
+
+    Cost ``O(T * (chunk + 2 radius))`` instead of ``O(T^2)``, with dense matrix products (no per-token gathers).
+    Returns the output ``[B, H, T, d]``.
+    """
+    return _windowed_blocks(query, key, value, key_mask, window, kappa, radius, chunk)[0]
+
+
+def windowed_attention_banded(
+    query: Tensor, key: Tensor, value: Tensor, key_mask: Tensor, window: WindowExtents, kappa: float, radius: int,
+) -> tuple[Tensor, AttentionWeights]:
+    """:func:`windowed_attention_chunked` that also returns its weights as a band ``[B, H, T, 2 radius + 1]``: every
+    non-zero weight, in O(T * radius) memory (what the UI keeps)."""
+    out, weights = _windowed_blocks(query, key, value, key_mask, window, kappa, radius, None)
+    batch, heads, num_chunks, chunk, _ = weights.shape
+    band = skew_band(weights, radius).reshape(batch, heads, num_chunks * chunk, 2 * radius + 1)
+    return out, AttentionWeights(band[:, :, : query.shape[2]], None)
 
 
 class WindowPredictor(nn.Module):
@@ -124,7 +147,7 @@ class WindowPredictor(nn.Module):
 
 class WindowedAttention:
     """An ``AttentionFn`` bound to one level's windows: the chunked path for long levels, the full matrix for short
-    ones and whenever the weights are wanted (the UI shows them as ``T x T`` matrices)."""
+    ones, and the banded weights whenever they are wanted (never a ``T x T`` matrix then)."""
 
     def __init__(self, window: WindowExtents, kappa: float, radius: int) -> None:
         self.window = window
@@ -132,10 +155,10 @@ class WindowedAttention:
         self.radius = radius
 
     def __call__(self, query, key, value, key_mask, need_weights):
-        if need_weights or query.shape[2] <= 4 * self.radius:
-            return windowed_attention_full(
-                query, key, value, key_mask, self.window, self.kappa, self.radius, need_weights
-            )
+        if need_weights:
+            return windowed_attention_banded(query, key, value, key_mask, self.window, self.kappa, self.radius)
+        if query.shape[2] <= 4 * self.radius:
+            return windowed_attention_full(query, key, value, key_mask, self.window, self.kappa, self.radius, False)
         return windowed_attention_chunked(query, key, value, key_mask, self.window, self.kappa, self.radius), None
 
 

@@ -158,14 +158,15 @@ class LoCo(nn.Module):
 
         return BatchInternals(
             lengths=lengths,
-            correspondence=detach(lcc and lcc.correspondence),
+            lcc_visual=detach(lcc and lcc.z_visual),
+            lcc_audio=detach(lcc and lcc.z_audio),
             coherence_visual=detach(lcc and lcc.coherence_visual),
             coherence_audio=detach(lcc and lcc.coherence_audio),
             gate_visual=detach(lcc and lcc.gate_visual),
             gate_audio=detach(lcc and lcc.gate_audio),
             cdp_left=cdp_left,
             cdp_right=cdp_right,
-            attention=[{name: w.detach() for name, w in level.attention.items()} for level in levels],
+            attention=[{name: weights.detach() for name, weights in level.attention.items()} for level in levels],
             lcc_band=self.cfg.lcc.band if lcc is not None else None,
         )
 

@@ -4,6 +4,10 @@ Level 0 has stride 1, each further level halves the time axis (depthwise conv k3
 on the skip, masks by nearest neighbour), so level ``l`` has ``ceil(T / 2^l)`` tokens. At every level one block per
 direction: UnAV's convention is that the stream being updated (m) supplies keys, values and the residual, while the
 *other* stream (n) supplies the queries. Both directions read the previous level's outputs.
+
+Asked for its weights, each level returns them as a band of ``radius`` keys around every query (the CDP radius, so
+a windowed level keeps all its weight) plus, where the level attends densely, a pooled overview
+(``loco.model.banded``): never a ``T_l x T_l`` matrix.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from torch import Tensor, nn
 
 from loco.config import ModelConfig
+from loco.model.banded import AttentionWeights, DenseAttention
 from loco.model.blocks import TransformerBlock
 from loco.model.cdp import WindowedAttention, WindowExtents, WindowPredictor, constant_window, window_radius
 
@@ -26,7 +31,7 @@ class PyramidLevel:
     audio: Tensor  # [B, D, T_l]
     mask: Tensor  # [B, 1, T_l]
     window: WindowExtents | None  # None where the level attends densely
-    attention: dict[str, Tensor] | None  # direction -> [B, H, T_l, T_l], only when asked for
+    attention: dict[str, AttentionWeights] | None  # direction -> band (+ overview where dense), only when asked for
 
 
 def level_uses_cdp(cfg: ModelConfig, level: int) -> bool:
@@ -70,7 +75,10 @@ class CrossModalPyramid(nn.Module):
         levels = []
         for level, (visual_block, audio_block) in enumerate(zip(self.visual_blocks, self.audio_blocks)):
             window = self._window(level, visual, audio, mask)
-            attend = None if window is None else WindowedAttention(window, self.cfg.cdp.kappa, self.radius)
+            if window is None:
+                attend = DenseAttention(self.radius)
+            else:
+                attend = WindowedAttention(window, self.cfg.cdp.kappa, self.radius)
             new_visual, new_mask, visual_weights = visual_block(visual, mask, audio, attend, need_weights)
             new_audio, _, audio_weights = audio_block(audio, mask, visual, attend, need_weights)
             attention = {"visual": visual_weights, "audio": audio_weights} if need_weights else None
