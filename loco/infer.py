@@ -22,7 +22,7 @@ from loco.checkpoint import LoadedModel
 from loco.data.unav import Batch, FeatureSource, UnAVDataset, VideoFeatureDataset, VideoSample, collate_videos
 from loco.evaluate import Evaluation, GroundTruth, Segment, label_ids_for, score_predictions
 from loco.grid import FeatureGrid
-from loco.label_prior import LabelPrior
+from loco.label_prior import LabelPrior, batch_evidence
 from loco.model.internals import VideoInternals
 from loco.model.loco import LoCoOutput
 from loco.model.postprocess import Detection, decode_detections
@@ -79,8 +79,10 @@ def pad_multiple(num_levels: int) -> int:
 
 
 def label_prior_of(loaded: LoadedModel) -> LabelPrior | None:
-    """The label prior the model decodes with (``postprocess.label_prior_weight`` > 0), else None."""
-    return LabelPrior(loaded.class_names) if loaded.config.postprocess.label_prior_weight > 0 else None
+    """The label-space evidence the model decodes with: for the label prior (``postprocess.label_prior_weight`` > 0)
+    and for the open-vocabulary head (``model.open_vocabulary.enabled``); None when it needs neither."""
+    needed = loaded.config.postprocess.label_prior_weight > 0 or loaded.config.model.open_vocabulary.enabled
+    return LabelPrior(loaded.class_names, loaded.profile) if needed else None
 
 
 @torch.inference_mode()
@@ -91,11 +93,16 @@ def predict_batch(
     then seconds. Per video, every detection in decoding order (best first), none filtered: what the benchmark
     scores. ``prior`` comes from :func:`label_prior_of`, built once per caller (it reads the encoders' heads)."""
     batch = batch.to(next(loaded.model.parameters()).device)
-    output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals)
+    classes = None
+    if loaded.config.model.open_vocabulary.enabled:
+        classes = batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
+    output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals, evidence=classes)
     evidence = None
-    if prior is not None:
-        evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy())
-                    for v, a, n in zip(batch.visual, batch.audio, batch.num_steps)]
+    if prior is not None and loaded.config.postprocess.label_prior_weight > 0:
+        faces = [None] * len(batch.num_steps) if batch.faces is None else batch.faces
+        evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy(),
+                                   None if f is None else f[:, :n].T.cpu().numpy())
+                    for v, a, f, n in zip(batch.visual, batch.audio, faces, batch.num_steps)]
     detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names), evidence)
     events = [
         [PredictedEvent(loaded.class_names[k], k, start, end, score)
@@ -121,17 +128,21 @@ def predict_features(
     duration: float | None,
     with_internals: bool = False,
     score_threshold: float = 0.0,
+    faces: np.ndarray | None = None,
 ) -> VideoPrediction:
-    """Run the model on one video's features (any length T; the streams are truncated to the shorter one). Events are
-    those of :func:`predict_batch` scoring at least ``score_threshold``, without the empty spans clamping can leave."""
+    """Run the model on one video's features (any length T; the streams are truncated to the shorter one) and its
+    face cue [T, 2] where the features have it. Events are those of :func:`predict_batch` scoring at least
+    ``score_threshold``, without the empty spans clamping can leave."""
     visual = _as_features(visual, "visual")
     audio = _as_features(audio, "audio")
     loaded.check_features(visual.shape[1], audio.shape[1], loaded.profile)
     num_steps = min(len(visual), len(audio))
     duration = float(duration) if duration is not None else video_duration(loaded.grid, num_steps)
+    face_cue = None if faces is None else torch.from_numpy(np.ascontiguousarray(
+        _as_features(faces, "face")[:num_steps].T))
     sample = VideoSample("", torch.from_numpy(np.ascontiguousarray(visual[:num_steps].T)),
                          torch.from_numpy(np.ascontiguousarray(audio[:num_steps].T)), torch.zeros(0, 2),
-                         torch.zeros(0, dtype=torch.int64), duration)
+                         torch.zeros(0, dtype=torch.int64), duration, face_cue)
     batch = collate_videos([sample], pad_multiple=pad_multiple(loaded.config.model.pyramid_levels))
     output, (events,) = predict_batch(loaded, batch, label_prior_of(loaded), with_internals)
     events = sorted((e for e in events if e.score >= score_threshold and e.end > e.start), key=lambda e: -e.score)

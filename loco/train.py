@@ -36,8 +36,9 @@ from loco.checkpoint import LoadedModel, save_checkpoint
 from loco.config import Config
 from loco.data.unav import Batch, VideoFeatureDataset, collate_videos
 from loco.grid import FeatureGrid
-from loco.infer import dataset_ground_truth, evaluate_checkpoint, pad_multiple
+from loco.infer import dataset_ground_truth, evaluate_checkpoint, label_prior_of, pad_multiple
 from loco.io import atomic_write
+from loco.label_prior import LabelPrior, batch_evidence
 from loco.model import build_model
 from loco.model.assignment import SegmentTargets
 from loco.model.losses import PositiveCountEMA
@@ -283,6 +284,8 @@ def train(
     best_path = output_dir / BEST_CHECKPOINT
     profile = profile or config.data.profile
     ema_model = LoadedModel(ema.module, config, train_set.class_names, profile, grid)  # what validation scores
+    # the open-vocabulary head reads the classes' label-space evidence from each batch's own features
+    prior = label_prior_of(ema_model) if config.model.open_vocabulary.enabled else None
     val_truth = dataset_ground_truth(val_set) if val_set is not None and ctx.is_main else None
     for epoch in range(start_epoch, tc.epochs):
         torch.manual_seed(epoch_seed(tc.seed, epoch, ctx.rank))
@@ -293,7 +296,8 @@ def train(
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{tc.epochs}", disable=not (show_progress_bar and ctx.is_main),
                    leave=False)
         for step, batch in enumerate(bar):
-            losses = _train_step(train_model, model, ema, optimizer, scheduler, batch.to(device), tc.grad_clip, ctx)
+            losses = _train_step(train_model, model, ema, optimizer, scheduler, batch.to(device), tc.grad_clip, ctx,
+                                 prior)
             for key in totals:
                 totals[key] += losses[key]
             bar.set_postfix(loss=f"{losses['total']:.3f}")
@@ -337,8 +341,10 @@ def _train_step(
     batch: Batch,
     grad_clip: float,
     ctx: DistributedContext,
+    prior: LabelPrior | None = None,
 ) -> dict[str, float]:
-    output = train_model(batch.visual, batch.audio, batch.mask)
+    evidence = None if prior is None else batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
+    output = train_model(batch.visual, batch.audio, batch.mask, evidence=evidence)
     targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
     losses = model.compute_loss(output, targets)
     # detection losses are sums over points divided by the GLOBAL positive count: scale by W so DDP's gradient

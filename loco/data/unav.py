@@ -44,6 +44,7 @@ class VideoSample:
     segments: torch.Tensor  # [N, 2] float32, start/end in steps (fractional)
     labels: torch.Tensor  # [N] int64
     duration: float  # seconds
+    faces: torch.Tensor | None = None  # [2, T] the face cue (loco.features.faces), where the feature file has it
 
     @property
     def num_steps(self) -> int:
@@ -62,6 +63,7 @@ class Batch:
     video_ids: list[str]
     durations: list[float]
     num_steps: list[int]
+    faces: torch.Tensor | None = None  # [B, 2, T_pad] when every video of the batch has the face cue
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(
@@ -73,6 +75,7 @@ class Batch:
             self.video_ids,
             self.durations,
             self.num_steps,
+            None if self.faces is None else self.faces.to(device),
         )
 
 
@@ -110,6 +113,14 @@ def _load_array(path: Path) -> np.ndarray:
 def truncate_to_common_length(visual: np.ndarray, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     length = min(len(visual), len(audio))
     return np.asarray(visual[:length], dtype=np.float32), np.asarray(audio[:length], dtype=np.float32)
+
+
+def read_face_cue(paths: list[Path], feature_format: str, num_steps: int) -> np.ndarray | None:
+    """The face cue [T, 2] float32 of one video's ``loco`` file, None where it has none (other layouts, older files)."""
+    if feature_format != "loco":
+        return None
+    faces = read_features(paths[0]).extras.get("faces")
+    return None if faces is None or len(faces) < num_steps else np.asarray(faces[:num_steps], dtype=np.float32)
 
 
 def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray]:
@@ -167,6 +178,7 @@ def random_crop(
         segments=window_segments.reshape(-1, 2),
         labels=sample.labels[keep] if len(segments) else sample.labels,
         duration=sample.duration,
+        faces=None if sample.faces is None else sample.faces[:, start:end],
     )
 
 
@@ -184,10 +196,13 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
     visual = samples[0].visual.new_zeros(batch_size, samples[0].visual.shape[0], padded)
     audio = samples[0].audio.new_zeros(batch_size, samples[0].audio.shape[0], padded)
     mask = torch.zeros(batch_size, padded, dtype=torch.bool)
+    faces = torch.zeros(batch_size, 2, padded) if all(s.faces is not None for s in samples) else None
     for b, s in enumerate(samples):
         visual[b, :, : s.num_steps] = s.visual
         audio[b, :, : s.num_steps] = s.audio
         mask[b, : s.num_steps] = True
+        if faces is not None:
+            faces[b, :, : s.num_steps] = s.faces
     return Batch(
         visual=visual,
         audio=audio,
@@ -197,6 +212,7 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
         video_ids=[s.video_id for s in samples],
         durations=[s.duration for s in samples],
         num_steps=[s.num_steps for s in samples],
+        faces=faces,
     )
 
 
@@ -368,7 +384,9 @@ class UnAVDataset(VideoFeatureDataset):
 
     def load_sample(self, index: int) -> VideoSample:
         record = self.records[index]
-        visual, audio = read_video_features(self._paths[record.video_id], self.feature_format)
+        paths = self._paths[record.video_id]
+        visual, audio = read_video_features(paths, self.feature_format)
+        faces = read_face_cue(paths, self.feature_format, len(visual))
         steps = np.asarray(self.grid.seconds_to_step(record.segments), dtype=np.float32).reshape(-1, 2)
         return VideoSample(
             video_id=record.video_id,
@@ -377,6 +395,7 @@ class UnAVDataset(VideoFeatureDataset):
             segments=torch.from_numpy(steps),
             labels=torch.from_numpy(record.labels.copy()),
             duration=record.duration,
+            faces=None if faces is None else torch.from_numpy(np.ascontiguousarray(faces.T)),
         )
 
 

@@ -40,8 +40,9 @@ class FeatureCache:
             return None
         return stored
 
-    def put(self, visual, audio, meta: FeatureMeta) -> Path:
-        return write_features(self.path_for(meta.video_sha256, meta.profile, meta.encoders), visual, audio, meta)
+    def put(self, visual, audio, meta: FeatureMeta, extras: dict | None = None) -> Path:
+        path = self.path_for(meta.video_sha256, meta.profile, meta.encoders)
+        return write_features(path, visual, audio, meta, extras)
 
     def entries(self) -> list[Path]:
         return sorted(self.root.rglob("*.npz"))

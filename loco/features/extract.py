@@ -29,6 +29,7 @@ class FeatureResult:
     media_info: MediaInfo
     encoders: dict = field(default_factory=dict)
     from_cache: bool = False
+    extras: dict[str, np.ndarray] = field(default_factory=dict)  # the profile's extra streams, e.g. faces [T, 2]
 
     @property
     def num_steps(self) -> int:
@@ -47,7 +48,7 @@ class FeatureResult:
 
     def save(self, path: str | Path) -> Path:
         """Write this result as a per-video feature file (see :mod:`loco.features.store`)."""
-        return write_features(path, self.visual, self.audio, self.meta())
+        return write_features(path, self.visual, self.audio, self.meta(), self.extras)
 
 
 def extract_features(
@@ -66,10 +67,11 @@ def extract_features(
     cache = FeatureCache() if use_cache else None
     stored = cache.get(digest, chosen.name, chosen.encoders) if cache else None
     if stored is not None:
-        visual, audio = stored.visual, stored.audio
+        visual, audio, extras = stored.visual, stored.audio, stored.extras
     else:
-        visual, audio = compute_features(chosen, path, info, lambda f, m: report(0.02 + 0.96 * f, m))
+        visual, audio, extras = compute_features(chosen, path, info, lambda f, m: report(0.02 + 0.96 * f, m))
         visual, audio = visual.astype(np.float16), audio.astype(np.float16)
+        extras = {name: array.astype(np.float16) for name, array in extras.items()}
     result = FeatureResult(
         visual=visual.astype(np.float32),
         audio=audio.astype(np.float32),
@@ -81,8 +83,9 @@ def extract_features(
         media_info=info,
         encoders=chosen.encoders,
         from_cache=stored is not None,
+        extras={name: array.astype(np.float32) for name, array in extras.items()},
     )
     if cache is not None and stored is None:
-        cache.put(visual, audio, result.meta())
+        cache.put(visual, audio, result.meta(), extras)
     report(1.0, "features ready")
     return result

@@ -4,7 +4,8 @@ Both profiles use ``loco.grid.UNAV_GRID``: step ``g`` covers grid frames [8g, 8g
 0.32 g + 0.48 s. The visual encoder sees the grid frames around that centre (MobileNetV2: the one frame at the
 centre; I3D: the central 16 frames), the audio encoder the 0.96 s patch centred there.
 
-- ``fast`` = MobileNetV2 (ImageNet, 1280-d) + YAMNet (AudioSet, 1024-d): the CPU default.
+- ``fast`` = MobileNetV2 (ImageNet, 1280-d) + YAMNet (AudioSet, 1024-d): the CPU default; plus the face cue
+  (``faces`` [T, 2], :mod:`loco.features.faces`) on the same frames, an extra stream of the feature file.
 - ``i3d`` = I3D RGB (Kinetics-400, 1024-d) + YAMNet (1024-d): motion-aware, about 20x slower on a CPU.
 """
 
@@ -35,6 +36,7 @@ class Profile:
     clip_frames: int  # grid frames per step fed to the visual encoder
     batch_size: int  # steps per visual forward pass
     grid: FeatureGrid = UNAV_GRID
+    extra_encoders: tuple[str, ...] = ()  # visual encoders run on the same clips, stored as extra streams
 
     def __post_init__(self) -> None:
         for name, stream in ((self.visual_encoder, "visual"), (self.audio_encoder, "audio")):
@@ -57,6 +59,7 @@ class Profile:
             "visual": f"{get_encoder(self.visual_encoder).version}/clip{self.clip_frames}/crop224",
             "audio": get_encoder(self.audio_encoder).version,
             "pipeline": PIPELINE_VERSION,
+            **{name: get_encoder(name).version for name in self.extra_encoders},
         }
 
     def step_frames(self, step: int) -> range:
@@ -66,7 +69,7 @@ class Profile:
 
 
 PROFILES = {
-    "fast": Profile("fast", "mobilenet_v2", "yamnet", clip_frames=1, batch_size=32),
+    "fast": Profile("fast", "mobilenet_v2", "yamnet", clip_frames=1, batch_size=32, extra_encoders=("faces",)),
     "i3d": Profile("i3d", "i3d", "yamnet", clip_frames=16, batch_size=4),
 }
 
@@ -86,11 +89,6 @@ def device() -> torch.device:
 def loaded_encoder(name: str, device_name: str) -> Embed:
     """A registered encoder, loaded once per process and device (loading takes seconds)."""
     return get_encoder(name).load(device_name)
-
-
-def _embed_clips(profile: Profile, clips: list[np.ndarray]) -> np.ndarray:
-    """uint8 clips [clip_frames, 224, 224, 3] -> [N, visual_dim] float32."""
-    return loaded_encoder(profile.visual_encoder, str(device()))(np.stack(clips))
 
 
 def _clips_by_step(
@@ -128,13 +126,18 @@ def _clip_batches(
 def visual_features(
     profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress,
     batches: Iterator[list[tuple[int, np.ndarray]]] | None = None,
-) -> np.ndarray:
-    """Visual embeddings of every step. ``batches`` (default: decoded here) lets the caller start decoding early."""
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Visual embeddings of every step, and each extra encoder's output on the same clips. ``batches`` (default:
+    decoded here) lets the caller start decoding early."""
     out = np.zeros((num_steps, profile.visual_dim), np.float32)
+    extras = {name: np.zeros((num_steps, get_encoder(name).dim), np.float32) for name in profile.extra_encoders}
     for batch in batches if batches is not None else _clip_batches(profile, path, info, num_steps):
-        out[[s for s, _ in batch]] = _embed_clips(profile, [c for _, c in batch])
+        steps, clips = [s for s, _ in batch], np.stack([c for _, c in batch])
+        out[steps] = loaded_encoder(profile.visual_encoder, str(device()))(clips)
+        for name, array in extras.items():
+            array[steps] = loaded_encoder(name, str(device()))(clips)
         progress((batch[-1][0] + 1) / num_steps, f"{profile.visual_encoder}: step {batch[-1][0] + 1}/{num_steps}")
-    return out
+    return out, extras
 
 
 AUDIO_CHUNK_STEPS = 256
@@ -156,12 +159,14 @@ def audio_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int
 
 def compute_features(
     profile: Profile, path: Path, info: MediaInfo, progress: Progress | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Both streams for the whole video: ([T, visual_dim], [T, audio_dim]) float32, T = grid.num_steps(duration)."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Both streams for the whole video, ([T, visual_dim], [T, audio_dim]) float32 with T = grid.num_steps(duration),
+    and the profile's extra streams by name ([T, d])."""
     report = progress or (lambda fraction, message: None)
     num_steps = profile.grid.num_steps(info.duration)
     # Frames are decoded in a thread from the start: while the audio is embedded, then a batch ahead of the encoder.
     with Prefetched(_clip_batches(profile, path, info, num_steps), depth=2) as batches:
         audio = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
-        visual = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m), batches)
-    return visual, audio
+        visual, extras = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m),
+                                         batches)
+    return visual, audio, extras

@@ -1,6 +1,8 @@
 """The per-video feature file: ``<feature_dir>/<video_id>.npz`` with ``visual`` [T, C_v] and ``audio`` [T, C_a] in
-float16 and ``meta``, a 0-d string array holding JSON (profile, grid, encoder versions, duration, has_audio,
-video_sha256). Both streams always have the same T. Written atomically; read without pickle."""
+float16, optional extra per-step streams ([T, d] float16 arrays under their encoder's name, e.g. ``faces``; their
+versions are in the encoder versions), and ``meta``, a 0-d string array holding JSON (profile, grid, encoder
+versions, duration, has_audio, video_sha256). All streams always have the same T. Written atomically; read without
+pickle."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from loco.grid import FeatureGrid
 from loco.io import atomic_write
 
 FORMAT_VERSION = 1
+RESERVED = ("visual", "audio", "meta")  # the arrays every feature file has; any other is an extra stream
 
 
 class FeatureFileError(ValueError):
@@ -64,18 +67,25 @@ class StoredFeatures:
     visual: np.ndarray  # [T, C_v] float16
     audio: np.ndarray  # [T, C_a] float16
     meta: FeatureMeta
+    extras: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [T, d] float16 (e.g. "faces")
 
     @property
     def num_steps(self) -> int:
         return int(self.visual.shape[0])
 
 
-def write_features(path: str | Path, visual: np.ndarray, audio: np.ndarray, meta: FeatureMeta) -> Path:
-    """Write one feature file atomically (float16; both streams truncated to the shorter length)."""
+def write_features(
+    path: str | Path, visual: np.ndarray, audio: np.ndarray, meta: FeatureMeta,
+    extras: dict[str, np.ndarray] | None = None,
+) -> Path:
+    """Write one feature file atomically (float16; every stream truncated to the shortest length)."""
     visual, audio = np.asarray(visual), np.asarray(audio)
     if visual.ndim != 2 or audio.ndim != 2:
         raise FeatureFileError(f"features must be [T, C], got visual {visual.shape} and audio {audio.shape}")
-    steps = min(visual.shape[0], audio.shape[0])
+    extras = {name: np.asarray(array) for name, array in (extras or {}).items()}
+    if any(name in RESERVED or not name.isidentifier() or a.ndim != 2 for name, a in extras.items()):
+        raise FeatureFileError(f"extra streams must be [T, d] arrays with other names than {RESERVED}")
+    steps = min([visual.shape[0], audio.shape[0]] + [a.shape[0] for a in extras.values()])
     if steps == 0:
         raise FeatureFileError("refusing to write a feature file with zero steps")
     path = Path(path)
@@ -85,6 +95,7 @@ def write_features(path: str | Path, visual: np.ndarray, audio: np.ndarray, meta
             visual=visual[:steps].astype(np.float16),
             audio=audio[:steps].astype(np.float16),
             meta=np.array(meta.to_json()),
+            **{name: array[:steps].astype(np.float16) for name, array in extras.items()},
         )
     return path
 
@@ -96,6 +107,7 @@ def read_features(path: str | Path) -> StoredFeatures:
     try:
         with np.load(path, allow_pickle=False) as data:
             visual, audio, meta_text = data["visual"], data["audio"], str(data["meta"][()])
+            extras = {name: data[name] for name in data.files if name not in RESERVED}
     except FileNotFoundError:
         raise
     except (KeyError, ValueError, OSError, EOFError) as err:
@@ -107,4 +119,6 @@ def read_features(path: str | Path) -> StoredFeatures:
     if visual.ndim != 2 or audio.ndim != 2 or visual.shape[0] != audio.shape[0] or visual.shape[0] == 0:
         raise FeatureFileError(f"{path.name}: inconsistent shapes visual {visual.shape}, audio {audio.shape} "
                                "(both [T, C], one T > 0)")
-    return StoredFeatures(visual=visual, audio=audio, meta=meta)
+    if any(a.ndim != 2 or a.shape[0] != visual.shape[0] for a in extras.values()):
+        raise FeatureFileError(f"{path.name}: an extra stream is not [T, d] with the features' T")
+    return StoredFeatures(visual=visual, audio=audio, meta=meta, extras=extras)

@@ -1,7 +1,8 @@
 import pytest
 
-from loco.features.cache import versions_digest
+from loco.features.cache import FeatureCache, versions_digest
 from loco.features.profiles import PROFILES, get_profile
+from loco.features.registry import get_encoder
 from loco.features.store import read_features
 from loco.grid import UNAV_GRID
 from loco.paths import ASSETS_DIR
@@ -30,12 +31,21 @@ def test_encoder_versions_are_stable():
     """The versions key the feature cache and are checked against shipped feature files: changing one by accident
     would silently recompute every cached video and reject the shipped benchmark features."""
     audio = "yamnet-audioset-sead0.2.1-w8a8/patch0.96"
-    assert get_profile("fast").encoders == {
-        "visual": "mobilenet_v2-imagenet1k-torchvision-b0353104/clip1/crop224", "audio": audio, "pipeline": "1"
-    }
+    main = {"visual": "mobilenet_v2-imagenet1k-torchvision-b0353104/clip1/crop224", "audio": audio, "pipeline": "1"}
+    assert get_profile("fast").encoders == {**main, "faces": get_encoder("faces").version}
     assert get_profile("i3d").encoders == {
         "visual": "i3d-kinetics400-rgb-jax0.0.1/clip16/crop224", "audio": audio, "pipeline": "1"
     }
-    assert versions_digest(get_profile("fast").encoders) == "cb1b074f26df165d"
+    assert versions_digest(main) == "cb1b074f26df165d"
     shipped = read_features(ASSETS_DIR / "benchmark_test" / "features" / "test_00000.npz").meta
-    assert shipped.profile == "fast" and shipped.encoders == get_profile("fast").encoders
+    assert shipped.profile == "fast" and {k: shipped.encoders[k] for k in main} == main  # made before the face cue
+
+
+def test_the_face_stream_changes_the_feature_cache_key(tmp_path):
+    """A feature file made without the face cue, or with another version of it, is never served from the cache."""
+    fast = get_profile("fast").encoders
+    without = {k: v for k, v in fast.items() if k != "faces"}
+    other = {**fast, "faces": fast["faces"] + "-changed"}
+    cache = FeatureCache(tmp_path)
+    paths = {str(cache.path_for("0" * 64, "fast", versions)) for versions in (fast, without, other)}
+    assert len(paths) == 3

@@ -33,3 +33,13 @@ def test_bad_files_raise_typed_errors(tmp_path):
     np.savez(tmp_path / "mismatch.npz", visual=np.zeros((3, 2)), audio=np.zeros((4, 2)), meta=np.array(meta().to_json()))
     with pytest.raises(FeatureFileError, match="inconsistent"):
         read_features(tmp_path / "mismatch.npz")
+
+
+def test_an_extra_stream_round_trips_and_an_old_file_has_none(tmp_path):
+    visual, audio, faces = np.zeros((6, 8)), np.zeros((6, 4)), np.tile([[0.9, 0.25]], (7, 1))
+    stored = read_features(write_features(tmp_path / "v.npz", visual, audio, meta(), {"faces": faces}))
+    assert set(stored.extras) == {"faces"} and stored.extras["faces"].shape == (6, 2)
+    np.testing.assert_allclose(stored.extras["faces"], faces[:6], atol=1e-3)
+    assert read_features(write_features(tmp_path / "old.npz", visual, audio, meta())).extras == {}
+    with pytest.raises(FeatureFileError, match="extra streams"):
+        write_features(tmp_path / "bad.npz", visual, audio, meta(), {"audio": faces})
