@@ -11,6 +11,18 @@ from ui import common
 st.header("Detect events")
 JOB_KEY = "detect_job"
 
+
+def found(run_id: int, cached: bool = False) -> None:
+    """What the run found at the Timeline's threshold and top-k, by class, with the way to the Timeline."""
+    summary = runs.detection_summary(common.store(), run_id, st.session_state[common.THRESHOLD_KEY],
+                                     st.session_state[common.TOP_K_KEY])
+    text = ("Already processed, from the cache. " if cached else "") + common.plain(summary.sentence())
+    (st.success if summary.found else st.info)(text)
+    c1, c2 = st.columns(2)
+    c1.page_link("pages/timeline.py", label="Open the timeline", icon=":material/view_timeline:")
+    c2.page_link("pages/correct.py", label="Correct the events", icon=":material/edit:")
+
+
 checkpoint = common.model_picker()
 if checkpoint is None:
     st.stop()
@@ -59,7 +71,7 @@ if st.button("Detect events", type="primary", disabled=video is None, key="detec
     if cached is not None:
         st.session_state[common.VIDEO_KEY] = cached.video_id
         st.session_state.pop(JOB_KEY, None)
-        st.success(f"Already processed: {cached.num_events} events (from the cache).")
+        found(cached.run_id, cached=True)
     else:
         def work(progress) -> dict:
             run = runs.detect(store, video, checkpoint, loaded, profile, original_name, progress, force)
@@ -82,8 +94,7 @@ def job_panel() -> None:
         return
     if state.status == "done":
         st.session_state[common.VIDEO_KEY] = state.result["video_id"]
-        st.success(f"{state.result['num_events']} events detected. Open the Timeline to browse them.")
-        st.page_link("pages/timeline.py", label="Open the timeline")
+        found(state.result["run_id"])
     elif state.status == "cancelled":
         st.info("Detection cancelled; nothing was stored.")
     else:

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 
 from storage import open_store
@@ -24,11 +26,19 @@ def test_upload_detect_then_reopen_from_cache(data_dir, clip):
     state = wait_for_job(at)
     assert state.status == "done", state.error
     at.run()
-    assert any("events detected" in s.value for s in at.success)
+    events = open_store().current_events(state.result["video_id"])
+    found = [e for e in events if e.score >= 0.1]  # the Timeline's default threshold
+    messages = [m.value.replace("\\", "") for m in [*at.success, *at.info]]
+    expected = f"Found {len(found)} event" if found else f"No event scores 0.10 or more ({len(events)} weaker"
+    assert any(m.startswith(expected) for m in messages), messages  # what was found, not the decoder's cap
     uploads = list((data_dir / "uploads").iterdir())
     assert [p.name for p in uploads] == [state.result["video_id"]]  # named by content, not by "my clip.mp4"
+    at.session_state["score_threshold"] = 0.0  # the Timeline's threshold, which the summary follows
     at.button(key="detect_go").click().run()
-    assert any("from the cache" in s.value for s in at.success)
+    top = Counter(e.label for e in events).most_common(1)[0]
+    summary = next(s.value.replace("\\", "") for s in at.success)
+    assert summary.startswith(f"Already processed, from the cache. Found {len(events)} events scoring 0.00 or more: "
+                              f"{top[0]} ×{top[1]}")
 
 
 def test_a_non_video_upload_fails_with_a_clear_message(data_dir):
