@@ -14,11 +14,12 @@ SQLite by default (``<data dir>/loco.sqlite``), any SQLAlchemy URL by ``LOCO_DAT
 
 Reading: list_videos, videos_df, video, current_events, current_events_df, event, history, can_undo_redo, gesture,
 classes, list_snapshots, snapshot, snapshot_annotations, feature_paths, models, model, active_model, runs, latest_run.
-Writing (each one transaction): record_video, set_review, record_feature_set, record_model, activate_model,
-record_inference_run, import_events, import_annotations, import_file, add_event, move, relabel, accept, reject,
-delete, restore, split, merge, undo, redo, revert_gesture, bulk_accept, bulk_reject, add_class, rename_class,
-create_snapshot. Every correction is one gesture (``EventView.gesture_id``): reverting it
-undoes it on every event it touched (both events of a merge), and reverting an undo redoes it.
+Writing (each one transaction): record_video, set_review, assign_subsets, assign_random_split (train / validation /
+test per video), record_feature_set, record_model, activate_model, record_inference_run, import_events,
+import_annotations, import_file, add_event, move, relabel, accept, reject, delete, restore, split, merge, undo, redo,
+revert_gesture, bulk_accept, bulk_reject, add_class, rename_class, create_snapshot. Every correction is one gesture
+(``EventView.gesture_id``): reverting it undoes it on every event it touched (both events of a merge), and reverting
+an undo redoes it.
 Errors: ValidationError / NotFoundError / FormatError (bad request, nothing changed) and ConflictError (the event
 changed since the revision an edit was based on; nothing overwritten), all ValueErrors.
 """
