@@ -49,7 +49,7 @@ class ExchangeOps(RunOps):
         if fmt in ("unav_json", "csv_frames") or spec.per_video:
             ids = [video_id] if isinstance(video_id, str) else video_id
             with self._read() as session:
-                query = select(Video.id, Video.duration_s, Video.subset, Video.fps)
+                query = select(Video.id, Video.duration_s, Video.subset, Video.fps, Video.original_name)
                 if ids is not None:
                     query = query.where(Video.id.in_(list(ids)))
                 videos = {row.id: row for row in session.execute(query)}
@@ -69,7 +69,7 @@ class ExchangeOps(RunOps):
         if fmt == "webvtt":
             return dump_webvtt(events)
         if fmt == "eaf":
-            return dump_eaf(events)
+            return dump_eaf(events, videos[video_id].original_name)
         return dump_textgrid(events, videos[video_id].duration_s)
 
     def export_file(self, fmt: str, path: str | Path, video_id: str | Sequence[str] | None = None,

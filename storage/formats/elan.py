@@ -1,10 +1,14 @@
-"""ELAN .eaf (pympi-ling): one tier per class, millisecond boundaries; the XML writer escapes the text."""
+"""ELAN .eaf (pympi-ling): one tier per class, millisecond boundaries, the video linked; the XML writer escapes the
+text."""
 
 from __future__ import annotations
 
+import mimetypes
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 from xml.etree.ElementTree import ParseError
 
 from pympi import Elan
@@ -15,10 +19,14 @@ from storage.formats.lanes import class_tiers
 from storage.views import EventView
 
 
-def dump_eaf(events: Sequence[EventView], media_url: str | None = None) -> bytes:
+def dump_eaf(events: Sequence[EventView], media_name: str | None = None) -> bytes:
+    """``media_name`` (the video's own file name) becomes the MEDIA_DESCRIPTOR, relative to the .eaf, so ELAN opens
+    the video when it lies beside the exported file. Only its last part is used, as a URL: never a server path."""
     eaf = Elan.Eaf(author="LoCo Studio")
-    if media_url:
-        eaf.add_linked_file(media_url)
+    name = re.split(r"[\\/]", media_name or "")[-1].strip()
+    if name:
+        eaf.add_linked_file(f"file:///{quote(name)}", relpath=f"./{quote(name)}",
+                            mimetype=mimetypes.guess_type(name)[0] or "unknown")
     for tier, tier_events in class_tiers(events).items():
         eaf.add_tier(tier)
         for e in tier_events:
