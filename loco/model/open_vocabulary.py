@@ -32,6 +32,7 @@ from loco.model.heads import ClassificationHead
 from loco.model.losses import sigmoid_focal_loss
 
 STREAMS = ("audio", "visual")
+UNSCORED_LOGIT = -30.0  # the logit of a class the head cannot score (sigmoid ~ 1e-13: below every threshold)
 
 
 @dataclass
@@ -105,11 +106,11 @@ class OpenVocabularyHead(nn.Module):
         """-> (class logits [B, T_l, K], open logits [B, T_l, K], agnostic logits [B, T_l, 1])."""
         agnostic = self.agnostic(fused, mask)
         opened = self.open_logits(agnostic, evidence, mapped)
-        logits = opened
-        if self.cfg.class_terms:
-            trained = self.trained.to(closed.dtype)
-            extra = opened.shape[-1] - closed.shape[-1]
-            logits = opened + F.pad(closed * trained, (0, extra))
+        extra = opened.shape[-1] - closed.shape[-1]
+        trained = F.pad(self.trained, (0, extra)) if self.cfg.class_terms else torch.zeros_like(mapped[0])
+        # a class no stream has labels for (on this profile) and without training examples is not scored at all
+        opened = torch.where(mapped.any(dim=0) | trained, opened, torch.full_like(opened, UNSCORED_LOGIT))
+        logits = opened + F.pad(closed, (0, extra)) * trained.to(closed.dtype) if self.cfg.class_terms else opened
         return logits, opened, agnostic
 
     def regression(self, offsets: Tensor, closed: Tensor, num_classes: int) -> Tensor:

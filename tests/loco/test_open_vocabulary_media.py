@@ -1,0 +1,72 @@
+"""Real videos through an open-vocabulary model: a talking head of the psychopy package is named as speech, and a
+photo shown without its sound is no event above the Timeline's default threshold.
+
+Until the shipped default is trained with the open-vocabulary head, the model here is the shipped checkpoint in the
+training-free open-vocabulary configuration: its trained trunk localises, the calibration is fixed at its initial
+values with no agnostic and no per-class terms, so each class scores the product of its label-space evidence (label
+spaces only), over the whole taxonomy."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from loco.checkpoint import LoadedModel, load_checkpoint
+from loco.config import OpenVocabularyConfig
+from loco.features.extract import extract_features
+from loco.infer import predict_features
+from loco.model import build_model
+from loco.paths import ASSETS_DIR
+
+from tests.fixtures.media.make_media import FIXTURES, background_frames, paste, read_rgba, write_clip
+from tests.loco.test_label_space import benchmark_names, taxonomy_names
+
+TIMELINE_THRESHOLD = 0.1  # the Timeline's default score threshold (app.py)
+SPEAKING = {"man speaking", "woman speaking", "kid speaking"}
+
+
+def open_vocabulary_model() -> LoadedModel:
+    loaded = load_checkpoint(ASSETS_DIR / "models" / "loco_compact.safetensors")
+    if loaded.config.model.open_vocabulary.enabled:
+        return loaded
+    training_free = OpenVocabularyConfig(enabled=True, fixed_calibration=True, agnostic_weight_init=0.0,
+                                         class_terms=False)
+    model_config = replace(loaded.config.model, open_vocabulary=training_free)
+    model = build_model(model_config)
+    missing, unexpected = model.load_state_dict(loaded.model.state_dict(), strict=False)
+    assert not unexpected and all(key.startswith("open_vocabulary.") for key in missing)
+    names = loaded.class_names + [n for n in taxonomy_names() if n not in loaded.class_names]
+    return replace(loaded, model=model.eval(), config=replace(loaded.config, model=model_config), class_names=names)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return open_vocabulary_model()
+
+
+def detect(model: LoadedModel, path) -> list:
+    features = extract_features(path, "fast", use_cache=False)
+    prediction = predict_features(model, features.visual, features.audio, features.duration,
+                                  faces=features.extras.get("faces"))
+    return prediction.events
+
+
+@pytest.mark.parametrize("name", ["jwpIntro", "testMovie"])
+def test_a_talking_head_is_a_speaking_class_and_not_a_clip_art_class(model, name):
+    events = detect(model, FIXTURES / f"{name}.mp4")
+    assert events, "no event at all"
+    top = events[0]
+    assert top.label in SPEAKING, [(e.label, round(e.score, 3)) for e in events[:5]]
+    assert top.score >= TIMELINE_THRESHOLD
+    clip_art = set(benchmark_names()) - SPEAKING
+    assert all(e.score < top.score for e in events if e.label in clip_art)
+
+
+def test_a_photo_shown_without_its_sound_is_no_event_above_the_timeline_threshold(model, tmp_path):
+    frames = background_frames(60, 10.0)
+    photo = read_rgba(FIXTURES / "dog.png")
+    frames = [paste(f, photo, 0.8) if 10 <= i < 50 else f for i, f in enumerate(frames)]
+    path = write_clip(tmp_path / "silent_dog.mp4", frames, 10.0, audio=np.zeros(6 * 16000, np.float32),
+                      audio_rate=16000)
+    events = detect(model, path)
+    assert all(e.score < TIMELINE_THRESHOLD for e in events), [(e.label, round(e.score, 3)) for e in events[:5]]
