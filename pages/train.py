@@ -22,6 +22,7 @@ store = common.store()
 snapshots = store.list_snapshots()
 snapshot_names = {s.snapshot_id: f"#{s.snapshot_id} {s.name} ({s.n_videos} videos, {s.n_events} events)"
                   for s in snapshots}
+splits_of = {s.snapshot_id: s.subsets for s in snapshots}
 
 st.subheader("Train")
 if not snapshots:
@@ -34,6 +35,10 @@ else:
                           key="train_config")
     epochs = c3.number_input("Epochs", 1, 500, 10, key="train_epochs")
     mode = c4.radio("Start from", ["scratch", "active model (fine-tune)"], key="train_mode")
+    validation = splits_of[snapshot_id].get("validation", 0)
+    st.caption(f"Trains on {splits_of[snapshot_id].get('train', 0)} videos and validates on {validation}"
+               + ("" if validation else ": no validation curve. Assign validation videos on Dataset & Export, then "
+                  "take a new snapshot."))
     if st.button("Start training", type="primary", key="train_go"):
         try:
             init = common.active_model() if mode != "scratch" else None
@@ -102,7 +107,12 @@ if snapshots:
     with c1:
         eval_model = common.model_picker("Model to evaluate", key="eval_model")
     eval_snapshot = c2.selectbox("Snapshot", list(snapshot_names), format_func=snapshot_names.get, key="eval_snapshot")
-    split = c3.selectbox("Split", ["test", "validation", "train"], key="eval_split")
+    # The first split the snapshot has, test first: a fresh snapshot may hold training videos only.
+    choices = ["test", "validation", "train"]
+    present = [c for c in choices if splits_of[eval_snapshot].get(c)]
+    split = c3.selectbox("Split", choices, index=choices.index(present[0]) if present else 0, key="eval_split")
+    if split == "train":
+        st.caption("Scoring on the training videos says how well the model fits them, not how it generalises.")
     if st.button("Evaluate", key="eval_go", disabled=eval_model is None):
         try:
             loaded = common.load_model(eval_model)

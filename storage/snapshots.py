@@ -10,13 +10,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from loco.io import atomic_write
 from storage.errors import NotFoundError, ValidationError
 from storage.events import TRAINING_STATES, _current_query
 from storage.exchange import ExchangeOps
-from storage.models import Author, ClassLabel, Event, EventRevision, Snapshot, SnapshotItem, SnapshotVideo, Video
+from storage.models import (
+    SUBSETS, Author, ClassLabel, Event, EventRevision, Snapshot, SnapshotItem, SnapshotVideo, Video,
+)
 from storage.videos import check_subset
 from storage.views import SnapshotInfo
 
@@ -76,11 +78,15 @@ class SnapshotOps(ExchangeOps):
         with self._read() as session:
             row = session.execute(select(Snapshot, Author.name).join(Author, Author.id == Snapshot.created_by)
                                   .where(Snapshot.id == snapshot_id)).one_or_none()
+            subsets = dict(session.execute(
+                select(SnapshotVideo.subset, func.count()).where(SnapshotVideo.snapshot_id == snapshot_id)
+                .group_by(SnapshotVideo.subset)).all())
         if row is None:
             raise NotFoundError(f"no snapshot {snapshot_id}")
         s, author = row
         return SnapshotInfo(s.id, s.name, author, s.created_at, s.n_videos, s.n_events, list(s.classes),
-                            dict(s.class_histogram), s.annotations_sha256)
+                            dict(s.class_histogram), s.annotations_sha256,
+                            {subset: subsets[subset] for subset in SUBSETS if subset in subsets})
 
     def list_snapshots(self) -> list[SnapshotInfo]:
         with self._read() as session:

@@ -90,6 +90,7 @@ class SnapshotInfo:
     classes: list[str]
     class_histogram: dict[str, int]
     annotations_sha256: str
+    subsets: dict[str, int]  # videos per split: what training validates and Evaluate tests on
 
 
 @dataclass(frozen=True)

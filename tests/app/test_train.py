@@ -32,6 +32,9 @@ def test_evaluating_a_split_without_videos_says_so(processed):
     store.create_snapshot("train only", [processed.video_id], splits={processed.video_id: "train"})
     at = app_test().run()
     at.switch_page("pages/train.py").run()
+    assert at.selectbox(key="eval_split").value == "train"  # the split this snapshot has is the default
+    assert any("validates on 0" in c.value for c in at.caption)
+    at.selectbox(key="eval_split").select("test").run()
     at.button(key="eval_go").click().run()
     state = jobs.wait(at.session_state["eval_job"], 60)
     assert state.status == "failed" and "no 'test' videos" in state.error
