@@ -16,7 +16,12 @@ positive first offset.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from loco.model.internals import LevelAttention
 
 EFFECTIVE_MASS = 0.9
 """Share of a query's attention the effective window holds (the figures and captions use it)."""
@@ -50,3 +55,16 @@ def effective_window(weights: np.ndarray, offsets: np.ndarray, mass: float = EFF
 def band_offsets(radius: int) -> np.ndarray:
     """Offsets ``-r .. r`` of a banded attention row (``band[..., j]`` is the key ``i + j - r``)."""
     return np.arange(-radius, radius + 1)
+
+
+def level_effective_windows(maps: LevelAttention, head: int, mass: float = EFFECTIVE_MASS
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, last)`` key offsets ``[T_l]`` of the effective window of every query of one level, head and
+    direction, from the weights the model applied: the band where it holds all the weight (a windowed level), every
+    key otherwise (a dense level, exact near the query and the overview's block means beyond its band)."""
+    if maps.overview is None:
+        return effective_window(maps.band[head], band_offsets(maps.radius), mass)
+    windows = [effective_window(weights, keys - token, mass)
+               for token, (keys, weights) in ((t, maps.row(head, t)) for t in range(maps.num_tokens))]
+    first, last = zip(*windows)
+    return np.array(first, dtype=np.float64), np.array(last, dtype=np.float64)

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from loco.model.effective_window import band_offsets, effective_window
+from loco.model.effective_window import band_offsets, effective_window, level_effective_windows
+from loco.model.internals import LevelAttention
 
 
 def concentrated_row(length: int, query: int, first: int, last: int, leak: float = 0.0) -> np.ndarray:
@@ -52,3 +53,18 @@ def test_refuses_a_mass_outside_0_1(mass):
 def test_refuses_unordered_offsets():
     with pytest.raises(ValueError, match="ascending"):
         effective_window(np.ones(3), np.array([0, 2, 1]))
+
+
+def test_every_query_of_a_windowed_and_of_a_dense_level():
+    radius, tokens = 4, 12
+    dense = np.stack([concentrated_row(tokens, i, -min(i, 1), min(tokens - 1 - i, 2)) for i in range(tokens)])
+    band = np.zeros((1, tokens, 2 * radius + 1))
+    for i in range(tokens):
+        for j in range(2 * radius + 1):
+            if 0 <= i + j - radius < tokens:
+                band[0, i, j] = dense[i, i + j - radius]
+    windowed = level_effective_windows(LevelAttention(band, None), 0)
+    dense_level = level_effective_windows(LevelAttention(band, dense[None]), 0)
+    for first, last in (windowed, dense_level):
+        assert first.shape == (tokens,)
+        assert (first[0], last[0]) == (0, 2) and (first[5], last[5]) == (-1, 2) and (first[-1], last[-1]) == (-1, 0)
