@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from studio.internals import load_internals
 from studio.probes import modality_probe
 from studio.review import rank_for_review
 from ui import common
+from ui.internals import run_internals
 
 st.header("Review queue & modality probes")
 video = common.require_video()
@@ -23,8 +23,9 @@ weight = st.slider("Weight of audio-visual disagreement (vs. score uncertainty)"
 proposed = store.current_events(video.video_id, states=["proposed"])
 coherence_visual = coherence_audio = None
 grid = store.grid
-if run is not None and run.internals_path and Path(run.internals_path).is_file():
-    internals, grid = load_internals(Path(run.internals_path))
+loaded = run_internals(run)
+if loaded is not None:
+    internals, grid = loaded
     coherence_visual, coherence_audio = internals.coherence_visual, internals.coherence_audio
 queue = rank_for_review(proposed, grid, coherence_visual, coherence_audio, weight)
 if not queue:

@@ -3,12 +3,15 @@ and the reads the inspection pages make of a run.
 
 Results are keyed by content: a video by its sha256, a model by its checkpoint's sha256, so reopening a processed
 video with the same model, profile and label-prior weight is a database query and a file read. The database is the
-only index of runs (``storage.RunView``); the internals file sits in ``<data>/runs/<video sha>/``.
+only index of runs (``storage.RunView``); the internals file sits in ``<data>/runs/<video sha>/``, the audio overview
+the pages draw under the timeline in ``<data>/runs/audio/`` (one per media file, computed once as a stream).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,16 +29,35 @@ from loco.paths import sub_dir
 from loco.progress import Progress, silent
 from storage import RunView, Store
 from storage.formats.unav import load_ground_truth
-from studio.internals import save_internals
+from studio.internals import is_current, save_internals
 from studio.models import checkpoint_sha256, ensure_model_recorded
 from studio.segments import filter_by_score
 from studio.uploads import EXAMPLE_GROUND_TRUTH, SpooledVideo, is_example
+from studio.viz.audio import AudioRows, load_audio_rows, save_audio_rows
+from studio.viz.media import audio_rows_of
 from studio.viz.timeline import TimelineEvent
 
 
 def _internals_path(video_sha: str, model_sha: str, profile: str, label_prior: float) -> Path:
     prior = f"-prior{label_prior:g}" if label_prior else ""
     return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}{prior}.npz"
+
+
+def audio_overview_path(media_path: Path) -> Path:
+    """Where a media file's audio overview is kept: named by the file's path, size and modification time."""
+    stat = media_path.stat()
+    key = hashlib.sha256(f"{media_path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+    return sub_dir("runs") / "audio" / f"{key}.npz"
+
+
+def audio_overview(media_path: Path, progress: Callable[[float], None] | None = None) -> AudioRows:
+    """The audio rows the timeline draws, computed once per media file in bounded memory and then read back."""
+    path = audio_overview_path(Path(media_path))
+    if path.is_file():
+        return load_audio_rows(path)
+    rows = audio_rows_of(Path(media_path), progress)
+    save_audio_rows(path, rows)
+    return rows
 
 
 def cached_run(store: Store, video_sha: str, checkpoint: Path, profile: str,
@@ -58,6 +80,9 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
     if not force:
         cached = cached_run(store, video.sha256, checkpoint, profile, label_prior)
         if cached is not None:
+            if not is_current(Path(cached.internals_path)):
+                progress(0.5, "model: re-computing the internals, saved by an older version")
+                recompute_internals(cached, loaded)
             progress(1.0, "already processed: loaded from the cache")
             return cached
     progress(0.0, "decode: probing the video")
@@ -67,6 +92,8 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
     features = extract_features(video.path, profile, lambda f, m: progress(0.02 + 0.83 * f, f"features: {m}"))
     progress(0.86, "model: detecting events")
     prediction = predict_features(loaded, features.visual, features.audio, info.duration, with_internals=True)
+    progress(0.90, "audio: the sound track's overview for the timeline")
+    audio_overview(video.path, lambda f: progress(0.90 + 0.05 * f, "audio: the sound track's overview"))
     progress(0.95, "saving the run")  # the last point where a cancel can stop it: nothing is stored before
     version = ensure_model_recorded(store, checkpoint)
     store.record_video(video.sha256, info.duration, sha256=video.sha256, original_name=original_name,
@@ -142,6 +169,14 @@ def detection_summary(store: Store, run_id: int, threshold: float, top_k: int | 
     by_class = Counter(e.label for e in found)
     return DetectionSummary(len(found), len(events), float(threshold),
                             tuple(sorted(by_class.items(), key=lambda item: (-item[1], item[0]))))
+
+
+def recompute_internals(run: RunView, loaded: LoadedModel) -> Path:
+    """A run's internals file written again from its cached features by its model (the same numbers, in the current
+    format: for a file saved by an older version). Its events stay as they are."""
+    visual, audio = run_features(run)
+    prediction = predict_features(loaded, visual, audio, run.duration, with_internals=True)
+    return save_internals(Path(run.internals_path), prediction.internals, loaded.grid)
 
 
 def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,9 @@ from loco.paths import data_dir
 from storage import ConflictError, RunView, Store, VideoView, open_store
 from studio import models as model_registry
 from studio.editing import EditSession
+from studio.runs import audio_overview
 from studio.viz.audio import AudioRows
-from studio.viz.media import audio_rows_of, boundary_frames as frames_at
+from studio.viz.media import boundary_frames as frames_at
 
 VIDEO_KEY = "video_id"
 EVENT_KEY = "selected_event"
@@ -158,7 +159,8 @@ def show_error(error: Exception) -> None:
 
 @st.cache_data(show_spinner="reading the audio…", max_entries=8)
 def audio_rows(media_path: str) -> AudioRows:
-    return audio_rows_of(Path(media_path))
+    """The video's audio overview (kept with its runs; computed as a stream the first time)."""
+    return audio_overview(Path(media_path))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

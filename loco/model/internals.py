@@ -8,7 +8,8 @@ one video's, as NumPy arrays:
   whose dot products are ``S[t, s] = <z^v_t, z^a_s>`` (rows visual time, columns audio time). Any part of ``S`` is
   computed from them on demand (:meth:`VideoInternals.correspondence_block`): exact for a short span, pooled for a
   long one (the mean of ``S`` over a block of steps is exactly the dot product of the blocks' mean vectors).
-  ``coherence_*`` and ``gate_*`` ``[T]`` per step; ``lcc_band`` is ``w`` of the band ``|t - s| <= w``.
+  ``coherence_*`` and ``gate_*`` ``[T]`` per step; :attr:`VideoInternals.agreement` the same step's ``S[t, t]``;
+  ``lcc_band`` is ``w`` of the band ``|t - s| <= w``.
 - **CDP windows**: ``cdp_left``, ``cdp_right`` per level ``[H, T_l]``, extents in tokens of that level; levels
   attending densely report a window spanning the whole level (extent = number of tokens).
 - **Attention**: ``attention_maps`` per level, direction (``"visual"``/``"audio"`` = the stream updated) ->
@@ -159,6 +160,13 @@ class VideoInternals:
         visual = _pool_rows(self.lcc_visual.astype(np.float32), edges)
         audio = _pool_rows(self.lcc_audio.astype(np.float32), edges)
         return centres(edges), visual @ audio.T
+
+    @property
+    def agreement(self) -> np.ndarray | None:
+        """``S[t, t] [T]``: how much the two streams agree at the same step; None without LCC."""
+        if not self.has_lcc:
+            return None
+        return np.einsum("td,td->t", self.lcc_visual.astype(np.float32), self.lcc_audio.astype(np.float32))
 
     @property
     def correspondence(self) -> np.ndarray | None:

@@ -7,7 +7,7 @@ dates). Every bar carries its event id in ``customdata[0]`` so a click or a box 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,6 +22,8 @@ LAYERS: dict[str, str] = {
     "rejected": "#7f7f7f",
 }
 """Layer name -> colour, in drawing order (the order of the bars inside a lane)."""
+
+Spanned = TypeVar("Spanned")
 
 EXTRA_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#17becf")
 LANE_PX = 30
@@ -52,6 +54,12 @@ def lane_order(events: Sequence[TimelineEvent], class_order: Sequence[str] | Non
         ordered = [name for name in class_order if name in present]
         return ordered + sorted(present - set(ordered))
     return list(dict.fromkeys(e.label for e in sorted(events, key=lambda e: e.start)))
+
+
+def visible_events(events: Sequence[Spanned], start: float, end: float) -> list[Spanned]:
+    """The events (anything with ``start`` and ``end`` in seconds) overlapping ``[start, end]``: what a view of that
+    span draws."""
+    return [e for e in events if e.end >= start and e.start <= end]
 
 
 def score_opacity(scores: Sequence[float | None], floor: float = 0.25) -> list[float]:
@@ -85,8 +93,12 @@ def timeline_figure(
     playhead: float | None = None,
     x_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """Lanes (and, when ``audio`` is given, waveform and spectrogram rows) on one shared seconds axis."""
+    """Lanes (and, when ``audio`` is given, waveform and spectrogram rows) on one shared seconds axis, showing
+    ``x_range`` (the whole video by default): events outside it are left out and the audio rows cropped and re-pooled
+    to it, so the figure stays small for any length. Lanes come from every event, so they stay put as the span moves."""
     lanes = lane_order(events, class_order)
+    start, end = x_range or (0.0, duration)
+    events = visible_events(events, start, end)
     lanes_px = max(1, len(lanes)) * LANE_PX + 60
     rows = 3 if audio is not None else 1
     heights = [lanes_px, 80, 110][:rows]
@@ -101,7 +113,7 @@ def timeline_figure(
     fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], type="category", row=1, col=1,
                      range=[-0.5, max(0.5, len(lanes) - 0.5)], fixedrange=True)
     if audio is not None:
-        _add_audio_rows(fig, audio)
+        _add_audio_rows(fig, audio.crop(start, end))
     if selected_event_id is not None:
         selected = next((e for e in events if e.event_id == selected_event_id), None)
         if selected is not None:
@@ -109,7 +121,7 @@ def timeline_figure(
                           line={"color": "#d62728", "width": 1})
     if playhead is not None:
         fig.add_vline(x=playhead, row="all", col=1, line={"color": "#d62728", "dash": "dot", "width": 1})
-    fig.update_xaxes(range=list(x_range or (0.0, duration)), title_text="seconds", row=rows, col=1)
+    fig.update_xaxes(range=[start, end], title_text="seconds", row=rows, col=1)
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05, height=sum(heights) + 40,
                       margin={"l": 10, "r": 10, "t": 30, "b": 40}, dragmode="select", selectdirection="h",
                       legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"}, hovermode="closest")

@@ -1,8 +1,10 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from loco.grid import UNAV_GRID
-from loco.model.internals import VideoInternals
+from loco.model.internals import LevelAttention, VideoInternals
 from studio.viz import (
     TimelineEvent,
     attention_figure,
@@ -16,6 +18,7 @@ from studio.viz import (
     timeline_figure,
     token_at,
 )
+from studio.viz.internals import decimate, token_span
 from studio.viz.timeline import score_opacity
 
 EVENTS = [
@@ -67,26 +70,34 @@ def test_timeline_highlights_selection_and_adds_audio_rows():
         audio_rows(samples, 0)
 
 
-def make_internals(steps=20, heads=2, levels=3):
+def make_internals(steps=20, heads=2, levels=3, radius=3):
     rng = np.random.default_rng(0)
     tokens = [(steps + 2**level - 1) // 2**level for level in range(levels)]
     att = []
     for n in tokens:
-        w = rng.random((heads, n, n))
-        att.append({"visual": w / w.sum(-1, keepdims=True), "audio": w / w.sum(-1, keepdims=True)})
+        band = rng.random((heads, n, 2 * radius + 1))
+        maps = LevelAttention(band / band.sum(-1, keepdims=True), None)
+        att.append({"visual": maps, "audio": maps})
     return VideoInternals(
-        correspondence=rng.uniform(-1, 1, (steps, steps)),
+        lcc_visual=rng.normal(size=(steps, 4)), lcc_audio=rng.normal(size=(steps, 4)),
         coherence_visual=rng.random(steps), coherence_audio=rng.random(steps),
         gate_visual=rng.random(steps), gate_audio=rng.random(steps),
         cdp_left=[np.full((heads, n), 2.0) for n in tokens],
         cdp_right=[np.full((heads, n), 1.0) for n in tokens],
-        attention=att, lcc_band=2,
+        attention_maps=att, lcc_band=2,
     )
+
+
+def without_lcc(internals: VideoInternals) -> VideoInternals:
+    return replace(internals, lcc_visual=None, lcc_audio=None, coherence_visual=None, coherence_audio=None,
+                   gate_visual=None, gate_audio=None)
 
 
 def test_banded_blanks_outside_the_band():
     m = banded(np.ones((5, 5)), 1)
     assert np.isnan(m[0, 2]) and m[0, 1] == 1 and m[4, 3] == 1
+    pooled = banded(np.ones((4, 4)), 1, steps=np.array([5.0, 15.0, 25.0, 35.0]))  # cells of 10 steps
+    assert pooled[0, 1] == 1 and np.isnan(pooled[0, 2])
 
 
 def test_correspondence_heatmap_is_on_step_centre_seconds():
@@ -95,10 +106,36 @@ def test_correspondence_heatmap_is_on_step_centre_seconds():
     heat = fig.data[0]
     assert heat.x[0] == pytest.approx(0.48) and heat.x[1] == pytest.approx(0.80)
     assert np.isnan(np.asarray(heat.z, dtype=float)[0, 5])
-    no_lcc = make_internals()
-    no_lcc.correspondence = None
     with pytest.raises(ValueError, match="LCC"):
-        correspondence_figure(no_lcc, UNAV_GRID)
+        correspondence_figure(without_lcc(make_internals()), UNAV_GRID)
+
+
+def test_long_runs_are_drawn_at_a_bounded_level_of_detail():
+    internals = make_internals(steps=5000, levels=2)
+    fig = correspondence_figure(internals, UNAV_GRID)
+    assert np.asarray(fig.data[0].z).shape == (300, 300)  # pooled: block means of about 17 steps
+    window = (100.0, 130.0)  # 94 steps: exact
+    fig = internals_figure(internals, UNAV_GRID, window=window, token=400)
+    heat = fig.data[0]
+    assert len(heat.x) == 94 and heat.x[0] >= 100.0 and heat.x[-1] <= 130.0
+    assert all(len(t.x) <= 2000 for t in fig.data if t.type == "scatter")
+    whole = curves_figure(internals, UNAV_GRID)
+    assert len(whole.data[0].x) == 2000 and max(whole.data[0].y) == pytest.approx(internals.coherence_visual.max())
+    att = attention_figure(internals, UNAV_GRID, level=1, head=0, direction="audio", window=window)
+    assert att.data[0].z.shape == (47, 47)
+
+
+def test_decimate_keeps_peaks():
+    x, y = np.arange(10_000.0), np.zeros(10_000)
+    y[1234] = 5.0
+    dx, dy = decimate(x, y, 100)
+    assert len(dx) == 100 and dy.max() == 5.0
+
+
+def test_token_span_covers_the_window():
+    assert token_span(UNAV_GRID, 0, (0.48, 1.12), 100) == (0, 3)
+    assert token_span(UNAV_GRID, 1, (0.0, 999.0), 10) == (0, 10)
+    assert token_span(UNAV_GRID, 0, None, 7) == (0, 7)
 
 
 def test_cdp_windows_extend_left_and_right_in_level_tokens():
@@ -118,19 +155,17 @@ def test_token_at_and_internals_figure():
     names = [t.name for t in fig.data]
     assert "S" in names and "gate visual" in names and "attention of token 3" in names
     row = next(t for t in fig.data if t.name == "attention of token 3")
-    assert list(row.y) == pytest.approx(list(internals.attention[1]["audio"][1][3]))
+    assert list(row.y) == pytest.approx(list(internals.attention[1]["audio"][1][3][0:7]))  # keys 0..6 of token 3
     assert curves_figure(internals, UNAV_GRID).data[0].x[0] == pytest.approx(0.48)
     att = attention_figure(internals, UNAV_GRID, level=0, head=0, direction="visual", token=2)
     assert att.data[0].z.shape == (20, 20)
+    np.testing.assert_allclose(att.data[0].z, internals.attention[0]["visual"][0], rtol=1e-5)
     with pytest.raises(ValueError, match="direction"):
         attention_figure(internals, UNAV_GRID, level=0, head=0, direction="sideways")
 
 
 def test_internals_figure_without_lcc_still_shows_windows():
-    internals = make_internals()
-    internals.correspondence = internals.coherence_visual = internals.coherence_audio = None
-    internals.gate_visual = internals.gate_audio = None
-    fig = internals_figure(internals, UNAV_GRID)
+    fig = internals_figure(without_lcc(make_internals()), UNAV_GRID)
     assert [t.name for t in fig.data][0].startswith("CDP window")
 
 
