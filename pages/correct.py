@@ -80,7 +80,8 @@ def act_on_picked(event_id: int, action, *args, **kwargs) -> None:
     act(action, *args, **kwargs)
 
 
-BULK_WORDS = {"bulk_accept": "accepted", "bulk_reject": "rejected"}
+GESTURE_WORDS = {"bulk_accept": "accepted", "bulk_reject": "rejected", "undo": "undid the {subject} of",
+                 "redo": "redid the {subject} of"}
 
 
 def describe(result) -> str:
@@ -88,9 +89,7 @@ def describe(result) -> str:
         if result.gesture_id is None:
             return "Nothing to change: no proposal in that score range."
         ids = ", ".join(f"#{e.event_id}" for e in result.events[:8]) + (" …" if result.count > 8 else "")
-        subject = result.subject.replace("_", " ")
-        verb = BULK_WORDS.get(result.action) or {"undo": f"undid the {subject} of", "redo": f"redid the {subject} of"
-                                                  }.get(result.action, result.action)
+        verb = GESTURE_WORDS.get(result.action, result.action).format(subject=result.subject.replace("_", " "))
         return f"{verb.capitalize()} {result.count} event{'s' if result.count > 1 else ''}: {ids}"
     if isinstance(result, tuple):
         return "Split into " + " and ".join(f"#{e.event_id} {e.start:.2f}–{e.end:.2f} s" for e in result)
@@ -98,14 +97,15 @@ def describe(result) -> str:
         return "Saved."
     if isinstance(result, str):
         return common.plain(result)
-    return (f"Event #{result.event_id}: {common.plain(result.label)} {result.start:.3f}–{result.end:.3f} s "
-            f"({result.state})")
+    label = common.plain(result.label)
+    return f"event {result.event_id}: {label} {result.start:.2f}–{result.end:.2f} s ({result.state})"
 
 
 def label_of(event: EventView) -> str:
-    """The picker's text: it starts with the number, so typing "#20" lists #20, #200, ... and never #19."""
+    """The picker's text: it starts with the number, so typing "#20 " lists #20 alone, and "#20" #20, #200, ...,
+    never #19."""
     score = f" · {event.score:.2f}" if event.score is not None else ""
-    return f"#{event.event_id} · {event.label} · {event.start:.2f}–{event.end:.2f} s · {event.state}{score}"
+    return f"#{event.event_id} {event.label} · {event.start:.2f}–{event.end:.2f} s · {event.state}{score}"
 
 
 def go_to(shown_ids: set[int]) -> None:
@@ -160,8 +160,8 @@ def event_panel(event: EventView, shown: list[EventView]) -> None:
     def on_event(action, *args, **kwargs) -> dict:
         return {"on_click": act_on_picked, "args": (event.event_id, action, *args), "kwargs": kwargs}
 
-    st.caption(f"Revision {event.rev_no} ({event.action or 'edit'} by {common.plain(event.author)}) · frames "
-               f"{round(event.start * fps)}–{round(event.end * fps)} at {fps:g} fps · origin {event.origin}")
+    st.caption(f"Revision {event.rev_no} by {common.plain(event.author)} · frames {round(event.start * fps)}–"
+               f"{round(event.end * fps)} at {fps:g} fps · origin {event.origin} · last change: {event.action}")
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     start_key, end_key = f"start_{event.event_id}_{event.rev_no}", f"end_{event.event_id}_{event.rev_no}"
     c1.number_input("Start (s)", 0.0, float(duration), float(event.start), 1 / fps, format="%.3f", key=start_key)

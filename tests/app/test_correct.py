@@ -119,7 +119,7 @@ def test_the_page_follows_the_threshold_and_top_k_and_starts_at_the_best_proposa
     at.slider(key="score_threshold").set_value(0.0).run()
     at.number_input(key="top_k").set_value(5).run()
     best = sorted(store.current_events(processed.video_id), key=lambda e: -e.score)[:5]
-    assert at.selectbox(key="correct_pick").options[0].startswith(f"#{best[0].event_id} ·")
+    assert at.selectbox(key="correct_pick").options[0].startswith(f"#{best[0].event_id} ")
     assert len(at.selectbox(key="correct_pick").options) == 5
     assert at.session_state["selected_event"] == best[0].event_id
     merge_with = at.selectbox(key=f"merge_with_{best[0].event_id}")

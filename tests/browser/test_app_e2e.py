@@ -111,10 +111,11 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
 
     # Export UnAV JSON (corrected events): exactly what the database holds, the edited edge included.
     ui.navigate(page, "Dataset & Export", "Dataset & Export")
-    ui.choose(page, "Format", "unav_json")
-    ui.button(page, "export_go").click()
+    ui.choose(page, "Format", "CSV (seconds)")
+    expect(ui.button(page, "export_download")).to_have_text(re.compile(r"Download annotations\.csv$"))
+    ui.choose(page, "Format", "UnAV-100 JSON")  # one click downloads the format chosen now
     download_button = ui.button(page, "export_download")
-    expect(download_button).to_have_text(re.compile(r"^Download loco_unav_json\.json"))
+    expect(download_button).to_have_text(re.compile(r"Download annotations\.json$"))
     with page.expect_download() as download:
         download_button.click()
     exported = json.loads(download.value.path().read_text(encoding="utf-8"))["database"]
@@ -129,7 +130,8 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     page.get_by_label("Snapshot name").press("Enter")
     ui.settle(page)
     ui.button(page, "snapshot_go").click()
-    expect(page.get_by_text(f"Snapshot 'journey': 1 videos, {len(rows)} events (immutable).")).to_be_visible()
+    expect(page.get_by_text(f"Snapshot 'journey': 1 videos (1 train), {len(rows)} events (immutable).")
+           ).to_be_visible()
     ui.settle(page)
     snapshot = next(s for s in store.list_snapshots() if s.name == "journey")
     assert (snapshot.n_videos, snapshot.n_events, snapshot.created_by) == (1, len(rows), "e2e")
