@@ -64,3 +64,37 @@ def test_two_processes_editing_one_event(store, video):
         process.join(timeout=60)
         assert process.exitcode == 0
     _check_one_winner(store, event.event_id, outcomes, ends)
+
+
+def test_undoing_a_merge_while_another_session_restores_its_absorbed_event(store, video):
+    """All or nothing across events: the undo of the merge and the restore race; one wins, and a losing undo leaves
+    the kept event merged too."""
+    kept = store.add_event(video, 1.0, 3.0, "dog barking")
+    other = store.add_event(video, 4.0, 6.0, "dog barking")
+    merged = store.merge(kept.event_id, kept.rev_no, other.event_id, other.rev_no)
+    absorbed = store.event(other.event_id)
+    barrier, outcomes, url = threading.Barrier(2), {}, full_url(store)
+
+    def work(name: str, action) -> None:
+        session = open_store(url)
+        try:
+            barrier.wait()
+            action(session)
+            outcomes[name] = "ok"
+        except ConflictError:
+            outcomes[name] = "conflict"
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=work, args=("undo", lambda s: s.revert_gesture(merged.gesture_id))),
+               threading.Thread(target=work, args=("restore", lambda s: s.restore(absorbed.event_id, absorbed.rev_no)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["conflict", "ok"]
+    now = store.event(kept.event_id)
+    if outcomes["undo"] == "ok":
+        assert (now.start, now.end) == (1.0, 3.0) and store.event(other.event_id).action == "undo"
+    else:
+        assert (now.start, now.end) == (1.0, 6.0) and store.event(other.event_id).action == "restore"
