@@ -37,7 +37,7 @@ from tests.conftest import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
+ARTIFACTS = ui.ARTIFACTS
 EXAMPLE = ROOT / "assets" / "example" / "example.mp4"
 AUTHOR = "e2e"
 START_TIMEOUT_S = 90

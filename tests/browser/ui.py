@@ -10,9 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.conftest import ROOT
 
 PAGE_TIMEOUT_MS = 60_000
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
 def open_page(page: Page, base_url: str, path: str, heading: str) -> None:
