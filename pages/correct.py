@@ -147,10 +147,10 @@ def session_bar() -> None:
     """Undo and redo over this browser session's gestures, whatever event they touched."""
     undo_step, redo_step = edits.next_undo, edits.next_redo
     c1, c2, _ = st.columns([2, 2, 3])
-    c1.button(f"↶ Undo {undo_step.description}" if undo_step else "↶ Undo", key="session_undo",
+    c1.button(f"↶ Undo: {undo_step.description}" if undo_step else "↶ Undo", key="session_undo",
               disabled=undo_step is None, on_click=act, args=(edits.undo, store),
               help="Undo this session's last gesture, whatever event it touched (a merge: both events).")
-    c2.button(f"↷ Redo {redo_step.description}" if redo_step else "↷ Redo", key="session_redo",
+    c2.button(f"↷ Redo: {redo_step.description}" if redo_step else "↷ Redo", key="session_redo",
               disabled=redo_step is None, on_click=act, args=(edits.redo, store))
 
 

@@ -140,17 +140,26 @@ def restore(store: Store, event: EventView, author: str | None = None,
     return _recorded(session, "restore", store.restore(event.event_id, event.rev_no, author=author))
 
 
+def _recorded_revert(session: EditSession | None, verb: str, store: Store, result: EventView) -> EventView:
+    """Record an undo or redo of one event's history by what it reverted: "undo of the merge of #6 and #19"."""
+    if session is not None:
+        gesture = store.gesture(result.gesture_id)
+        session.record(gesture.gesture_id, f"{verb} of the {gesture.subject.replace('_', ' ')} of "
+                                           f"{_ids(gesture.events)}")
+    return result
+
+
 def undo(store: Store, event: EventView, author: str | None = None,
          session: EditSession | None = None) -> EventView:
     """Undo the event's last change; a merge or split is undone on every event it touched (the absorbed event of a
     merge comes back, the right part of a split goes)."""
-    return _recorded(session, "undo", store.undo(event.event_id, event.rev_no, author=author))
+    return _recorded_revert(session, "undo", store, store.undo(event.event_id, event.rev_no, author=author))
 
 
 def redo(store: Store, event: EventView, author: str | None = None,
          session: EditSession | None = None) -> EventView:
     """Re-apply the event's last undone change (a merge or split on every event it touched)."""
-    return _recorded(session, "redo", store.redo(event.event_id, event.rev_no, author=author))
+    return _recorded_revert(session, "redo", store, store.redo(event.event_id, event.rev_no, author=author))
 
 
 def relabel(store: Store, event: EventView, label: str, author: str | None = None,

@@ -122,3 +122,14 @@ def test_an_event_number_is_read_exactly(text, number):
 def test_anything_else_is_refused(text):
     with pytest.raises(ServiceError, match="event number"):
         editing.parse_event_id(text)
+
+
+def test_an_undo_of_one_event_is_a_session_step_named_by_what_it_reverted(store):
+    session = EditSession()
+    kept = store.add_event("vid", 1.0, 3.0, "dog barking")
+    absorbed = store.add_event("vid", 4.0, 6.0, "dog barking")
+    merged = editing.merge(store, kept, absorbed, session=session)
+    editing.undo(store, merged, session=session)
+    assert session.next_undo.description == f"undo of the merge of #{kept.event_id} and #{absorbed.event_id}"
+    session.undo(store)  # undoing that undo merges them again
+    assert store.event(absorbed.event_id).state == "deleted"
