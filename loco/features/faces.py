@@ -4,13 +4,14 @@ No ImageNet label shows a person speaking, singing or laughing, so the people cl
 visual cue than MobileNetV2's head. MTCNN's three small networks (P-, R- and O-Net) ship inside the
 ``facenet-pytorch`` wheel (MIT; installed with ``--no-deps`` and never imported: its pins are for an old torch). We
 check each file's sha256, read the state dicts with ``torch.load(weights_only=True)``, convert them once to
-safetensors and run our own implementation of the cascade:
+safetensors (and, for the CPU, to ONNX graphs checked against our port when exported) and run our own
+implementation of the cascade, resampling with Pillow on the uint8 frames:
 
-1. P-Net, fully convolutional, over an image pyramid (smallest face ``MIN_FACE`` px, scale step 0.709): every 12 px
-   window scoring at least 0.6 is a candidate, calibrated by its box regression; NMS per scale (IoU 0.5), then over
-   all scales (0.7); boxes made square.
-2. R-Net on each candidate resampled to 24 x 24 (outside the frame counts as black, as in the original MATLAB code):
-   score at least 0.7, NMS 0.7, regression, square.
+1. P-Net, fully convolutional, over an image pyramid (smallest face ``MIN_FACE`` px, scale step 0.709; each level an
+   area average of the frame): every 12 px window scoring at least 0.6 is a candidate, calibrated by its box
+   regression; NMS per scale (IoU 0.5), then over all scales (0.7); boxes made square.
+2. R-Net on each candidate resampled bilinearly to 24 x 24 (outside the frame counts as black, as in the original
+   MATLAB code): score at least 0.7, NMS 0.7, regression, square.
 3. O-Net on 48 x 48 crops: a face is a box scoring at least 0.7 (after regression, NMS by intersection over the
    smaller box, 0.7).
 
@@ -27,13 +28,13 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from safetensors.torch import load_file
 from torch import Tensor, nn
 
@@ -51,7 +52,9 @@ NETWORK_FILES = {
                          "165bfbe42940416ccfb977545cf0e976d5bf321f67083ae2aaaa5c764280118d", REQUIREMENT),
 }
 WEIGHTS_FILE = "mtcnn_facenet_pytorch2.6.0.safetensors"
-ONNX_FILE = "mtcnn_facenet_pytorch2.6.0_{}.onnx"
+# bump EXPORT_VERSION whenever the networks' code changes: converted files are kept by name, never rewritten
+EXPORT_VERSION = 2
+ONNX_FILE = f"mtcnn_facenet_pytorch2.6.0_{{}}_export{EXPORT_VERSION}.onnx"
 CUE_DIM = 2  # (best face probability, largest face's share of the frame)
 MIN_FACE = 40  # px on the 224 x 224 frame; MTCNN's usual 20 costs about twice the time (module docstring)
 SCALE_FACTOR = 0.709
@@ -59,6 +62,10 @@ THRESHOLDS = (0.6, 0.7, 0.7)  # P-, R-, O-Net
 MAX_PER_SCALE = 48  # P-Net windows per frame and scale that enter its NMS (best scores first)
 MAX_REFINE = 8  # candidates per frame that R-Net sees (best P-Net scores first)
 MAX_OUTPUT = 2  # candidates per frame that O-Net sees (best R-Net scores first)
+
+
+class FaceDetectorError(RuntimeError):
+    """The converted networks do not compute the packaged ones."""
 
 
 class _Net(nn.Module):
@@ -152,10 +159,20 @@ def _export_onnx(name: str, target: Path) -> None:
     size = {"pnet": 48, "rnet": 24, "onet": 48}[name]
     axes = {"images": {0: "batch", 2: "height", 3: "width"} if name == "pnet" else {0: "batch"}}
     buffer = io.BytesIO()
+    network = load_networks()[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(load_networks()[name], torch.zeros(2, 3, size, size), buffer, input_names=["images"],
+        torch.onnx.export(network, torch.zeros(2, 3, size, size), buffer, input_names=["images"],
                           output_names=["probability", "offsets"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    # the graph must compute the port: a converted file is never rewritten, so a wrong one would stay
+    images = torch.rand(3, 3, size + 5 * (name == "pnet"), size + 5 * (name == "pnet"),
+                        generator=torch.Generator().manual_seed(0)) * 255
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    with torch.inference_mode():
+        expected = [out.numpy() for out in network(images)]
+    if not all(np.allclose(got, want, atol=1e-4) for got, want in zip(session.run(None, {"images": images.numpy()}),
+                                                                       expected)):
+        raise FaceDetectorError(f"the ONNX export of {name} does not compute the PyTorch port")
     with atomic_write(target) as handle:
         handle.write(buffer.getvalue())
 
@@ -208,37 +225,28 @@ def _square(boxes: np.ndarray) -> np.ndarray:
     return np.stack([x1, y1, x1 + side, y1 + side], axis=1)
 
 
-@dataclass(frozen=True)
-class _Frames:
-    """A batch of frames as the cascade reads them: [N, 3, H, W] for the pyramid, and the same pixels stacked into
-    one tall image [1, 3, N * H, W] that every box is resampled from (no frame is copied per box)."""
+def _as_input(pixels: np.ndarray) -> np.ndarray:
+    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W], the networks' layout."""
+    return np.ascontiguousarray(pixels.transpose(0, 3, 1, 2), dtype=np.float32)
 
-    images: Tensor
-    tall: Tensor
 
-    @classmethod
-    def of(cls, frames: np.ndarray, device: torch.device) -> "_Frames":
-        pixels = torch.from_numpy(np.ascontiguousarray(frames)).to(device).float()  # [N, H, W, 3]
-        count, height, width, _ = pixels.shape
-        return cls(pixels.permute(0, 3, 1, 2).contiguous(),
-                   pixels.reshape(1, count * height, width, 3).permute(0, 3, 1, 2))
+def _pyramid_level(source: list[Image.Image], width: int, height: int, scale: float) -> np.ndarray:
+    """The frames (``width`` x ``height``) area-resampled by ``scale`` (MTCNN's sizes: ``int(side * scale + 1)``) as
+    P-Net's input, from ``source``: the frames, or for scales up to 1/2 the frames halved by 2 x 2 means (a quarter
+    of the pixels to read, the same area average)."""
+    size = (int(width * scale + 1), int(height * scale + 1))
+    return _as_input(np.stack([np.asarray(image.resize(size, Image.Resampling.BOX)) for image in source]))
 
-    def crops(self, frame_of: np.ndarray, boxes: np.ndarray, size: int) -> Tensor:
-        """[K, 3, size, size] bilinear resamplings of ``boxes`` (pixels; box ``k`` of frame ``frame_of[k]``);
-        outside the frame is black, as in the original code."""
-        count, _, height, width = self.images.shape
-        steps = (np.arange(size) + 0.5) / size  # sample centres across the box
-        x = boxes[:, :1] + steps[None] * (boxes[:, 2:3] - boxes[:, :1] + 1)  # [K, S] pixel columns
-        y = boxes[:, 1:2] + steps[None] * (boxes[:, 3:4] - boxes[:, 1:2] + 1)  # [K, S] pixel rows
-        inside = ((x > -0.5) & (x < width - 0.5))[:, None, :] & ((y > -0.5) & (y < height - 0.5))[:, :, None]
-        grid = np.empty((len(boxes), size, size, 2), np.float32)
-        grid[..., 0] = (2 * (x + 0.5) / width - 1)[:, None, :]
-        rows = np.clip(y, -0.5, height - 0.5) + frame_of[:, None] * height  # rows of the tall image
-        grid[..., 1] = (2 * (rows + 0.5) / (count * height) - 1)[:, :, None]
-        sampled = F.grid_sample(self.tall, torch.from_numpy(grid.reshape(1, -1, size, 2)).to(self.tall.device),
-                                mode="bilinear", padding_mode="zeros", align_corners=False)  # [1, 3, K * S, S]
-        sampled = sampled.reshape(3, len(boxes), size, size).permute(1, 0, 2, 3)
-        return sampled * torch.from_numpy(inside[:, None]).to(sampled.device)
+
+def _crops(images: list[Image.Image], frame_of: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """[K, 3, size, size]: box ``k`` (x1, y1, x2, y2 in pixels, corners included, truncated as the original code
+    does) of frame ``frame_of[k]`` resampled bilinearly; outside the frame is black, as in the original code."""
+    corners = np.trunc(boxes[:, :4]).astype(np.int64)
+    out = np.empty((len(boxes), size, size, 3), np.uint8)
+    for k, (x1, y1, x2, y2) in enumerate(corners):
+        crop = images[frame_of[k]].crop((x1, y1, max(x2, x1) + 1, max(y2, y1) + 1))
+        out[k] = np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
+    return _as_input(out)
 
 
 class FaceDetector:
@@ -247,16 +255,17 @@ class FaceDetector:
     def __init__(self, device: str | torch.device = "cpu", min_face: int = MIN_FACE, threads: int = 1):
         self.device = torch.device(device)
         self.min_face = min_face
-        self.nets: dict[str, Callable[[Tensor], tuple[np.ndarray, np.ndarray]]] = {}
+        self.nets: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {}
         if self.device.type == "cpu":
             options = ort.SessionOptions()
             options.intra_op_num_threads = max(1, threads)
             for name, path in onnx_paths().items():
                 session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-                self.nets[name] = lambda x, run=session.run: tuple(run(None, {"images": x.contiguous().numpy()}))
+                self.nets[name] = lambda x, run=session.run: tuple(run(None, {"images": x}))
         else:
             for name, net in load_networks(self.device).items():
-                self.nets[name] = lambda x, net=net: tuple(out.cpu().numpy() for out in net(x))
+                self.nets[name] = lambda x, net=net: tuple(
+                    out.cpu().numpy() for out in net(torch.from_numpy(x).to(self.device)))
 
     def _scales(self, side: int) -> list[float]:
         scale, scales = 12.0 / self.min_face, []
@@ -265,17 +274,13 @@ class FaceDetector:
             scale *= SCALE_FACTOR
         return scales
 
-    def _proposals(self, frames: _Frames) -> tuple[np.ndarray, np.ndarray]:
+    def _proposals(self, images: list[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
         """Stage 1: P-Net's calibrated square candidates [K, 5] (x1, y1, x2, y2, score) and their frames [K]."""
-        images = frames.images
-        height, width = images.shape[2:]
-        # every scale is at most 12 / MIN_FACE < 1/2: resample from the frames halved by 2 x 2 means, a quarter of
-        # the pixels for the same area-resampled result
-        halved = F.avg_pool2d(images, 2) if 12.0 / self.min_face <= 0.5 else images
-        found, frame_ids, groups = [], [], []
-        for index, scale in enumerate(self._scales(min(height, width))):
-            resized = F.interpolate(halved, size=(int(height * scale + 1), int(width * scale + 1)), mode="area")
-            probability, offsets = self.nets["pnet"](resized)
+        width, height = images[0].size
+        source = [image.reduce(2) for image in images] if 12.0 / self.min_face <= 0.5 else images
+        found, frame_ids = [], []
+        for scale in self._scales(min(height, width)):
+            probability, offsets = self.nets["pnet"](_pyramid_level(source, width, height, scale))
             frame, rows, cols = np.nonzero(probability >= THRESHOLDS[0])
             boxes = np.stack([np.floor((2 * cols + 1) / scale), np.floor((2 * rows + 1) / scale),
                               np.floor((2 * cols + 12) / scale), np.floor((2 * rows + 12) / scale)], axis=1)
@@ -289,14 +294,14 @@ class FaceDetector:
         stacked, frame = stacked[keep], frame[keep]
         return np.concatenate([_square(_regress(stacked[:, :4], stacked[:, 5:9])), stacked[:, 4:5]], axis=1), frame
 
-    def _refine(self, frames: _Frames, candidates: np.ndarray, frame: np.ndarray, net: str, size: int,
+    def _refine(self, images: list[Image.Image], candidates: np.ndarray, frame: np.ndarray, net: str, size: int,
                 threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stages 2 and 3: rescore the candidates with ``net``; returns the surviving boxes [k, 5] (regressed,
         NMS'd, at most ``MAX_OUTPUT`` a frame), their frames, and each frame's best score of any candidate."""
-        best = np.zeros(frames.images.shape[0], np.float32)
+        best = np.zeros(len(images), np.float32)
         if not len(candidates):
             return np.zeros((0, 5)), np.zeros(0, np.int64), best
-        probability, offsets = self.nets[net](frames.crops(frame, candidates[:, :4], size))
+        probability, offsets = self.nets[net](_crops(images, frame, candidates[:, :4], size))
         np.maximum.at(best, frame, probability)
         chosen = probability >= threshold
         boxes, probability, frame = candidates[chosen, :4], probability[chosen], frame[chosen]
@@ -313,10 +318,10 @@ class FaceDetector:
     def detect(self, frames: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """uint8 RGB frames [N, H, W, 3] -> (per frame the faces [k, 5]: x1, y1, x2, y2 in pixels and probability,
         best first; [N] the best O-Net face probability of any candidate, 0 where none reached O-Net)."""
-        batch = _Frames.of(frames, self.device)
-        candidates, frame = self._proposals(batch)
-        candidates, frame, _ = self._refine(batch, candidates, frame, "rnet", 24, THRESHOLDS[1])
-        faces, frame, best = self._refine(batch, candidates, frame, "onet", 48, THRESHOLDS[2])
+        images = [Image.fromarray(np.ascontiguousarray(frame)) for frame in frames]
+        candidates, frame = self._proposals(images)
+        candidates, frame, _ = self._refine(images, candidates, frame, "rnet", 24, THRESHOLDS[1])
+        faces, frame, best = self._refine(images, candidates, frame, "onet", 48, THRESHOLDS[2])
         return [faces[frame == index] for index in range(len(frames))], best
 
     def cues(self, frames: np.ndarray) -> np.ndarray:
@@ -357,7 +362,8 @@ register_encoder(
         name="faces",
         stream="visual",
         dim=CUE_DIM,
-        version=f"mtcnn-facenet-pytorch2.6.0/min{MIN_FACE}/caps{MAX_PER_SCALE}-{MAX_REFINE}-{MAX_OUTPUT}/every2",
+        version=(f"mtcnn-facenet-pytorch2.6.0/onnx{EXPORT_VERSION}/pillow/min{MIN_FACE}/"
+                 f"caps{MAX_PER_SCALE}-{MAX_REFINE}-{MAX_OUTPUT}/every2"),
         files=tuple(NETWORK_FILES.values()),
         convert=lambda: (weights_path(), *onnx_paths().values()),
         load=embedder,

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from loco.features import faces
 from loco.features.faces import CUE_DIM, FaceDetector, every_other_step, load_networks
 from loco.features.registry import get_encoder
 from loco.media import iter_frames_at
@@ -53,7 +54,7 @@ def test_the_onnx_graphs_compute_the_pytorch_port():
         images = torch.randint(0, 256, (3, 3, size, size), generator=generator).float()
         with torch.inference_mode():
             expected = [out.numpy() for out in networks[name](images)]
-        for got, want in zip(onnx.nets[name](images), expected):
+        for got, want in zip(onnx.nets[name](images.numpy()), expected):
             np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-4)
 
 
@@ -77,3 +78,20 @@ def test_the_registered_encoder_reads_each_clip_s_centre_frame():
     clips = np.stack([np.zeros_like(frames), frames, np.zeros_like(frames)], axis=1)  # [3, T=3, H, W, 3]
     cues = embed(clips)
     assert cues.shape == (3, CUE_DIM) and np.all(cues[:, 0] > 0.95)
+
+
+def test_an_onnx_export_that_does_not_compute_the_port_is_refused(tmp_path, monkeypatch):
+    class Wrong:  # a graph whose outputs are off
+        def __init__(self, graph, providers):
+            self.session = real(graph, providers=providers)
+
+        def run(self, names, feed):
+            return [out + 0.5 for out in self.session.run(names, feed)]
+
+    real = faces.ort.InferenceSession
+    monkeypatch.setattr(faces.ort, "InferenceSession", Wrong)
+    with pytest.raises(faces.FaceDetectorError, match="rnet"):
+        faces._export_onnx("rnet", tmp_path / "rnet.onnx")
+    assert not (tmp_path / "rnet.onnx").exists()
+    assert f"export{faces.EXPORT_VERSION}" in faces.ONNX_FILE and f"onnx{faces.EXPORT_VERSION}" in get_encoder(
+        "faces").version
