@@ -67,8 +67,8 @@ cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
 for col, subset, share in zip(cols, SUBSETS, DEFAULT_FRACTIONS):
     col.number_input(f"{subset} %", 0, 100, round(share * 100), 5, key=f"split_share_{subset}")
 cols[3].number_input("Seed", 0, 2**31 - 1, 0, key="split_seed")
-cols[4].button(f"Split the {len(unassigned)} unassigned videos at random", key="split_random",
-               on_click=split_at_random, disabled=not unassigned)
+cols[4].button(f"Split the {len(unassigned)} unassigned video{'s' if len(unassigned) != 1 else ''} at random",
+               key="split_random", on_click=split_at_random, disabled=not unassigned)
 
 st.subheader("Export")
 c1, c2, c3 = st.columns(3)
