@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import librosa
 import numpy as np
 import scipy.fft
 
@@ -72,6 +71,40 @@ def _mean(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, starts, axis=0) / sizes
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (linear below 1 kHz, logarithmic above), as librosa's default."""
+    hz = np.asarray(hz, dtype=np.float64)
+    logarithmic = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, logarithmic, hz * 3.0 / 200.0)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, dtype=np.float64)
+    return np.where(mel >= 15.0, 1000.0 * np.exp(np.log(6.4) / 27.0 * (mel - 15.0)), mel * 200.0 / 3.0)
+
+
+def mel_frequencies(n_mels: int, fmax: float) -> np.ndarray:
+    """Centre frequencies of ``n_mels`` bands evenly spaced on the mel scale from 0 Hz to ``fmax``."""
+    return _mel_to_hz(np.linspace(0.0, float(_hz_to_mel(fmax)), n_mels))
+
+
+def mel_filters(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """Triangular, area-normalised mel filters ``[n_mels, n_fft / 2 + 1]`` (librosa's ``filters.mel`` defaults)."""
+    edges = mel_frequencies(n_mels + 2, sample_rate / 2.0)
+    bins = np.linspace(0.0, sample_rate / 2.0, 1 + n_fft // 2)
+    ramps = edges[:, None] - bins[None, :]
+    widths = np.diff(edges)
+    rising, falling = -ramps[:-2] / widths[:-1, None], ramps[2:] / widths[1:, None]
+    filters = np.maximum(0.0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return filters.astype(np.float32)
+
+
+def power_to_db(power: np.ndarray, ref: float, top_db: float = 80.0) -> np.ndarray:
+    """``10 log10(power / ref)``, floored ``top_db`` below the maximum (librosa's ``power_to_db``)."""
+    db = 10.0 * np.log10(np.maximum(power, 1e-10)) - 10.0 * np.log10(max(ref, 1e-10))
+    return np.maximum(db, db.max() - top_db) if db.size else db
+
+
 class _Envelope:
     """Min and max per bucket of ``size`` samples, fed block by block."""
 
@@ -112,8 +145,7 @@ class _Spectrogram:
     def __init__(self, sample_rate: int, hop: int, frame_hop: int, n_mels: int) -> None:
         self.hop, self.frame_hop = hop, frame_hop
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
-        self.mel_basis = librosa.filters.mel(sr=sample_rate, n_fft=N_FFT, n_mels=n_mels, fmin=0.0,
-                                             fmax=sample_rate / 2.0).astype(np.float32)
+        self.mel_basis = mel_filters(sample_rate, N_FFT, n_mels)
         self.buffer = np.zeros(N_FFT // 2, np.float32)
         self.origin = -(N_FFT // 2)  # sample index of buffer[0]
         self.next_frame = 0
@@ -155,7 +187,7 @@ class _Spectrogram:
         spectra = np.concatenate(self.sums) / np.concatenate(self.counts)[:, None]  # [F, N_FFT / 2 + 1]
         power = self.mel_basis @ spectra.T  # [M, F], one matrix product at the end
         ref = float(power.max()) if power.size and power.max() > 0 else 1.0
-        db = librosa.power_to_db(power, ref=ref, top_db=80.0).astype(np.float32)
+        db = power_to_db(power, ref).astype(np.float32)
         frames_per_column = self.hop // self.frame_hop
         times = (np.arange(power.shape[1]) * self.hop + (frames_per_column - 1) * self.frame_hop / 2) / sample_rate
         return times, db
@@ -192,7 +224,7 @@ def audio_rows_of_blocks(blocks: Iterable[np.ndarray], sample_rate: int, total: 
     spectrogram.finish(seen)
     times, lows, highs = envelope.rows(sample_rate)
     frame_times, db = spectrogram.rows(sample_rate)
-    mel_hz = librosa.mel_frequencies(n_mels=n_mels, fmin=0.0, fmax=sample_rate / 2.0)
+    mel_hz = mel_frequencies(n_mels, sample_rate / 2.0)
     return AudioRows(times, lows, highs, frame_times, mel_hz, db)
 
 

@@ -1,5 +1,6 @@
 from dataclasses import replace
 
+import librosa
 import numpy as np
 import pytest
 
@@ -18,6 +19,7 @@ from studio.viz import (
     timeline_figure,
     token_at,
 )
+from studio.viz.audio import audio_rows_of_blocks
 from studio.viz.internals import decimate, token_span
 from studio.viz.timeline import score_opacity
 
@@ -174,3 +176,19 @@ def test_timeline_draws_extra_layers_for_model_comparison():
     fig = timeline_figure(events, duration=5.0)
     assert [t.name for t in fig.data] == ["model A", "model B"]
     assert fig.data[0].marker.color != fig.data[1].marker.color
+
+
+def test_audio_rows_stream_in_blocks_and_match_librosa():
+    sr = 16000
+    t = np.arange(sr * 10) / sr
+    samples = (np.sin(2 * np.pi * 440 * t) * (t > 2) + 0.01 * np.cos(2 * np.pi * 3000 * t)).astype(np.float32)
+    whole = audio_rows(samples, sr)
+    blocks = audio_rows_of_blocks((samples[i:i + 7777] for i in range(0, samples.size, 7777)), sr, samples.size)
+    for name in ("envelope_times", "envelope_min", "envelope_max", "spectrogram_times", "spectrogram_db"):
+        np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), atol=1e-4)
+    mel = librosa.feature.melspectrogram(y=samples, sr=sr, n_fft=1024, hop_length=256, n_mels=64)
+    np.testing.assert_allclose(whole.spectrogram_db, librosa.power_to_db(mel, ref=np.max(mel), top_db=80.0),
+                               atol=1e-2)
+    cropped = audio_rows_of_blocks([samples], sr, samples.size, buckets=4000, max_frames=2000).crop(2.0, 4.0, 100, 50)
+    assert len(cropped.envelope_times) == 100 and cropped.spectrogram_db.shape == (64, 50)
+    assert cropped.envelope_times[0] >= 2.0 and cropped.envelope_max.max() == pytest.approx(1.0, abs=0.02)
