@@ -60,7 +60,7 @@ st.caption(" · ".join(f"{sum(v.subset == s for v in videos)} {s}" for s in SUBS
            + f" · {len(unassigned)} unassigned (a snapshot puts them in train). Training validates on the "
            "validation videos; Evaluate scores the test ones.")
 c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-c1.multiselect("Videos", list(names), format_func=names.get, key="split_videos")
+c1.multiselect("Videos to assign", list(names), format_func=names.get, key="split_videos")
 c2.selectbox("Split", [*SUBSETS, None], format_func=lambda s: s or "unassigned", key="split_subset")
 c3.button("Assign", key="split_assign", on_click=assign, disabled=not st.session_state.get("split_videos"))
 cols = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
