@@ -1,0 +1,273 @@
+"""Open-vocabulary naming: seen and unseen classes on the benchmark, and the real-video test set.
+
+The unseen-class protocol follows OV-AVEL (Zhou et al., arXiv 2411.11278): a fixed third of the benchmark's testable
+classes (``UNSEEN``, chosen once by the rule beside it, before any result) is removed from training, and every model is
+tested on all classes. Removing a class from training drops every train and validation video that shows it, so no
+training step sees it even as background; test and dev keep every video. Four rows:
+
+- **closed-set LoCo**: compact LoCo trained on the seen classes (it cannot name an unseen class: AP 0 there);
+- **open-vocabulary LoCo**: the same with the open-vocabulary head (``model.open_vocabulary.enabled=true``), which
+  scores every class of the taxonomy from the encoders' label spaces, trained on the seen classes (from an untrained
+  checkpoint over the 100 classes, ``taxonomy_start.py``, so that the unseen ones have an output);
+- **label spaces alone** (no detector): each step's evidence of each class, the geometric mean of its audio and
+  visual label-space evidence (``loco.label_prior``: YAMNet's AudioSet, MobileNetV2's ImageNet, the face cue for
+  people classes), thresholded into segments (runs of steps at or above the threshold, scored by their mean);
+- **audio-only tagger**: YAMNet's AudioSet head alone, thresholded into segments and named through the same map:
+  what a user would pick instead of an audio-visual detector.
+
+The two thresholds are chosen on the dev split (every class, average mAP), never on test. Both trained models keep
+their best validation epoch, as ``python -m loco train`` does. mAP per group is the mean AP over the group's classes
+present in the test ground truth.
+
+    python experiments/open_vocabulary.py --annotations data/benchmark/annotations.json \
+        --features data/benchmark/features --out data/open_vocabulary \
+        --real-annotations assets/realvideo/annotations.json --real-features data/realvideo/features \
+        -- train.epochs=16 train.warmup_epochs=1 train.lr=5e-4 train.pad_to_max_seq_len=false
+
+``--real-model`` adds one more checkpoint (the shipped default model) to the real-video table. Writes
+``<out>/open_vocabulary.json`` and prints Markdown tables (mAP in points).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from loco.evaluate import GroundTruth, Segment, evaluate_detections, load_ground_truth
+from loco.features.store import read_features
+from loco.label_prior import LabelPrior
+from taxonomy_start import TAXONOMY, write_start
+
+# The benchmark's 21 testable classes in label-id order, every third from the second: chosen once by this rule.
+UNSEEN = (
+    "woman speaking", "female singing", "cat meowing", "people sneezing", "beat boxing", "hammering nails",
+    "bird chirping",
+)
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.05, 1.0, 0.05))
+MIN_STEPS = 2  # a segment spans at least two steps (0.64 s)
+MAX_GAP = 2  # steps below the threshold between two runs that still make one segment (pauses between words)
+OPEN_VOCABULARY = ["model.open_vocabulary.enabled=true"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One method's AP per class (name -> AP at tIoU 0.5 and averaged over 0.1:0.9)."""
+
+    method: str
+    ap50: dict[str, float]
+    ap_avg: dict[str, float]
+
+    def mean(self, classes: list[str], which: str) -> float:
+        table = self.ap50 if which == "0.5" else self.ap_avg
+        return 100 * float(np.mean([table.get(c, 0.0) for c in classes])) if classes else float("nan")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--annotations", type=Path, required=True)
+    parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--real-annotations", type=Path, help="the real-video set's UnAV JSON (assets/realvideo)")
+    parser.add_argument("--real-features", type=Path, help="its `fast` features (python -m loco extract)")
+    parser.add_argument("--real-model", type=Path, action="append", default=[],
+                        help="another checkpoint to score on the real-video set (repeatable)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per training run (OMP_NUM_THREADS; more than the free cores thrashes)")
+    parser.add_argument("--max-train-videos", type=int, default=None,
+                        help="train on the first N training videos only (in id order), validation unchanged")
+    parser.add_argument("overrides", nargs="*", help="train overrides for both trained rows (after --)")
+    return parser.parse_args()
+
+
+def seen_only(annotations: Path, out: Path, max_train: int | None) -> Path:
+    """The annotation file without the train/validation videos that show an unseen class (and, with ``max_train``,
+    without the training videos after the first ``max_train``)."""
+    data = json.loads(annotations.read_text())
+    train_ids = sorted(v for v, e in data["database"].items() if e["subset"] == "train")
+    dropped = set(train_ids[max_train:]) if max_train is not None else set()
+    kept = {}
+    for video_id, entry in data["database"].items():
+        unseen = any(a["label"] in UNSEEN for a in entry["annotations"])
+        if not (unseen and entry["subset"] in ("train", "validation")) and video_id not in dropped:
+            kept[video_id] = entry
+    path = out / "annotations_seen_only.json"
+    path.write_text(json.dumps({"database": kept}))
+    return path
+
+
+def loco(args: argparse.Namespace, log: Path, *loco_args: str) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+    with open(log, "a") as handle:
+        subprocess.run([sys.executable, "-m", "loco", *loco_args], check=True, env=env, stdout=handle,
+                       stderr=subprocess.STDOUT)
+
+
+def train_and_evaluate(args: argparse.Namespace, name: str, annotations: Path, extra: list[str]) -> Row:
+    """Train on the seen classes (unless done) and evaluate on the whole test split."""
+    out = args.out / name
+    best, result = out / "best.safetensors", out / "test_eval.json"
+    log = args.out / f"{name}.log"
+    if not result.is_file():  # training resumes an interrupted run from its folder
+        loco(args, log, "train", "--config", "compact", "--annotations", str(annotations), "--features",
+             str(args.features), "--output", str(out), *extra, *args.overrides)
+        loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint", str(best),
+             "--features", str(args.features), "--json", str(result))
+    return row_from_eval(name, json.loads(result.read_text()))
+
+
+def row_from_eval(method: str, result: dict) -> Row:
+    per_class = result["per_class"]
+    return Row(method, {r["label"]: r["AP@0.5"] for r in per_class}, {r["label"]: r["AP_avg"] for r in per_class})
+
+
+def row_from_predictions(method: str, ground_truth: GroundTruth, predictions: list[Segment]) -> Row:
+    result = evaluate_detections(ground_truth, predictions)
+    return row_from_eval(method, result.to_dict())
+
+
+def runs_above(scores: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
+    """(first step, last step, mean score) of each run of at least MIN_STEPS steps scoring >= threshold, gaps of up
+    to MAX_GAP steps inside it filled."""
+    above = np.concatenate([[False], scores >= threshold, [False]])
+    edges = np.flatnonzero(above[1:] != above[:-1])
+    for gap_start, gap_end in zip(edges[1:-1:2], edges[2::2]):
+        if gap_end - gap_start <= MAX_GAP:
+            above[gap_start + 1:gap_end + 1] = True
+    edges = np.flatnonzero(above[1:] != above[:-1])
+    return [(int(a), int(b - 1), float(scores[a:b].mean())) for a, b in zip(edges[::2], edges[1::2])
+            if b - a >= MIN_STEPS]
+
+
+@dataclass(frozen=True)
+class VideoEvidence:
+    """One video's per-step evidence of each class [T, C]: label spaces (audio and visual) and audio alone."""
+
+    video_id: str
+    times: np.ndarray  # step centres, seconds
+    hop: float
+    both: np.ndarray
+    audio: np.ndarray
+
+
+def video_evidence(prior: LabelPrior, video_id: str, path: Path) -> VideoEvidence:
+    stored = read_features(path)
+    evidence = prior.evidence(stored.visual, stored.audio, stored.extras.get("faces"))
+    audio = np.where(evidence.audio_mapped, evidence.audio, 0.0)
+    visual = np.where(evidence.visual_mapped, evidence.visual, 1.0)  # a class no visual label names: audio decides
+    both = np.sqrt(np.clip(audio, 0, 1) * np.clip(visual, 0, 1))
+    grid = stored.meta.grid
+    return VideoEvidence(video_id, grid.step_times(len(both)), grid.hop_seconds, both, audio)
+
+
+def tagger_predictions(videos: list[VideoEvidence], class_ids: list[int], threshold: float,
+                       audio_only: bool) -> list[Segment]:
+    out = []
+    for video in videos:
+        scores = video.audio if audio_only else video.both
+        for column, label_id in enumerate(class_ids):
+            for first, last, score in runs_above(scores[:, column], threshold):
+                start = max(0.0, video.times[first] - video.hop / 2)
+                out.append(Segment(video.video_id, start, video.times[last] + video.hop / 2, label_id, score))
+    return out
+
+
+def choose_threshold(videos: list[VideoEvidence], class_ids: list[int], ground_truth: GroundTruth,
+                     audio_only: bool) -> float:
+    """The threshold with the best average mAP on ``ground_truth`` (the dev split)."""
+    scored = {t: evaluate_detections(ground_truth, tagger_predictions(videos, class_ids, t, audio_only)).average_map
+              for t in THRESHOLDS}
+    return max(scored, key=scored.get)
+
+
+def load_videos(prior: LabelPrior, ground_truth: GroundTruth, features: Path) -> list[VideoEvidence]:
+    return [video_evidence(prior, v, features / f"{v}.npz") for v in ground_truth.video_ids]
+
+
+def taxonomy() -> tuple[list[str], list[int]]:
+    classes = json.loads(TAXONOMY.read_text())["classes"]
+    return [c["name"] for c in classes], [c["label_id"] for c in classes]
+
+
+def table(rows: list[Row], groups: dict[str, list[str]]) -> str:
+    header = "| method | " + " | ".join(f"{g} mAP@0.5 | {g} avg" for g in groups) + " |"
+    lines = [header, "|---|" + "---|---|" * len(groups)]
+    for row in rows:
+        cells = " | ".join(f"{row.mean(c, '0.5'):.1f} | {row.mean(c, 'avg'):.1f}" for c in groups.values())
+        lines.append(f"| {row.method} | {cells} |")
+    return "\n".join(lines)
+
+
+def per_class_table(rows: list[Row], classes: list[str]) -> str:
+    lines = ["| class | " + " | ".join(r.method for r in rows) + " |", "|---|" + "---|" * len(rows)]
+    for name in classes:
+        lines.append(f"| {name} | " + " | ".join(f"{100 * r.ap50.get(name, 0.0):.1f}" for r in rows) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    args = parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    names, ids = taxonomy()
+    prior = LabelPrior(names)
+    train_file = seen_only(args.annotations, args.out, args.max_train_videos)
+    start = args.out / "taxonomy_start.safetensors"  # the open head scores all 100 classes, trained or not
+    if not start.is_file():
+        write_start(start, OPEN_VOCABULARY)
+    with ThreadPoolExecutor(2) as pool:  # the two trainings side by side, one thread each
+        runs = [pool.submit(train_and_evaluate, args, "closed", train_file, []),
+                pool.submit(train_and_evaluate, args, "open", train_file, ["--init", str(start)])]
+        closed, open_row = (run.result() for run in runs)
+    dev = load_ground_truth(args.annotations, "dev")
+    test = load_ground_truth(args.annotations, "test")
+    dev_videos, test_videos = load_videos(prior, dev, args.features), load_videos(prior, test, args.features)
+    chosen = {mode: choose_threshold(dev_videos, ids, dev, mode) for mode in (False, True)}
+    spaces = row_from_predictions("label spaces alone", test,
+                                  tagger_predictions(test_videos, ids, chosen[False], False))
+    audio = row_from_predictions("audio-only tagger (YAMNet)", test,
+                                 tagger_predictions(test_videos, ids, chosen[True], True))
+    rows = [Row("closed-set LoCo", closed.ap50, closed.ap_avg), Row("open-vocabulary LoCo", open_row.ap50,
+                                                                   open_row.ap_avg), spaces, audio]
+    test_classes = sorted(set(test.class_names[s.label_id] for s in test.segments))
+    groups = {"seen": [c for c in test_classes if c not in UNSEEN], "unseen": [c for c in test_classes if c in UNSEEN],
+              "all": test_classes}
+    report = {"unseen": list(UNSEEN), "thresholds": {"label spaces": chosen[False], "audio only": chosen[True]},
+              "benchmark": {r.method: {"ap50": r.ap50, "ap_avg": r.ap_avg} for r in rows}}
+    print(f"Benchmark test split, unseen = {', '.join(UNSEEN)}; thresholds chosen on dev: label spaces "
+          f"{chosen[False]}, audio only {chosen[True]}\n")
+    print(table(rows, groups) + "\n\n" + per_class_table(rows, test_classes) + "\n")
+    if args.real_annotations and args.real_features:
+        real = load_ground_truth(args.real_annotations, "test")
+        real_videos = load_videos(prior, real, args.real_features)
+        real_rows = []
+        for label, checkpoint in [("closed-set LoCo", args.out / "closed" / "best.safetensors"),
+                                  ("open-vocabulary LoCo", args.out / "open" / "best.safetensors"),
+                                  *[(f"checkpoint {p.name}", p) for p in args.real_model]]:
+            result = args.out / f"real_{label.replace(' ', '_')}.json"
+            loco(args, args.out / "real.log", "eval", "--annotations", str(args.real_annotations), "--split", "test",
+                 "--checkpoint", str(checkpoint), "--features", str(args.real_features),
+                 "--json", str(result))
+            real_rows.append(row_from_eval(label, json.loads(result.read_text())))
+        real_rows += [
+            row_from_predictions("label spaces alone", real,
+                                 tagger_predictions(real_videos, ids, chosen[False], False)),
+            row_from_predictions("audio-only tagger (YAMNet)", real,
+                                 tagger_predictions(real_videos, ids, chosen[True], True)),
+        ]
+        real_classes = sorted(set(real.class_names[s.label_id] for s in real.segments))
+        print("Real-video set\n\n" + table(real_rows, {"all": real_classes}) + "\n\n"
+              + per_class_table(real_rows, real_classes))
+        report["real"] = {r.method: {"ap50": r.ap50, "ap_avg": r.ap_avg} for r in real_rows}
+    (args.out / "open_vocabulary.json").write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
