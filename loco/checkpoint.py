@@ -1,9 +1,15 @@
 """Model checkpoints: ONE safetensors file holding the weights and a JSON header (config, class names, feature profile,
-time grid, free metadata, metrics). Written atomically; read with safetensors only (no pickle anywhere)."""
+time grid, free metadata, metrics). Written atomically; read with safetensors only (no pickle anywhere).
+
+A loaded model also says which classes it scores and how (:meth:`LoadedModel.class_scoring`), and an open-vocabulary
+model can score more classes than its checkpoint names (:meth:`LoadedModel.with_classes`): its head scores any
+class by its labels in the label space (docs/model.md, "The open-vocabulary head").
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,7 @@ import torch
 from loco.config import Config
 from loco.grid import FeatureGrid
 from loco.io import atomic_write
+from loco.label_space import STREAM_TITLES, ClassLabels
 from loco.model import LoCo, build_model
 
 FORMAT_NAME = "loco-checkpoint"
@@ -30,8 +37,27 @@ class FeatureMismatchError(ValueError):
     """Features that do not fit the checkpoint's model (dims or feature profile)."""
 
 
+TRAINED = "trained on examples"
+LABEL_SPACE_ONLY = "by label space only"
+NOT_SCORED = "not scored"
+
+
+@dataclass(frozen=True)
+class ClassScoring:
+    """How a model scores one class: ``how`` is :data:`TRAINED`, :data:`LABEL_SPACE_ONLY` or :data:`NOT_SCORED`;
+    ``why`` says on what (its examples, the streams that hear or see it) or why not."""
+
+    name: str
+    how: str
+    why: str
+
+
 @dataclass
 class LoadedModel:
+    """A checkpoint's model with its header. ``class_names`` are the checkpoint's classes, then those
+    :meth:`with_classes` added; ``label_space`` is the one the classes are scored with (None: the shipped file with
+    the project's entries over it)."""
+
     model: LoCo
     config: Config
     class_names: list[str]
@@ -39,6 +65,57 @@ class LoadedModel:
     grid: FeatureGrid
     metadata: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    label_space: Mapping[str, ClassLabels] | None = None
+
+    @property
+    def open_vocabulary(self) -> bool:
+        return self.config.model.open_vocabulary.enabled
+
+    def trained_classes(self) -> dict[str, bool]:
+        """Each checkpoint class: whether its score has terms learnt from its own training examples (every class of
+        a closed-set model; an open-vocabulary model's classes that had examples, when it keeps class terms)."""
+        own = self.class_names[: self.config.model.num_classes]
+        head = self.model.open_vocabulary
+        if head is None:
+            return dict.fromkeys(own, True)
+        with_terms = self.config.model.open_vocabulary.class_terms
+        return {name: with_terms and trained for name, trained in zip(own, head.trained.tolist())}
+
+    def class_scoring(self, names: Iterable[str], label_space: Mapping[str, ClassLabels]) -> list[ClassScoring]:
+        """How this model scores each of ``names``: trained on its examples; by its labels alone (an
+        open-vocabulary model, for a class with labels its profile's streams perceive); or not at all, and why."""
+        trained = self.trained_classes()
+        out = []
+        for name in names:
+            labels = label_space.get(name)
+            streams = labels.perceived_on(self.profile) if labels is not None else ()
+            heard = f"its labels in {', '.join(STREAM_TITLES[s] for s in streams)}" if streams else ""
+            if trained.get(name):
+                why = f"its training examples{' and ' + heard if heard and self.open_vocabulary else ''}"
+                out.append(ClassScoring(name, TRAINED, why))
+            elif not self.open_vocabulary:
+                out.append(ClassScoring(name, NOT_SCORED, f"a closed-set model names only the {len(trained)} "
+                                                          "classes it was trained on"))
+            elif streams:
+                untrained = " (no training example)" if name in trained else ""
+                out.append(ClassScoring(name, LABEL_SPACE_ONLY, heard + untrained))
+            elif labels is None:
+                out.append(ClassScoring(name, NOT_SCORED, "no training example, and the label space has no entry "
+                                                          "for it"))
+            else:
+                why = labels.unperceived_reason(self.profile)
+                out.append(ClassScoring(name, NOT_SCORED, f"no training example, and no stream of the {self.profile} "
+                                                          f"profile perceives it ({why})"))
+        return out
+
+    def with_classes(self, names: Iterable[str], label_space: Mapping[str, ClassLabels]) -> "LoadedModel":
+        """The same model scoring, after its own classes, each of ``names`` it lacks that it can score by its labels in
+        ``label_space`` (:meth:`class_scoring`); a class no stream perceives is left out. The open-vocabulary head
+        scores any number of classes; a closed-set model keeps its own (it reads ``label_space`` for its label
+        prior only)."""
+        names = [name for name in dict.fromkeys(names) if name not in self.class_names]
+        added = [s.name for s in self.class_scoring(names, label_space) if s.how == LABEL_SPACE_ONLY]
+        return replace(self, class_names=self.class_names + added, label_space=dict(label_space))
 
     def check_features(self, visual_dim: int, audio_dim: int, profile: str | None = None) -> None:
         """Raise :class:`FeatureMismatchError` unless the features were made the way the model was trained."""

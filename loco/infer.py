@@ -80,9 +80,10 @@ def pad_multiple(num_levels: int) -> int:
 
 def label_prior_of(loaded: LoadedModel) -> LabelPrior | None:
     """The label-space evidence the model decodes with: for the label prior (``postprocess.label_prior_weight`` > 0)
-    and for the open-vocabulary head (``model.open_vocabulary.enabled``); None when it needs neither."""
+    and for the open-vocabulary head (``model.open_vocabulary.enabled``), of every class the model scores, read in
+    its label space; None when it needs neither."""
     needed = loaded.config.postprocess.label_prior_weight > 0 or loaded.config.model.open_vocabulary.enabled
-    return LabelPrior(loaded.class_names, loaded.profile) if needed else None
+    return LabelPrior(loaded.class_names, loaded.profile, loaded.label_space) if needed else None
 
 
 @torch.inference_mode()

@@ -20,6 +20,7 @@ The same per-step evidence feeds the open-vocabulary head (:mod:`loco.model.open
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ import torch
 from onnx import numpy_helper
 from safetensors.numpy import load_file
 
-from loco.label_space import LabelSpaceError, labels_for, load_label_space
+from loco.label_space import VISUAL_STREAM, ClassLabels, LabelSpaceError, labels_for, load_label_space
 from loco.model.open_vocabulary import ClassEvidence
 
 # The weight for models that carry none (the app's check box): the one chosen on the dev split for the default model
@@ -36,7 +37,6 @@ from loco.model.open_vocabulary import ClassEvidence
 DEFAULT_WEIGHT = 0.25
 AUDIO_DIM = 1024  # YAMNet embeddings (both profiles)
 VISUAL_DIMS = {"fast": 1280, "i3d": 1024}  # MobileNetV2 pooled features; I3D's Mixed_5c mean
-VISUAL_STREAM = {"fast": "imagenet", "i3d": "kinetics"}  # the label space each profile's visual head outputs
 
 
 class LabelPriorError(ValueError):
@@ -65,18 +65,17 @@ def encoder_heads() -> EncoderHeads:
     """YAMNet's classifier from its ONNX graph (weights quantised as the graph does at run time) and MobileNetV2's
     from torchvision's weights, both from the converted files the feature extractor uses."""
     # late: the encoder modules load onnxruntime and torchaudio, which decoding without the prior never needs
-    from loco.features.mobilenet import weights_path as mobilenet_weights_path
-    from loco.features.yamnet import metadata as yamnet_metadata, model_path as yamnet_model_path
+    from loco.features import mobilenet, yamnet
 
-    graph = onnx.load(str(yamnet_model_path())).graph
+    graph = onnx.load(str(yamnet.model_path())).graph
     arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer if i.name.startswith("model.classifier.")}
     weight, scale = arrays["model.classifier.weight"].astype(np.float32), arrays["model.classifier.weight_scale"]
     zero = arrays["model.classifier.weight_zero_point"]
     limits = np.iinfo(zero.dtype)
     quantised = np.clip(np.rint(weight / scale) + zero.astype(np.float32), limits.min, limits.max)
-    mobilenet = load_file(str(mobilenet_weights_path()))
+    mobilenet = load_file(str(mobilenet.weights_path()))
     return EncoderHeads(
-        audioset_names=yamnet_metadata()["class_names"],
+        audioset_names=yamnet.metadata()["class_names"],
         audio_weight=((quantised - zero.astype(np.float32)) * scale).astype(np.float32),
         audio_bias=arrays["model.classifier.bias"].astype(np.float32),
         visual_weight=mobilenet["classifier.1.weight"].astype(np.float32),
@@ -127,7 +126,8 @@ class LabelPrior:
     """The label-space evidence of a model's classes (a class the label space lacks stays neutral) on ``profile``'s
     features. ``label_space`` defaults to the shipped file with the project's entries over it."""
 
-    def __init__(self, class_names: list[str], profile: str = "fast", label_space: dict | None = None):
+    def __init__(self, class_names: list[str], profile: str = "fast",
+                 label_space: Mapping[str, ClassLabels] | None = None):
         if profile not in VISUAL_DIMS:
             raise LabelPriorError(f"the label prior reads {' or '.join(VISUAL_DIMS)} features, not {profile!r}")
         try:

@@ -8,13 +8,14 @@ with no label for a class says why (``<stream>_reason``). The heads' own label l
 ``<data folder>/label_space.json`` in the same format; its entries override the shipped ones.
 
 The label prior (:mod:`loco.label_prior`) and the open-vocabulary head read the mapping through
-:func:`load_label_space`.
+:func:`load_label_space`; which of a class's streams a feature profile can perceive is :meth:`ClassLabels.perceived_on`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,12 @@ from loco.paths import ASSETS_DIR, data_dir
 
 LABEL_SPACE_FILE = ASSETS_DIR / "taxonomy" / "label_space.json"
 HEAD_LABELS_FILE = ASSETS_DIR / "taxonomy" / "head_labels.json"
+TAXONOMY_FILE = ASSETS_DIR / "taxonomy" / "unav100_classes.json"
 PROJECT_FILE_NAME = "label_space.json"
 STREAMS = ("audioset", "imagenet", "kinetics")
+VISUAL_STREAM = {"fast": "imagenet", "i3d": "kinetics"}  # the label space each profile's visual head outputs
+FACE_CUE_PROFILES = ("fast",)  # the profiles whose feature files carry the face cue (loco/features/profiles.py)
+STREAM_TITLES = {"audioset": "AudioSet", "imagenet": "ImageNet", "kinetics": "Kinetics-400", "faces": "the face cue"}
 
 
 class LabelSpaceError(ValueError):
@@ -50,6 +55,12 @@ def head_labels() -> HeadLabels:
     return HeadLabels(tuple(data["audioset"]), tuple(data["imagenet"]), tuple(data["kinetics400"]))
 
 
+@functools.lru_cache(maxsize=len(STREAMS))
+def label_indices(stream: str) -> dict[str, int]:
+    """Each label of a head's list -> its index (built once per head: every entry is validated against it)."""
+    return {label: i for i, label in enumerate(head_labels().names(stream))}
+
+
 @dataclass(frozen=True)
 class ClassLabels:
     """One class's labels per head (indices into :class:`HeadLabels`), and why a stream has none."""
@@ -71,6 +82,19 @@ class ClassLabels:
     def mapped(self) -> bool:
         """Whether any stream can see or hear the class."""
         return any(self.indices(stream) for stream in STREAMS)
+
+    def perceived_on(self, profile: str) -> tuple[str, ...]:
+        """The streams of ``profile``'s features that hear or see the class: its labels in the audio head and in the
+        profile's visual head, and the face cue where the profile has it."""
+        if profile not in VISUAL_STREAM:
+            raise LabelSpaceError(f"no label space is read on profile {profile!r}; one of {sorted(VISUAL_STREAM)}")
+        streams = tuple(s for s in ("audioset", VISUAL_STREAM[profile]) if self.indices(s))
+        return streams + (("faces",) if self.faces and profile in FACE_CUE_PROFILES else ())
+
+    def unperceived_reason(self, profile: str) -> str:
+        """Why no stream of ``profile`` perceives the class (each of its streams' reasons)."""
+        streams = ("audioset", VISUAL_STREAM[profile])
+        return "; ".join(f"{STREAM_TITLES[s]}: {self.reason(s) or 'no label'}" for s in streams)
 
     def to_entry(self) -> dict[str, Any]:
         """The file's JSON entry (ImageNet as [index, name] pairs, the others as names)."""
@@ -99,7 +123,7 @@ def parse_entry(name: str, entry: dict[str, Any]) -> ClassLabels:
     reasons = []
     for stream in STREAMS:
         names = heads.names(stream)
-        index_of = {label: i for i, label in enumerate(names)}
+        index_of = label_indices(stream)
         labels = entry.get(stream, [])
         if stream == "imagenet":
             wrong = [pair for pair in labels if not (isinstance(pair, list) and len(pair) == 2
@@ -150,7 +174,17 @@ def load_label_space(
     return classes
 
 
-def labels_for(names: list[str], label_space: dict[str, ClassLabels]) -> list[ClassLabels]:
+def taxonomy_names(project: str | Path | None = None) -> list[str]:
+    """The default taxonomy (UnAV-100's 100 classes, in label-id order) and then the project's own classes
+    (``project``, default :func:`project_file`) it lacks: the classes an open-vocabulary model scores by default."""
+    data = json.loads(TAXONOMY_FILE.read_text(encoding="utf-8"))
+    names = [c["name"] for c in sorted(data["classes"], key=lambda c: c["label_id"])]
+    extra = Path(project) if project is not None else project_file()
+    own = list(read_label_space_file(extra)) if extra.is_file() else []
+    return names + [name for name in own if name not in names]
+
+
+def labels_for(names: list[str], label_space: Mapping[str, ClassLabels]) -> list[ClassLabels]:
     """Each class's labels, in order; a class the label space lacks has none (every stream empty, say so)."""
     missing = "the label space has no entry for this class"
     return [label_space.get(name) or ClassLabels(name, reasons=tuple((s, missing) for s in STREAMS)) for name in names]

@@ -38,7 +38,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.checkpoint import load_checkpoint, save_checkpoint
-    from loco.infer import dataset_for, evaluate_checkpoint
+    from loco.infer import dataset_for, evaluate_checkpoint  # (likewise)
 
     if args.split == "test":
         raise ValueError("choose the label prior on a held-out split other than test (dev)")

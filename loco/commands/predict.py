@@ -4,6 +4,9 @@ INPUT is a feature file (<video_id>.npz, as written by the feature extractor), a
 file (features are extracted first with --profile, which must match the checkpoint's). Writes a UnAV-format results
 JSON ({"results": {video_id: [{"segment", "label", "label_id", "score"}]}}) to --output and prints the events.
 
+An open-vocabulary checkpoint also scores, by their labels alone, the taxonomy's classes it has no examples of (the
+100 UnAV-100 classes and the data folder's own label_space.json classes; --no-taxonomy: its own classes only).
+
 Examples:
   python -m loco predict assets/models/loco_compact.safetensors clip.mp4
   python -m loco predict best.safetensors features/ --output results.json --threshold 0.2
@@ -17,6 +20,7 @@ import json
 from pathlib import Path
 
 from loco.io import atomic_write
+from loco.label_space import load_label_space, taxonomy_names
 
 
 def register(subparsers) -> None:
@@ -34,31 +38,38 @@ def register(subparsers) -> None:
     parser.add_argument("--label-prior", type=float, metavar="W",
                         help="weight in [0, 1] of the encoders' label-space prior (loco/label_prior.py; fast profile "
                         "only; helps name exemplars unlike the training ones; default: the checkpoint's own, 0 = off)")
+    parser.add_argument("--taxonomy", action=argparse.BooleanOptionalAction, default=None,
+                        help="also score the taxonomy's classes the checkpoint has no examples of, by their labels "
+                        "(open-vocabulary checkpoints only; default: on for them)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # torch loads here, not at import: building ``python -m loco --help`` imports every command module
-    from loco.checkpoint import load_checkpoint
-    from loco.features.extract import extract_features
-    from loco.features.store import StoredFeatures, read_features
-    from loco.infer import predict_features
+    from loco import checkpoint, infer
+    from loco.features import extract, store  # (these load torch and the encoders too)
 
     if not args.input.exists():
         raise FileNotFoundError(f"{args.input} does not exist")
-    loaded = load_checkpoint(args.checkpoint)
+    loaded = checkpoint.load_checkpoint(args.checkpoint)
     if args.label_prior is not None:
         loaded = loaded.with_label_prior(args.label_prior)
+    if args.taxonomy and not loaded.open_vocabulary:
+        raise ValueError(f"{args.checkpoint.name} is a closed-set model: it scores only its own classes (--taxonomy "
+                         "needs a checkpoint trained with model.open_vocabulary.enabled=true)")
+    if args.taxonomy is not False and loaded.open_vocabulary:
+        loaded = loaded.with_classes(taxonomy_names(), load_label_space())
     if args.input.is_dir() or args.input.suffix.lower() == ".npz":
-        inputs = ((path.stem, read_features(path)) for path in feature_files(args.input))
+        inputs = ((path.stem, store.read_features(path)) for path in feature_files(args.input))
     else:
-        extracted = extract_features(args.input, profile=args.profile or loaded.profile)
-        inputs = iter([(args.input.stem, StoredFeatures(extracted.visual, extracted.audio, extracted.meta()))])
+        extracted = extract.extract_features(args.input, profile=args.profile or loaded.profile)
+        inputs = iter([(args.input.stem, store.StoredFeatures(extracted.visual, extracted.audio, extracted.meta(),
+                                                              extracted.extras))])
     results = {}
     for video_id, features in inputs:
         loaded.check_features(features.visual.shape[1], features.audio.shape[1], features.meta.profile)
-        prediction = predict_features(loaded, features.visual, features.audio, features.meta.duration, False,
-                                      args.threshold)
+        prediction = infer.predict_features(loaded, features.visual, features.audio, features.meta.duration, False,
+                                            args.threshold, faces=features.extras.get("faces"))
         results[video_id] = [
             {"segment": [round(e.start, 3), round(e.end, 3)], "label": e.label, "label_id": e.label_id,
              "score": round(e.score, 5)}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from loco.features.cache import FeatureCache
-from loco.features.profiles import compute_features, get_profile
+from loco.features.profiles import Profile, compute_features, get_profile
 from loco.features.store import FeatureMeta, write_features
 from loco.grid import FeatureGrid
 from loco.io import sha256_file
@@ -53,13 +53,14 @@ class FeatureResult:
 
 def extract_features(
     video_path: str | Path,
-    profile: str = "fast",
+    profile: str | Profile = "fast",
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FeatureResult:
-    """Features of one video on the profile's grid. ``progress(fraction, message)`` is called as work advances."""
+    """Features of one video on the profile's grid (``profile``: a name of ``PROFILES``, or a variant of one, as the
+    feature benchmark measures). ``progress(fraction, message)`` is called as work advances."""
     report = progress or (lambda fraction, message: None)
-    chosen = get_profile(profile)
+    chosen = profile if isinstance(profile, Profile) else get_profile(profile)
     path = Path(video_path)
     report(0.0, "probing the video")
     info = probe(path)

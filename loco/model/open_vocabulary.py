@@ -114,8 +114,11 @@ class OpenVocabularyHead(nn.Module):
         return logits, opened, agnostic
 
     def regression(self, offsets: Tensor, closed: Tensor, num_classes: int) -> Tensor:
-        """Class-aware offsets [B, T_l, C, 2] -> [B, T_l, K, 2]: a class without training examples takes, at each
-        point, the offsets of the point's most confident trained class (all classes, before any training)."""
+        """Class-aware offsets [B, T_l, C, 2] ([B, T_l, 2] when C = 1) -> [B, T_l, K, 2]: a class without training
+        examples takes, at each point, the offsets of the point's most confident trained class (all classes, before
+        any training)."""
+        if offsets.ndim == 3:  # the regression head squeezes its one class away
+            offsets = offsets[:, :, None]
         trained = self.trained
         if trained.any():
             closed = closed.masked_fill(~trained, float("-inf"))

@@ -19,6 +19,7 @@ from loco.label_space import (
     read_label_space_file,
     save_project_class,
 )
+from loco.label_space import taxonomy_names as default_taxonomy
 from loco.paths import ASSETS_DIR
 
 
@@ -102,3 +103,18 @@ def test_a_project_class_is_saved_atomically_and_overrides_the_shipped_entry(tmp
 def test_a_class_the_label_space_lacks_has_no_labels_and_says_so():
     (entry,) = labels_for(["a class nobody mapped"], load_label_space(project=LABEL_SPACE_FILE.parent / "none"))
     assert not entry.mapped and all("no entry" in entry.reason(stream) for stream in STREAMS)
+
+
+def test_the_default_taxonomy_is_unav100_then_the_project_s_own_classes(tmp_path):
+    project = tmp_path / "label_space.json"
+    assert default_taxonomy(project) == taxonomy_names()
+    heads = head_labels()
+    tabla = ClassLabels("tabla lesson", (heads.audioset.index("Tabla"),),
+                        reasons=(("imagenet", "no tabla"), ("kinetics", "no tabla")))
+    save_project_class(tabla, project)
+    save_project_class(ClassLabels("dog barking", (heads.audioset.index("Bark"),),
+                                   reasons=(("imagenet", "-"), ("kinetics", "-"))), project)
+    assert default_taxonomy(project) == taxonomy_names() + ["tabla lesson"]
+    assert tabla.perceived_on("fast") == tabla.perceived_on("i3d") == ("audioset",)
+    with pytest.raises(LabelSpaceError, match="profile"):
+        tabla.perceived_on("vggish")

@@ -15,28 +15,30 @@ from loco.checkpoint import LoadedModel, load_checkpoint
 from loco.config import OpenVocabularyConfig
 from loco.features.extract import extract_features
 from loco.infer import predict_features
+from loco.label_space import load_label_space, taxonomy_names
 from loco.model import build_model
 from loco.paths import ASSETS_DIR
 
 from tests.fixtures.media.make_media import FIXTURES, background_frames, paste, read_rgba, write_clip
-from tests.loco.test_label_space import benchmark_names, taxonomy_names
+from tests.loco.test_label_space import benchmark_names
 
 TIMELINE_THRESHOLD = 0.1  # the Timeline's default score threshold (app.py)
 SPEAKING = {"man speaking", "woman speaking", "kid speaking"}
 
 
 def open_vocabulary_model() -> LoadedModel:
+    """The shipped model (in the training-free configuration while it is closed-set) scoring the whole taxonomy, as
+    the app and ``predict`` do (:meth:`LoadedModel.with_classes`)."""
     loaded = load_checkpoint(ASSETS_DIR / "models" / "loco_compact.safetensors")
-    if loaded.config.model.open_vocabulary.enabled:
-        return loaded
-    training_free = OpenVocabularyConfig(enabled=True, fixed_calibration=True, agnostic_weight_init=0.0,
-                                         class_terms=False)
-    model_config = replace(loaded.config.model, open_vocabulary=training_free)
-    model = build_model(model_config)
-    missing, unexpected = model.load_state_dict(loaded.model.state_dict(), strict=False)
-    assert not unexpected and all(key.startswith("open_vocabulary.") for key in missing)
-    names = loaded.class_names + [n for n in taxonomy_names() if n not in loaded.class_names]
-    return replace(loaded, model=model.eval(), config=replace(loaded.config, model=model_config), class_names=names)
+    if not loaded.open_vocabulary:
+        training_free = OpenVocabularyConfig(enabled=True, fixed_calibration=True, agnostic_weight_init=0.0,
+                                             class_terms=False)
+        model_config = replace(loaded.config.model, open_vocabulary=training_free)
+        model = build_model(model_config)
+        missing, unexpected = model.load_state_dict(loaded.model.state_dict(), strict=False)
+        assert not unexpected and all(key.startswith("open_vocabulary.") for key in missing)
+        loaded = replace(loaded, model=model.eval(), config=replace(loaded.config, model=model_config))
+    return loaded.with_classes(taxonomy_names(), load_label_space())
 
 
 @pytest.fixture(scope="module")

@@ -99,3 +99,9 @@ def test_bad_calibration_values_are_refused():
     with pytest.raises(ValueError, match="missing_stream_evidence"):
         Config().with_overrides(["model.open_vocabulary.missing_stream_evidence=0"])
     assert Config().with_overrides(["model.open_vocabulary.enabled=true"]).model.open_vocabulary.enabled
+
+
+def test_a_one_class_model_regresses_the_classes_it_adds():
+    head = build_model(ov_config(num_classes=1), seed=0).open_vocabulary
+    out = head.regression(torch.ones(1, 3, 2), torch.zeros(1, 3, 1), 4)  # the regression head squeezes one class
+    assert out.shape == (1, 3, 4, 2) and bool((out == 1).all())
