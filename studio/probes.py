@@ -67,15 +67,16 @@ def modality_dependence(full: Sequence, without_audio: Sequence, without_visual:
 
 
 def predict_run(loaded: LoadedModel, run: RunView, blank_stream: str | None = None) -> list[PredictedEvent]:
-    """Re-run a model on a processed video's cached features (nothing stored), optionally with a stream blanked."""
-    visual, audio = run_features(run)
+    """Re-run a model on a processed video's cached features (nothing stored), optionally with a stream blanked (the
+    face cue is part of the visual stream)."""
+    visual, audio, faces = run_features(run)
     if blank_stream == "audio":
         audio = blank(audio)
     elif blank_stream == "visual":
-        visual = blank(visual)
+        visual, faces = blank(visual), None if faces is None else blank(faces)
     elif blank_stream is not None:
         raise ServiceError(f"stream must be one of {STREAMS}, got {blank_stream!r}")
-    return predict_features(loaded, visual, audio, run.duration).events
+    return predict_features(loaded, visual, audio, run.duration, faces=faces).events
 
 
 def modality_probe(loaded: LoadedModel, run: RunView, min_score: float = 0.1) -> list[ModalityDependence]:

@@ -1,15 +1,19 @@
 """Detection runs: the pipeline for one video (probe -> features -> model with internals -> one store transaction)
 and the reads the inspection pages make of a run.
 
-Results are keyed by content: a video by its sha256, a model by its checkpoint's sha256, so reopening a processed
+Results are keyed by content: a video by its sha256, a model by its checkpoint's sha256 (and, for an
+open-vocabulary model, the classes it scores with their labels: :func:`vocabulary_key`), so reopening a processed
 video with the same model, profile and label-prior weight is a database query and a file read. The database is the
 only index of runs (``storage.RunView``); the internals file sits in ``<data>/runs/<video sha>/``, the audio overview
 the pages draw under the timeline in ``<data>/runs/audio/`` (one per media file, computed once as a stream).
+Detection scores the store's taxonomy (:func:`studio.taxonomy.scoring_model`) and passes the face stream on where
+the features have it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -24,6 +28,7 @@ from loco.features.extract import extract_features
 from loco.features.profiles import get_profile
 from loco.features.store import read_features
 from loco.infer import predict_features
+from loco.label_space import labels_for, load_label_space
 from loco.media import probe
 from loco.paths import sub_dir
 from loco.progress import Progress, silent
@@ -32,15 +37,27 @@ from storage.formats.unav import load_ground_truth
 from studio.internals import is_current, save_internals
 from studio.models import checkpoint_sha256, ensure_model_recorded
 from studio.segments import filter_by_score
+from studio.taxonomy import scoring_model
 from studio.uploads import EXAMPLE_GROUND_TRUTH, SpooledVideo, is_example
 from studio.viz.audio import AudioRows, load_audio_rows, save_audio_rows
 from studio.viz.media import audio_rows_of
 from studio.viz.timeline import TimelineEvent
 
 
-def _internals_path(video_sha: str, model_sha: str, profile: str, label_prior: float) -> Path:
+def _internals_path(video_sha: str, model_sha: str, profile: str, label_prior: float, vocabulary: str = "") -> Path:
     prior = f"-prior{label_prior:g}" if label_prior else ""
-    return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}{prior}.npz"
+    classes = f"-k{vocabulary}" if vocabulary else ""
+    return sub_dir("runs") / video_sha / f"{model_sha[:12]}-{profile}{prior}{classes}.npz"
+
+
+def vocabulary_key(loaded: LoadedModel) -> str:
+    """What an open-vocabulary model's results depend on besides its checkpoint: the classes it scores and their
+    labels, as a short digest ("" for a closed-set model, which names its own classes whatever the label space)."""
+    if not loaded.open_vocabulary:
+        return ""
+    label_space = loaded.label_space if loaded.label_space is not None else load_label_space()
+    text = json.dumps([repr(labels) for labels in labels_for(loaded.class_names, label_space)])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def audio_overview_path(media_path: Path) -> Path:
@@ -60,11 +77,13 @@ def audio_overview(media_path: Path, progress: Callable[[float], None] | None = 
     return rows
 
 
-def cached_run(store: Store, video_sha: str, checkpoint: Path, profile: str,
-               label_prior: float = 0.0) -> RunView | None:
-    """The newest run of this video with this model, profile and label-prior weight whose internals still exist."""
+def cached_run(store: Store, video_sha: str, checkpoint: Path, profile: str, label_prior: float = 0.0,
+               vocabulary: str = "") -> RunView | None:
+    """The newest run of this video with this model, profile, label-prior weight and :func:`vocabulary_key` whose
+    internals still exist."""
+    expected = _internals_path(video_sha, checkpoint_sha256(checkpoint), profile, label_prior, vocabulary).name
     for run in store.runs(video_sha, checkpoint_sha256(checkpoint), profile, label_prior):
-        if run.internals_path and Path(run.internals_path).is_file():
+        if run.internals_path and Path(run.internals_path).name == expected and Path(run.internals_path).is_file():
             return run
     return None
 
@@ -73,12 +92,14 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
            original_name: str | None = None, progress: Progress = silent, force: bool = False) -> RunView:
     """The whole pipeline for one video: probe (typed media errors before anything is written), features (cached
     by content), the model with internals, then the store. A video already processed with this model, profile and
-    label-prior weight returns its cached run at once unless ``force``."""
+    label-prior weight returns its cached run at once unless ``force``. An open-vocabulary model scores the store's
+    whole taxonomy."""
     profile = profile or loaded.profile
     get_profile(profile)
-    label_prior = loaded.config.postprocess.label_prior_weight
+    loaded = scoring_model(store, loaded)
+    label_prior, vocabulary = loaded.config.postprocess.label_prior_weight, vocabulary_key(loaded)
     if not force:
-        cached = cached_run(store, video.sha256, checkpoint, profile, label_prior)
+        cached = cached_run(store, video.sha256, checkpoint, profile, label_prior, vocabulary)
         if cached is not None:
             if not is_current(Path(cached.internals_path)):
                 progress(0.5, "model: re-computing the internals, saved by an older version")
@@ -91,7 +112,8 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
     started = datetime.now(timezone.utc)
     features = extract_features(video.path, profile, lambda f, m: progress(0.02 + 0.83 * f, f"features: {m}"))
     progress(0.86, "model: detecting events")
-    prediction = predict_features(loaded, features.visual, features.audio, info.duration, with_internals=True)
+    prediction = predict_features(loaded, features.visual, features.audio, info.duration, with_internals=True,
+                                  faces=features.extras.get("faces"))
     progress(0.90, "audio: the sound track's overview for the timeline")
     audio_overview(video.path, lambda f: progress(0.90 + 0.05 * f, "audio: the sound track's overview"))
     progress(0.95, "saving the run")  # the last point where a cancel can stop it: nothing is stored before
@@ -104,8 +126,9 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
         import_example_ground_truth(store, video.sha256)
     feature_path = FeatureCache().path_for(video.sha256, features.profile, features.encoders)
     store.record_feature_set(video.sha256, features.profile, features.grid, str(feature_path), features.encoders)
-    internals_path = save_internals(_internals_path(video.sha256, checkpoint_sha256(checkpoint), profile, label_prior),
-                                    prediction.internals, loaded.grid)
+    internals_path = save_internals(
+        _internals_path(video.sha256, checkpoint_sha256(checkpoint), profile, label_prior, vocabulary),
+        prediction.internals, loaded.grid)
     run_id = store.record_inference_run(
         video.sha256, prediction.events, model_version=version,
         params={"postprocess": asdict(loaded.config.postprocess)}, internals_path=str(internals_path),
@@ -174,12 +197,14 @@ def detection_summary(store: Store, run_id: int, threshold: float, top_k: int | 
 def recompute_internals(run: RunView, loaded: LoadedModel) -> Path:
     """A run's internals file written again from its cached features by its model (the same numbers, in the current
     format: for a file saved by an older version). Its events stay as they are."""
-    visual, audio = run_features(run)
-    prediction = predict_features(loaded, visual, audio, run.duration, with_internals=True)
+    visual, audio, faces = run_features(run)
+    prediction = predict_features(loaded, visual, audio, run.duration, with_internals=True, faces=faces)
     return save_internals(Path(run.internals_path), prediction.internals, loaded.grid)
 
 
-def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray]:
-    """The cached visual and audio features the run was computed from."""
+def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The cached visual and audio features the run was computed from, and the face cue where they have it."""
     stored = read_features(run.feature_path)
-    return stored.visual.astype(np.float32), stored.audio.astype(np.float32)
+    faces = stored.extras.get("faces")
+    return (stored.visual.astype(np.float32), stored.audio.astype(np.float32),
+            None if faces is None else faces.astype(np.float32))
