@@ -31,6 +31,7 @@ def main() -> None:
         ],
         "Project": [
             st.Page("pages/dataset.py", title="Dataset & Export", icon=":material/dataset:"),
+            st.Page("pages/taxonomy.py", title="Taxonomy", icon=":material/category:"),
             st.Page("pages/train.py", title="Train & Evaluate", icon=":material/model_training:"),
         ],
     }

@@ -5,7 +5,7 @@ import streamlit as st
 
 from loco.features.profiles import PROFILES
 from loco.label_prior import DEFAULT_WEIGHT
-from studio import jobs, runs, uploads
+from studio import jobs, runs, taxonomy, uploads
 from ui import common
 
 st.header("Detect events")
@@ -44,6 +44,10 @@ if profile == loaded.profile == "fast":
         "know about it: much better names for exemplars unlike the training ones (measured in the README). Our "
         "addition, not part of LoCo.")
     loaded = loaded.with_label_prior((carried or DEFAULT_WEIGHT) if use_prior else 0.0)
+loaded = taxonomy.scoring_model(common.store(), loaded)
+scoring = taxonomy.ScoringSummary.of(s.how for s in taxonomy.class_scoring(common.store(), loaded))
+st.caption(common.plain(scoring.sentence()))
+st.page_link("pages/taxonomy.py", label="Which classes, how and why", icon=":material/category:")
 
 source = st.radio("Video", ["Example video", "Upload a video"], horizontal=True, key="detect_source")
 video, original_name = None, None
@@ -67,7 +71,8 @@ force = st.checkbox("Re-run even if this video was processed with this model", k
 if st.button("Detect events", type="primary", disabled=video is None, key="detect_go"):
     store = common.store()
     cached = None if force else runs.cached_run(store, video.sha256, checkpoint, profile,
-                                                 loaded.config.postprocess.label_prior_weight)
+                                                 loaded.config.postprocess.label_prior_weight,
+                                                 runs.vocabulary_key(loaded))
     if cached is not None:
         st.session_state[common.VIDEO_KEY] = cached.video_id
         st.session_state.pop(JOB_KEY, None)

@@ -13,9 +13,11 @@ from studio.errors import ServiceError
 from studio.evaluation import evaluate_on_snapshot
 from studio.models import register_trained_model
 from studio.probes import predict_run
+from studio.taxonomy import scoring_model
 from studio.training import best_checkpoint, training_plan
 from studio.viz import TimelineEvent, timeline_figure
 from ui import common
+from ui.taxonomy import scoring_table
 
 st.header("Train & Evaluate")
 store = common.store()
@@ -146,6 +148,13 @@ def evaluation_panel() -> None:
 
 
 evaluation_panel()
+active_model = common.active_model()
+if active_model is not None:
+    with st.expander("Which classes the active model scores, and how"):
+        try:
+            scoring_table(store, common.load_model(active_model), key="train_scoring", labels=False)
+        except ValueError as error:
+            common.show_error(error)
 
 st.subheader("Compare two models on one video")
 video = common.video_picker("Video to compare on")
@@ -162,7 +171,7 @@ if run is not None:
         try:
             bars, rows = [], []
             for name, path in (("model A", model_a), ("model B", model_b)):
-                for e in predict_run(common.load_model(path), run):
+                for e in predict_run(scoring_model(store, common.load_model(path)), run):
                     bars.append(TimelineEvent(-(len(bars) + 1), e.label, e.start, e.end, e.score, name))
                     rows.append({"model": name, "label": e.label, "start": e.start, "end": e.end, "score": e.score})
             threshold = st.session_state.get("score_threshold", 0.1)
