@@ -148,8 +148,7 @@ def session_bar() -> None:
     undo_step, redo_step = edits.next_undo, edits.next_redo
     c1, c2, _ = st.columns([2, 2, 3])
     c1.button(f"↶ Undo: {undo_step.description}" if undo_step else "↶ Undo", key="session_undo",
-              disabled=undo_step is None, on_click=act, args=(edits.undo, store),
-              help="Undo this session's last gesture, whatever event it touched (a merge: both events).")
+              disabled=undo_step is None, on_click=act, args=(edits.undo, store))
     c2.button(f"↷ Redo: {redo_step.description}" if redo_step else "↷ Redo", key="session_redo",
               disabled=redo_step is None, on_click=act, args=(edits.redo, store))
 
@@ -219,8 +218,8 @@ def event_panel(event: EventView, shown: list[EventView]) -> None:
     cols[0].button("Accept", key="accept", **on_event(editing.accept, store, event, session=edits))
     cols[1].button("Reject", key="reject", **on_event(editing.reject, store, event, session=edits))
     cols[2].button("Delete", key="delete", **on_event(editing.delete, store, event, session=edits))
+    # no help= on these buttons: Streamlit then renders each twice (a tooltip copy), and a key names two buttons
     cols[3].button("Undo on this event", key="undo", disabled=not can_undo,
-                   help="This event's last change, whoever made it (a merge or split: on every event it touched).",
                    **on_event(editing.undo, store, event, session=edits))
     cols[4].button("Redo on this event", key="redo", disabled=not can_redo,
                    **on_event(editing.redo, store, event, session=edits))
