@@ -1,6 +1,6 @@
-"""Beyond the anchors: a review queue ranking the predictions that most need a person (uncertain scores, and
-confident events where sound and picture disagree according to the LCC coherence), and a modality probe (re-run with
-the audio or the video blanked: which events depend on which stream)."""
+"""Beyond the anchors: a review queue ranking the predictions that most need a person (uncertain scores, and events
+where sound and picture agree less than elsewhere in the clip, by LCC's same-step agreement), each row saying why it is
+there, and a modality probe (re-run with the audio or the video blanked: which events depend on which stream)."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from studio.probes import modality_probe
-from studio.review import rank_for_review
+from studio.review import DISAGREEMENT_WEIGHT, rank_for_review
 from ui import common
 from ui.internals import run_internals
 
@@ -18,25 +18,28 @@ store = common.store()
 run = common.run_for(video)
 
 st.subheader("Review queue")
-weight = st.slider("Weight of audio-visual disagreement (vs. score uncertainty)", 0.0, 1.0, 0.5, 0.05,
-                   key="review_weight")
+weight = st.slider("Weight of audio-visual disagreement (vs. score uncertainty)", 0.0, 1.0, DISAGREEMENT_WEIGHT, 0.05,
+                   key="review_weight",
+                   help="Disagreement: the share of the clip's steps where sound and picture agree better (LCC's "
+                        "cosine of the two streams at the same step) than over the event. Uncertainty: 1 at a score "
+                        "of 0.5, 0 at 0 or 1. The default weighs them equally, fixed a priori.")
 proposed = store.current_events(video.video_id, states=["proposed"])
-coherence_visual = coherence_audio = None
+agreement = None
 grid = store.grid
 loaded = run_internals(run)
 if loaded is not None:
     internals, grid = loaded
-    coherence_visual, coherence_audio = internals.coherence_visual, internals.coherence_audio
-queue = rank_for_review(proposed, grid, coherence_visual, coherence_audio, weight)
+    agreement = internals.agreement
+queue = rank_for_review(proposed, grid, agreement, weight)
 if not queue:
     st.info("Nothing to review: no proposed (unreviewed) predictions on this video.")
 else:
-    if coherence_visual is None:
-        st.caption("No LCC coherence for this run: ranked by score uncertainty only.")
+    if agreement is None:
+        st.caption("No LCC agreement for this run: ranked by score uncertainty only.")
     top = queue[:50]
     st.dataframe(pd.DataFrame([{"event": i.event_id, "label": i.label, "start": round(i.start, 2),
                                 "end": round(i.end, 2), "score": round(i.score, 3),
-                                "coherence": None if i.coherence is None else round(i.coherence, 3),
+                                "agreement": None if i.agreement is None else round(i.agreement, 3),
                                 "priority": round(i.priority, 3), "why": i.reason} for i in top]), hide_index=True)
     ids = [i.event_id for i in top]
     pick = st.selectbox("Review this event", ids, key="review_pick",

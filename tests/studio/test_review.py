@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from loco.grid import UNAV_GRID
-from studio.review import event_coherence, rank_for_review
+from studio.review import rank_for_review, reason_for, share_above, span_mean
 
 
 @dataclass
@@ -16,30 +16,42 @@ class Ev:
     score: float | None
 
 
-def test_event_coherence_averages_the_steps_inside():
-    cv = np.array([0.0, 1.0, 1.0, 0.0, 0.0])
-    ca = np.array([0.0, 0.0, 1.0, 0.0, 0.0])
-    # steps at 0.48, 0.80, 1.12, 1.44, 1.76 s
-    assert event_coherence(0.7, 1.2, cv, ca, UNAV_GRID) == pytest.approx(0.75)
-    assert event_coherence(0.79, 0.81, cv, ca, UNAV_GRID) == pytest.approx(0.5)  # shorter than a step: nearest
+def test_span_mean_averages_the_steps_inside_or_the_nearest():
+    curve = np.array([0.0, 1.0, 0.5, 0.0, 0.0])  # steps at 0.48, 0.80, 1.12, 1.44, 1.76 s
+    assert span_mean(curve, 0.7, 1.2, UNAV_GRID) == pytest.approx(0.75)
+    assert span_mean(curve, 0.79, 0.81, UNAV_GRID) == pytest.approx(1.0)  # shorter than a step: the nearest
 
 
-def test_rank_puts_uncertain_and_disagreeing_events_first():
-    steps = 40
-    coherence = np.full(steps, 0.9)
-    coherence[20:30] = 0.05  # sound and picture disagree around 6.9-9.8 s
+def test_share_above_is_the_rank_of_a_value_in_the_clip():
+    assert share_above(np.array([0.1, 0.2, 0.3, 0.4]), 0.25) == 0.5
+    assert share_above(np.array([0.1, 0.2]), 0.2) == 0.0
+
+
+def test_rank_puts_uncertain_and_disagreeing_events_first_and_says_why():
+    agreement = np.full(40, 0.6)
+    agreement[20:30] = -0.1  # sound and picture do not go together around 6.9-9.8 s
     events = [
-        Ev(1, "dog", 1.0, 2.0, 0.95),  # confident, coherent: last
-        Ev(2, "cat", 3.0, 4.0, 0.5),  # coin flip
-        Ev(3, "car", 7.0, 9.0, 0.95),  # confident, incoherent
+        Ev(1, "dog", 1.0, 2.0, 0.95),  # confident, agreeing: last
+        Ev(2, "cat", 3.0, 4.0, 0.5),  # a coin flip where the streams agree
+        Ev(3, "car", 7.0, 9.0, 0.15),  # a weak detection where they disagree
         Ev(4, "gt", 1.0, 2.0, None),  # human events are not queued
     ]
-    ranked = rank_for_review(events, UNAV_GRID, coherence, coherence)
-    assert [item.event_id for item in ranked] == [2, 3, 1]
-    assert ranked[0].reason == "uncertain score" and ranked[1].reason == "audio-visual disagreement"
-    leaning_on_lcc = rank_for_review(events, UNAV_GRID, coherence, coherence, disagreement_weight=0.8)
-    assert [item.event_id for item in leaning_on_lcc] == [3, 2, 1]
+    ranked = rank_for_review(events, UNAV_GRID, agreement)
+    assert [item.event_id for item in ranked] == [3, 2, 1]
+    assert ranked[0].disagreement == pytest.approx(0.75) and ranked[0].agreement == pytest.approx(-0.1)
+    assert ranked[0].reason.startswith("sound and picture agree less here than at 75% of the clip (agreement -0.10)")
+    assert ranked[1].reason == "uncertain score (0.50)"
+    assert ranked[2].disagreement == 0.0
     without_lcc = rank_for_review(events, UNAV_GRID)
-    assert [item.event_id for item in without_lcc][0] == 2 and without_lcc[0].coherence is None
+    assert [item.event_id for item in without_lcc] == [2, 3, 1] and without_lcc[0].agreement is None
+    assert without_lcc[1].reason == "score 0.15, far from 0.5"
+    only_uncertainty = rank_for_review(events, UNAV_GRID, agreement, disagreement_weight=0.0)
+    assert [item.event_id for item in only_uncertainty] == [2, 3, 1]
     with pytest.raises(ValueError):
         rank_for_review(events, UNAV_GRID, disagreement_weight=2)
+
+
+def test_reason_names_both_signals_when_both_weigh():
+    reason = reason_for(uncertainty=0.9, score=0.45, disagreement=0.8, agreement=0.1, weight=0.5)
+    assert reason == ("uncertain score (0.45); sound and picture agree less here than at 80% of the clip "
+                      "(agreement 0.10)")
