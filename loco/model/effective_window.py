@@ -57,14 +57,16 @@ def band_offsets(radius: int) -> np.ndarray:
     return np.arange(-radius, radius + 1)
 
 
-def level_effective_windows(maps: LevelAttention, head: int, mass: float = EFFECTIVE_MASS
-                            ) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, last)`` key offsets ``[T_l]`` of the effective window of every query of one level, head and
-    direction, from the weights the model applied: the band where it holds all the weight (a windowed level), every
-    key otherwise (a dense level, exact near the query and the overview's block means beyond its band)."""
+def level_effective_windows(maps: LevelAttention, head: int, mass: float = EFFECTIVE_MASS,
+                            tokens: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, last)`` key offsets of the effective window of the queries ``tokens`` (every query of the level by
+    default) of one level, head and direction, from the weights the model applied: the band where it holds all the
+    weight (a windowed level), every key otherwise (a dense level, exact near the query and the overview's block
+    means beyond its band)."""
+    tokens = np.arange(maps.num_tokens) if tokens is None else np.asarray(tokens, dtype=np.int64)
     if maps.overview is None:
-        return effective_window(maps.band[head], band_offsets(maps.radius), mass)
+        return effective_window(maps.band[head][tokens], band_offsets(maps.radius), mass)
     windows = [effective_window(weights, keys - token, mass)
-               for token, (keys, weights) in ((t, maps.row(head, t)) for t in range(maps.num_tokens))]
-    first, last = zip(*windows)
+               for token, (keys, weights) in ((int(t), maps.row(head, int(t))) for t in tokens)]
+    first, last = zip(*windows) if windows else ((), ())
     return np.array(first, dtype=np.float64), np.array(last, dtype=np.float64)

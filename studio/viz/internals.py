@@ -6,16 +6,25 @@ Levels of detail: every figure shows a time ``window`` (seconds; the whole video
 whatever the video's length: heatmaps at most :data:`MAX_CELLS` cells per axis (exact when the window holds no more
 steps, block means beyond), curves at most :data:`MAX_CURVE_POINTS` points (min/max per bucket, so peaks survive),
 and at most :data:`MAX_WINDOW_TOKENS` CDP windows (every k-th token of a long span).
+
+Events: :func:`internals_figure` can draw the event lanes of the Timeline above the internals, on the same axis, and
+a selected span (an event picked there) on every panel: its block of ``S``, its steps on the curves, the windows of
+the tokens inside it. Beside each token's predicted CDP window it draws the effective window, the keys holding
+:data:`loco.model.effective_window.EFFECTIVE_MASS` of the attention the model applied.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from loco.grid import FeatureGrid
+from loco.model.effective_window import EFFECTIVE_MASS, level_effective_windows
 from loco.model.internals import VideoInternals
+from studio.viz.timeline import LAYERS, TimelineEvent, _layer_trace, lane_order, visible_events
 
 DIRECTIONS = ("visual", "audio")
 CURVES = (
@@ -27,6 +36,9 @@ CURVES = (
 MAX_CELLS = 300
 MAX_CURVE_POINTS = 2000
 MAX_WINDOW_TOKENS = 1500
+SELECTED = "#d62728"
+EFFECTIVE = "#ff7f0e"
+LANE_PX = 30
 
 Window = tuple[float, float]
 """A time span in seconds, ``(start, end)``."""
@@ -145,17 +157,21 @@ def curves_figure(internals: VideoInternals, grid: FeatureGrid, *, selected: Win
     return fig
 
 
-def _window_trace(internals: VideoInternals, grid: FeatureGrid, level: int, head: int,
+def _window_trace(internals: VideoInternals, grid: FeatureGrid, level: int, head: int, direction: str,
                   window: Window | None) -> list[go.Scatter]:
     start, stop = token_span(grid, level, window, internals.cdp_left[level].shape[-1])
     tokens = np.arange(start, stop, max(1, -(-(stop - start) // MAX_WINDOW_TOKENS)))
     left, right = internals.cdp_left[level][head][tokens], internals.cdp_right[level][head][tokens]
     xs, ys = cdp_window_segments(left, right, grid, level, tokens)
+    first, last = level_effective_windows(internals.attention_maps[level][direction], head, tokens=tokens)
+    effective_xs, effective_ys = cdp_window_segments(-first, last, grid, level, tokens)
     centres = grid.step_to_seconds(tokens * 2**level)
     span = grid.level_stride_seconds(level)
     return [
         go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9467bd", "width": 2}, name=f"CDP window L{level} h{head}",
                    hoverinfo="skip"),
+        go.Scatter(x=effective_xs, y=effective_ys + 0.35 * span, mode="lines", line={"color": EFFECTIVE, "width": 2},
+                   name=f"effective window ({EFFECTIVE_MASS:.0%} of the attention)", hoverinfo="skip"),
         go.Scatter(x=centres, y=centres, mode="markers", marker={"size": 4, "color": "#333"}, name="step",
                    customdata=np.stack([tokens, left * span, right * span], axis=1),
                    hovertemplate="token %{customdata[0]} at %{x:.2f} s<br>left %{customdata[1]:.2f} s · "
@@ -195,6 +211,45 @@ def attention_figure(internals: VideoInternals, grid: FeatureGrid, *, level: int
     return fig
 
 
+PANEL_TITLES = {
+    "events": "events (click a bar to pick it)",
+    "correspondence": "LCC correspondence S (visual ↓, audio →)",
+    "curves": "coherence and gates",
+}
+PANEL_PX = {"correspondence": 437, "curves": 166, "windows": 270, "attention": 166}
+
+
+def _lane_traces(events: Sequence[TimelineEvent], window: Window | None, duration: float | None) -> list[go.Bar]:
+    """The Timeline's bars (event id in ``customdata[0]``) of the events overlapping the span shown."""
+    if window is not None or duration:
+        events = visible_events(events, *(window or (0.0, duration)))
+    return [_layer_trace([e for e in events if e.layer == layer], layer, colour) for layer, colour in LAYERS.items()
+            if any(e.layer == layer for e in events)]
+
+
+def _selected_steps_trace(internals: VideoInternals, grid: FeatureGrid, selected: Window) -> go.Scatter:
+    """Markers on every curve at the steps of the selected span."""
+    start, stop = token_span(grid, 0, selected, internals.num_steps)
+    steps = np.arange(start, stop, max(1, -(-(stop - start) // MAX_CURVE_POINTS)))  # every k-th of a long event
+    times = grid.step_to_seconds(steps)
+    curves = [getattr(internals, attribute)[steps] for attribute, *_ in CURVES
+              if getattr(internals, attribute) is not None]
+    return go.Scatter(x=np.tile(times, len(curves)), y=np.concatenate(curves).astype(np.float32), mode="markers",
+                      marker={"color": SELECTED, "size": 5}, name="event steps",
+                      hovertemplate="%{y:.3f} at %{x:.2f} s<extra>event steps</extra>")
+
+
+def _selected_windows_trace(internals: VideoInternals, grid: FeatureGrid, selected: Window, level: int,
+                            head: int) -> go.Scatter:
+    """The predicted windows of the tokens inside the selected span, drawn over the level's."""
+    start, stop = token_span(grid, level, selected, internals.cdp_left[level].shape[-1])
+    tokens = np.arange(start, stop, max(1, -(-(stop - start) // MAX_WINDOW_TOKENS)))
+    xs, ys = cdp_window_segments(internals.cdp_left[level][head][tokens], internals.cdp_right[level][head][tokens],
+                                 grid, level, tokens)
+    return go.Scatter(x=xs, y=ys, mode="lines", line={"color": SELECTED, "width": 3}, name="event's windows",
+                      hoverinfo="skip")
+
+
 def internals_figure(
     internals: VideoInternals,
     grid: FeatureGrid,
@@ -207,33 +262,54 @@ def internals_figure(
     selected: Window | None = None,
     duration: float | None = None,
     window: Window | None = None,
+    events: Sequence[TimelineEvent] = (),
+    class_order: Sequence[str] | None = None,
 ) -> go.Figure:
-    """All internals over ``window`` stacked on one shared seconds axis: heatmap, curves, CDP windows, attention row
-    of ``token``."""
+    """All internals over ``window`` stacked on one shared seconds axis: the lanes of ``events`` (when given),
+    heatmap, curves, CDP windows with the effective ones, attention row of ``token``; the ``selected`` span is marked
+    on every panel (its block of S, its steps on the curves, the windows of its tokens)."""
     has_lcc = internals.has_lcc
-    titles = (["LCC correspondence S (visual ↓, audio →)", "coherence and gates"] if has_lcc else [])
-    titles += [f"CDP windows, level {level}, head {head}", f"attention ({direction} stream updated)"]
-    heights = ([0.42, 0.16] if has_lcc else []) + [0.26, 0.16]
-    fig = make_subplots(rows=len(titles), cols=1, shared_xaxes=True, vertical_spacing=0.04, subplot_titles=titles,
-                        row_heights=[h / sum(heights) for h in heights])
-    row = 1
+    lanes = lane_order(events, class_order)
+    panels = (["events"] if lanes else []) + (["correspondence", "curves"] if has_lcc else []) + ["windows",
+                                                                                                  "attention"]
+    titles = {**PANEL_TITLES, "windows": f"CDP windows, level {level}, head {head}",
+              "attention": f"attention ({direction} stream updated)"}
+    pixels = {**PANEL_PX, "events": LANE_PX * len(lanes) + 40}
+    row = {panel: index + 1 for index, panel in enumerate(panels)}
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[titles[p] for p in panels],
+                        row_heights=[pixels[p] / sum(pixels[p] for p in panels) for p in panels])
+    if lanes:
+        for trace in _lane_traces(events, window, duration):
+            fig.add_trace(trace, row=1, col=1)
+        fig.update_yaxes(categoryorder="array", categoryarray=lanes[::-1], type="category", fixedrange=True,
+                         range=[-0.5, len(lanes) - 0.5], row=1, col=1)
     if has_lcc:
-        fig.add_trace(_correspondence_trace(internals, grid, band, window), row=1, col=1)
-        fig.update_yaxes(autorange="reversed", title_text="visual s", row=1, col=1)
+        fig.add_trace(_correspondence_trace(internals, grid, band, window), row=row["correspondence"], col=1)
+        fig.update_yaxes(autorange="reversed", title_text="visual s", row=row["correspondence"], col=1)
         for trace in _curve_traces(internals, grid, window):
-            fig.add_trace(trace, row=2, col=1)
-        fig.update_yaxes(range=[0, 1.05], row=2, col=1)
-        row = 3
-    for trace in _window_trace(internals, grid, level, head, window):
-        fig.add_trace(trace, row=row, col=1)
-    fig.update_yaxes(autorange="reversed", title_text="query s", row=row, col=1)
+            fig.add_trace(trace, row=row["curves"], col=1)
+        fig.update_yaxes(range=[0, 1.05], row=row["curves"], col=1)
+    for trace in _window_trace(internals, grid, level, head, direction, window):
+        fig.add_trace(trace, row=row["windows"], col=1)
+    fig.update_yaxes(autorange="reversed", title_text="query s", row=row["windows"], col=1)
     num_tokens = internals.cdp_left[level].shape[-1]
     token = 0 if token is None else int(np.clip(token, 0, num_tokens - 1))
-    fig.add_trace(_attention_row(internals, grid, level, head, direction, token, window), row=row + 1, col=1)
-    fig.add_vline(x=float(grid.step_to_seconds(token * 2**level)), row="all", col=1,
-                  line={"color": "#333", "dash": "dot", "width": 1})
+    fig.add_trace(_attention_row(internals, grid, level, head, direction, token, window), row=row["attention"], col=1)
+    centre, span = float(grid.step_to_seconds(token * 2**level)), grid.level_stride_seconds(level)
+    first, last = level_effective_windows(internals.attention_maps[level][direction], head, tokens=np.array([token]))
+    fig.add_vrect(x0=centre + first[0] * span, x1=centre + last[0] * span, row=row["attention"], col=1,
+                  fillcolor=EFFECTIVE, opacity=0.15, line_width=0)
+    fig.add_vline(x=centre, row="all", col=1, line={"color": "#333", "dash": "dot", "width": 1})
     _highlight(fig, selected)
-    fig.update_xaxes(range=_x_range(window, duration), row=len(titles), col=1, title_text="seconds")
-    fig.update_layout(height=260 * len(titles), margin={"l": 10, "r": 10, "t": 30, "b": 40},
-                      legend={"orientation": "h", "y": -0.05}, hovermode="closest")
+    if selected is not None:
+        if has_lcc:
+            fig.add_shape(type="rect", x0=selected[0], x1=selected[1], y0=selected[0], y1=selected[1],
+                          row=row["correspondence"], col=1, line={"color": SELECTED, "width": 2}, name="event block")
+            fig.add_trace(_selected_steps_trace(internals, grid, selected), row=row["curves"], col=1)
+        fig.add_trace(_selected_windows_trace(internals, grid, selected, level, head), row=row["windows"], col=1)
+    fig.update_xaxes(range=_x_range(window, duration), row=len(panels), col=1, title_text="seconds")
+    fig.update_layout(height=sum(pixels[p] for p in panels), margin={"l": 10, "r": 10, "t": 30, "b": 40},
+                      legend={"orientation": "h", "y": -0.05}, hovermode="closest", barmode="group", bargap=0.25,
+                      bargroupgap=0.05)
     return fig

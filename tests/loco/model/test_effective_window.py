@@ -68,3 +68,5 @@ def test_every_query_of_a_windowed_and_of_a_dense_level():
     for first, last in (windowed, dense_level):
         assert first.shape == (tokens,)
         assert (first[0], last[0]) == (0, 2) and (first[5], last[5]) == (-1, 2) and (first[-1], last[-1]) == (-1, 0)
+    some = level_effective_windows(LevelAttention(band, dense[None]), 0, tokens=np.array([5, 11]))
+    assert list(some[0]) == [-1, -1] and list(some[1]) == [2, 0]
