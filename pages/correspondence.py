@@ -1,10 +1,20 @@
-"""Correspondence: the model's internals of the latest run on the timeline's seconds axis: LCC heatmap (full or
-banded), coherence and gates, CDP windows per level/head, and the attention behind a chosen step, for a time window
-(an overview of a long video, the exact values of a short span)."""
+"""Correspondence: the model's internals of the latest run on the timeline's seconds axis: the event lanes, LCC
+heatmap (full or banded), coherence and gates, CDP windows (predicted and effective) per level/head, and the attention
+behind a chosen step, for a time window (an overview of a long video, the exact values of a short span); a picked
+event is marked on every panel and explained ("Why this event?")."""
 
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
+from loco.model.effective_window import level_effective_windows
+from studio.explain import explain_event, probe_verdict, window_caption
+from studio.probes import modality_probe
+from studio.runs import timeline_events
+from studio.segments import shown_events
 from studio.viz import attention_figure, internals_figure, token_at
+from studio.viz.help import PANEL_HELP
 from ui import common
 from ui.internals import run_internals
 from ui.lod import time_window
@@ -29,14 +39,31 @@ banded = c4.toggle("Banded view of S", value=False, key="corr_banded",
                    disabled=not internals.has_lcc, help=f"|t − s| ≤ {internals.lcc_band} steps")
 window = time_window("corr_window", video.duration)
 
-selected_id = st.session_state.get(common.EVENT_KEY)
-selected = None
-if selected_id is not None:
-    try:
-        event = common.store().event(selected_id)
-        selected = (event.start, event.end) if event.video_id == video.video_id else None
-    except ValueError:
-        selected = None
+LANE_LAYERS = ("ground truth", "prediction", "corrected")
+threshold = float(st.session_state.get(common.THRESHOLD_KEY, 0.0))
+top_k = int(st.session_state.get(common.TOP_K_KEY, 100))
+lanes = shown_events([e for e in timeline_events(common.store().current_events(video.video_id))
+                      if e.layer in LANE_LAYERS], threshold, top_k)
+by_id = {e.event_id: e for e in lanes}
+
+
+def pick(event_id: int | None) -> None:
+    """Select an event (None: none) and put the step at its middle, so the caption and the attention row are one of
+    its tokens."""
+    st.session_state[common.EVENT_KEY] = event_id
+    if event_id in by_id:
+        st.session_state["corr_time"] = (by_id[event_id].start + by_id[event_id].end) / 2
+
+
+event_ids = [None] + [e.event_id for e in sorted(lanes, key=lambda e: (e.start, e.end))]
+common.bind("corr_event", common.EVENT_KEY, event_ids, None)  # shows an event picked by a click or on another page
+st.selectbox("Event", event_ids, key="corr_event", on_change=lambda: pick(st.session_state["corr_event"]),
+             format_func=lambda i: "none" if i is None else
+             f"{by_id[i].label} · {by_id[i].start:.2f}–{by_id[i].end:.2f} s · {by_id[i].layer}",
+             help=f"The events of the lanes: ground truth, corrections and the predictions scoring at least "
+                  f"{threshold:.2f} (top {top_k}), as on the Timeline. Clicking a bar picks it too.")
+picked = by_id.get(st.session_state.get(common.EVENT_KEY))
+selected = (picked.start, picked.end) if picked is not None else None
 default_time = selected[0] if selected else float(grid.step_to_seconds(0))
 chosen_time = st.session_state.get("corr_time", default_time)
 st.session_state["corr_time"] = float(min(max(chosen_time, window[0]), window[1]))  # a step inside the window
@@ -46,20 +73,47 @@ token = token_at(grid, level, step_time, num_tokens)
 
 figure = internals_figure(internals, grid, level=level, head=head, direction=direction, token=token,
                           band=internals.lcc_band if banded else None, selected=selected, duration=video.duration,
-                          window=window)
+                          window=window, events=lanes, class_order=common.store().class_names())
 
 
-def pick_step() -> None:
-    """A click on a CDP step marker (customdata [token, left s, right s]) moves the step slider there."""
-    points = [p for p in st.session_state["corr_chart"].selection.points if len(p.get("customdata") or []) == 3]
-    if points:
-        st.session_state["corr_time"] = float(grid.step_to_seconds(int(points[0]["customdata"][0]) * 2**level))
+def pick_in_chart() -> None:
+    """A click on an event bar (customdata [event id, label, start, end, score, state]) picks the event; on a CDP
+    step marker (customdata [token, left s, right s]) it moves the step slider there."""
+    for point in st.session_state["corr_chart"].selection.points:
+        data = point.get("customdata") or []
+        if len(data) == 6:
+            pick(int(data[0]))
+            return
+        if len(data) == 3:
+            st.session_state["corr_time"] = float(grid.step_to_seconds(int(data[0]) * 2**level))
+            return
 
 
-st.plotly_chart(figure, on_select=pick_step, selection_mode="points", key="corr_chart")
-left_s = internals.cdp_left[level][head][token] * grid.level_stride_seconds(level)
-right_s = internals.cdp_right[level][head][token] * grid.level_stride_seconds(level)
-st.caption(f"Token {token} of level {level}: window {left_s:.2f} s to the left, {right_s:.2f} s to the right.")
+with st.expander("How to read these panels"):
+    for panel in ("events", "correspondence", "curves", "windows", "attention"):
+        st.markdown(PANEL_HELP[panel])
+st.plotly_chart(figure, on_select=pick_in_chart, selection_mode="points", key="corr_chart")
+first, last = level_effective_windows(internals.attention_maps[level][direction], head, tokens=np.array([token]))
+st.caption(window_caption(token, level, head, (internals.cdp_left[level][head][token],
+                                               internals.cdp_right[level][head][token]),
+                          (first[0], last[0]), grid.level_stride_seconds(level)))
 with st.expander("Attention matrix of this level, head and direction"):
     st.plotly_chart(attention_figure(internals, grid, level=level, head=head, direction=direction, token=token,
                                      window=window), key="corr_attention")
+
+if picked is not None:
+    st.subheader("Why this event?")
+    st.caption(PANEL_HELP["why"].removeprefix("**Why this event?** "))
+    probe_key = f"corr_probe_{run.run_id}"
+    verdict = probe_verdict(picked.label, picked.start, picked.end, st.session_state[probe_key]) \
+        if probe_key in st.session_state else None
+    explanation = explain_event(internals, grid, picked.label, picked.start, picked.end, level=level, head=head,
+                                direction=direction, probe=verdict)
+    st.markdown(f"**{common.plain(picked.label)}**, {picked.start:.2f}–{picked.end:.2f} s ({picked.layer}):")
+    st.markdown("\n".join(f"- {sentence}" for sentence in explanation.sentences()))
+    if verdict is None and run.checkpoint_path and Path(run.checkpoint_path).is_file() and st.button(
+            "Run the modality probe", key="corr_probe",
+            help="Runs the model twice more, once with the sound blanked and once with the picture blanked"):
+        with st.spinner("running the model with the sound, then the picture, blanked…"):
+            st.session_state[probe_key] = modality_probe(common.load_model(Path(run.checkpoint_path)), run, 0.0)
+        st.rerun()

@@ -28,3 +28,25 @@ def test_internals_page_explains_a_video_without_a_run(data_dir, processed):
     at.switch_page("pages/correspondence.py").run()
     assert not at.exception
     assert any("no model run with internals" in i.value for i in at.info)
+
+
+def test_the_caption_gives_both_windows_and_a_picked_event_is_explained(processed):
+    at = app_test()
+    at.session_state["score_threshold"] = 0.0  # the untrained model's proposals all score low
+    at.run()
+    at.switch_page("pages/correspondence.py").run()
+    assert not errors_of(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("Token"))
+    assert caption.startswith("Token 0 of level 0: window ")
+    assert "(predicted by CDP, head 0); effective window " in caption
+    assert "(where 90% of its attention went)." in caption and caption.endswith(("They agree.", "than predicted."))
+    assert any("How to read" in e.label for e in at.expander)
+    at.selectbox(key="corr_event").select_index(1).run()
+    assert not errors_of(at)
+    assert "Why this event?" in [h.value for h in at.subheader]
+    said = next(m.value for m in at.markdown if m.value.startswith("- During the event"))
+    assert "Modality probe: not run yet." in said and "inside the event spread 90% of their attention" in said
+    at.button(key="corr_probe").click().run()
+    assert not errors_of(at)
+    said = next(m.value for m in at.markdown if m.value.startswith("- During the event"))
+    assert "Modality probe: not run yet." not in said and "Modality probe: " in said
