@@ -2,18 +2,21 @@
 or its exact number), then type its times, nudge it (a frame, a grid step or a typed amount), snap, split, merge
 with the nearest, relabel, accept/reject, delete and restore; undo/redo this session's gestures whatever the event
 (or one event's history); add events; accept or reject the proposals above or below a score in bulk. Each gesture
-is one store operation at once (append-only revisions); the editor is a fragment, so an edit reruns only it."""
+is one store operation at once (append-only revisions); the editor is a fragment, so an edit reruns only it. The
+timeline editor on top (``ui.timeline_editor``: the video, waveform and lanes) does the same by mouse and keys."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from storage import REVIEW_STATUSES, ConflictError, EventView, GestureView, NotFoundError
 from studio import editing
-from studio.runs import timeline_events
+from studio.gestures import Gesture, Outcome, apply_gesture
 from studio.segments import NUDGE_UNITS, Interval, gap, nudge_step, shown_events
-from studio.viz import timeline_figure
+from studio.viz.editor import editor_view
 from ui import common
+from ui.timeline_editor import timeline_editor
 
 st.header("Correct")
 video = common.require_video()
@@ -28,6 +31,7 @@ SHOW_DELETED_KEY = "show_deleted"
 DELETED_PICK_KEY = "deleted_pick"
 classes = store.class_names()
 edits = common.edit_session()
+audio = common.audio_rows(video.stored_path) if video.stored_path and Path(video.stored_path).is_file() else None
 
 status = next(v.review_status for v in store.list_videos() if v.video_id == video_id)
 st.session_state["review_status"] = status
@@ -247,6 +251,13 @@ def deleted_panel() -> None:
                    "deleted by": e.author, "when": e.updated_at, "note": e.note} for e in deleted], hide_index=True)
 
 
+def on_gesture(gesture: Gesture) -> Outcome:
+    """A gesture of the timeline editor: one operation, one step of this session's undo list."""
+    outcome = apply_gesture(store, video_id, gesture, edits)
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+    return outcome
+
+
 @st.fragment
 def editor() -> None:
     message = st.session_state.pop(MESSAGE_KEY, None)
@@ -258,14 +269,10 @@ def editor() -> None:
     shown = shown_events(events, threshold, top_k)
     st.caption(f"{len(shown)} of {len(events)} events: the proposals scoring {threshold:.2f} or more (at most "
                f"{top_k}, best first) and every annotation. The threshold is the Timeline's.")
-    bars = timeline_events(shown)
     selected_id = st.session_state.get(common.EVENT_KEY)
     event = next((e for e in events if e.event_id == selected_id), None)
 
-    st.plotly_chart(timeline_figure(bars, duration, class_order=classes,
-                                    selected_event_id=event.event_id if event else None),
-                    on_select=common.remember_chart_selection("correct_chart"), selection_mode=("points", "box"),
-                    key="correct_chart")
+    chart = st.container()  # the timeline editor, drawn below once the selection is settled
     options = shown + ([event] if event is not None and event not in shown else [])
     if options:
         names = {e.event_id: label_of(e) for e in options}
@@ -281,21 +288,22 @@ def editor() -> None:
         event_panel(event, shown)
     elif events:
         st.info(f"No proposal scores {threshold:.2f} or more: lower the score threshold above to review weaker ones.")
+    deleted = store.current_events(video_id, states=["deleted"]) if st.session_state.get(SHOW_DELETED_KEY) else []
+    with chart:
+        timeline_editor(editor_view(options + deleted, duration, fps=fps, grid=store.grid, classes=classes,
+                                    min_length=store.min_event_seconds, audio=audio,
+                                    extra_lane=st.session_state.get("add_label", classes[0] if classes else None)),
+                        key="correct_editor", video=video, on_gesture=on_gesture, show_deleted=bool(deleted))
 
     st.subheader("Add an event")
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
-    new_label = c1.selectbox("Class", classes, key="add_label")
+    c1.selectbox("Class", classes, key="add_label")
     c2.number_input("Start (s)", 0.0, float(duration), 0.0, 1 / fps, format="%.3f", key="add_start")
     c3.number_input("End (s)", 0.0, float(duration), min(1.0, float(duration)), 1 / fps, format="%.3f",
                     key="add_end")
     c4.button("Add", key="add", on_click=act, args=(editing.add_event, store, video_id, WidgetValue("add_start"),
                                                     WidgetValue("add_end"), WidgetValue("add_label")),
               kwargs={"session": edits})
-    box = st.session_state.get(common.BOX_KEY)
-    if box:
-        st.button(f"Add {common.plain(new_label)} over the box selection {min(box):.2f}–{max(box):.2f} s",
-                  key="add_box", on_click=act, kwargs={"session": edits},
-                  args=(editing.add_from_box, store, video_id, box, WidgetValue("add_label"), duration))
 
     st.subheader("Review the proposals in bulk")
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")

@@ -1,7 +1,7 @@
 """Timeline: one lane per class with ground truth, predictions and corrections as layers, the waveform and
-spectrogram on the same axis, the player with the events as subtitles, and frames at the selected segment's edges."""
+spectrogram on the same axis as the player (the timeline editor, read-only: select and play) with the events as
+subtitles, and frames at the selected segment's edges."""
 
-import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -9,9 +9,10 @@ import streamlit as st
 from storage.formats.subtitles import dump_webvtt
 from studio.runs import timeline_events
 from studio.segments import shown_events
-from studio.uploads import video_mime
-from studio.viz import LAYERS, timeline_figure
+from studio.viz import LAYERS
+from studio.viz.editor import editor_view
 from ui import common
+from ui.timeline_editor import timeline_editor
 
 st.header("Timeline")
 video = common.require_video()
@@ -23,22 +24,20 @@ threshold, top_k = common.proposal_controls(left, middle)
 layers = right.multiselect("Layers", list(LAYERS), default=["ground truth", "prediction", "corrected"],
                            key="timeline_layers")
 
-events = [e for e in timeline_events(store.current_events(video.video_id)) if e.layer in layers]
+current = store.current_events(video.video_id)
+events = [e for e in timeline_events(current) if e.layer in layers]
 shown = shown_events(events, threshold, top_k)
 selected_id = st.session_state.get(common.EVENT_KEY)
 selected = next((e for e in shown if e.event_id == selected_id), None)
 
 media = video.stored_path
-audio = common.audio_rows(media) if media and Path(media).is_file() else None
-figure = timeline_figure(shown, video.duration, class_order=store.class_names(),
-                         selected_event_id=selected.event_id if selected else None, audio=audio)
-
-
-st.plotly_chart(figure, on_select=common.remember_chart_selection("timeline_chart"), selection_mode=("points", "box"),
-                key="timeline_chart")
-box = st.session_state.get(common.BOX_KEY)
-if box:
-    st.caption(f"Box selection {min(box):.2f}–{max(box):.2f} s: add it as an event on the Correct page.")
+playable = bool(media and Path(media).is_file())
+fps = video.fps or store.grid.fps
+by_id = {e.event_id: e for e in current}
+subtitles = dump_webvtt(shown)  # exactly the events shown: the threshold, top-k and layers apply
+timeline_editor(editor_view([by_id[e.event_id] for e in shown], video.duration, fps=fps, grid=store.grid,
+                            classes=store.class_names(), audio=common.audio_rows(media) if playable else None),
+                key="timeline_editor", video=video, subtitles=subtitles if playable else None)
 st.caption(f"{len(shown)} of {len(events)} events shown · threshold {threshold:.2f} · top-{int(top_k)} predictions")
 
 if shown:
@@ -49,15 +48,9 @@ if shown:
                  format_func=lambda i: next(f"{e.label} · {e.start:.2f}–{e.end:.2f} s · {e.layer}"
                                             for e in order if e.event_id == i))
 
-if media and Path(media).is_file():
-    subtitles = dump_webvtt(shown)  # exactly the events shown above: the threshold, top-k and layers apply
-    # A player of its own per video and subtitle track: a reused one kept the previous video's track on screen.
-    with st.container(key=f"player_{video.video_id}_{hashlib.sha256(subtitles.encode()).hexdigest()[:12]}"):
-        st.video(media, format=video_mime(video.container), start_time=int(selected.start) if selected else 0,
-                 subtitles={"Events": subtitles})
+if playable:
     st.caption(f"Subtitles: the {len(shown)} event{'s' if len(shown) != 1 else ''} shown above, with their scores.")
     if selected is not None:
-        fps = video.fps or store.grid.fps
         times = [selected.start, selected.start + 1 / fps, selected.end - 1 / fps, selected.end]
         frames = common.boundary_frames(media, tuple(times))
         st.image(frames, caption=[f"start {times[0]:.2f} s", f"+1 frame {times[1]:.2f} s", f"−1 frame {times[2]:.2f} s",

@@ -20,7 +20,6 @@ from studio.viz.media import boundary_frames as frames_at
 
 VIDEO_KEY = "video_id"
 EVENT_KEY = "selected_event"
-BOX_KEY = "box_range"
 EDIT_SESSION_KEY = "edit_session"
 THRESHOLD_KEY = "score_threshold"
 TOP_K_KEY = "top_k"
@@ -100,21 +99,6 @@ def bind(widget_key: str, state_key: str, options: list, fallback):
         st.session_state[state_key] = st.session_state[widget_key]
 
     return changed
-
-
-def remember_chart_selection(chart_key: str):
-    """``on_select`` callback of a timeline chart: a clicked bar selects its event; a box selection is kept for
-    "add from box" on the Correct page."""
-
-    def callback() -> None:
-        selection = st.session_state[chart_key].selection
-        points = [p for p in selection.points if p.get("customdata")]
-        if points:
-            st.session_state[EVENT_KEY] = int(points[0]["customdata"][0])
-        if selection.box:
-            st.session_state[BOX_KEY] = [float(x) for x in selection.box[0]["x"]]
-
-    return callback
 
 
 def edit_session() -> EditSession:

@@ -2,8 +2,9 @@
 
 The browser gets only what the view needs: the events as parallel columns (a 60-minute video with 2,000 events is
 about 150 KB of JSON), the waveform's min/max envelope reduced to at most ``max_peaks`` buckets (about the editor's
-width in pixels; the frontend draws it with wavesurfer.js), and the log-mel spectrogram as 8-bit levels. Lanes,
-layers, colours and score opacity follow the Plotly timeline (``studio.viz.timeline``), so both read the same.
+width in pixels; the frontend draws it with wavesurfer.js), and the log-mel spectrogram as 8-bit levels, at most
+``max_columns`` wide (``AudioRows.crop`` pools both, keeping every peak). Lanes, layers, colours and score opacity
+follow the Plotly timeline (``studio.viz.timeline``), so both read the same.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from studio.viz.audio import AudioRows
 from studio.viz.timeline import LAYERS, lane_order
 
 DB_FLOOR = -80.0  # the spectrogram's range (librosa's top_db): -80 dB is level 0, 0 dB level 255
-MAX_PEAKS = 2400
+MAX_PEAKS = 2400  # envelope buckets: about the editor's width in pixels on a wide screen
+MAX_COLUMNS = 1000  # spectrogram columns (it is drawn smoothed, so fewer than the pixels do)
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,6 @@ class EditorView:
         return asdict(self)
 
 
-def reduce_envelope(lows: np.ndarray, highs: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``buckets`` min/max pairs: the minimum of the mins and the maximum of the maxes of each group, so no
-    peak is lost when the envelope is narrowed to the editor's width."""
-    lows, highs = np.asarray(lows, dtype=np.float32), np.asarray(highs, dtype=np.float32)
-    if lows.size <= buckets:
-        return lows, highs
-    edges = np.linspace(0, lows.size, buckets + 1).astype(int)
-    return np.minimum.reduceat(lows, edges[:-1]), np.maximum.reduceat(highs, edges[:-1])
-
-
 def spectrogram_levels(spectrogram_db: np.ndarray) -> Spectrogram:
     levels = np.clip((np.asarray(spectrogram_db, dtype=np.float32) - DB_FLOOR) / -DB_FLOOR * 255.0, 0, 255)
     levels = np.ascontiguousarray(levels[::-1].round().astype(np.uint8))
@@ -97,6 +89,7 @@ def editor_view(
     audio: AudioRows | None = None,
     extra_lane: str | None = None,
     max_peaks: int = MAX_PEAKS,
+    max_columns: int = MAX_COLUMNS,
 ) -> EditorView:
     """The editor's view of ``events``: one lane per class present (in taxonomy order) plus ``extra_lane`` (the
     class a new event would get), layers as on the Timeline, and the audio rows when given."""
@@ -120,9 +113,9 @@ def editor_view(
     peaks_min: tuple[float, ...] = ()
     spectrogram = None
     if audio is not None and audio.envelope_max.size:
-        lows, highs = reduce_envelope(audio.envelope_min, audio.envelope_max, max_peaks)
-        peaks_max = tuple(np.round(highs, 3).tolist())
-        peaks_min = tuple(np.round(lows, 3).tolist())
+        audio = audio.crop(0.0, duration, buckets=max_peaks, max_frames=max_columns)
+        peaks_max = tuple(np.round(audio.envelope_max, 3).tolist())
+        peaks_min = tuple(np.round(audio.envelope_min, 3).tolist())
         if audio.spectrogram_db.size:
             spectrogram = spectrogram_levels(audio.spectrogram_db)
     return EditorView(

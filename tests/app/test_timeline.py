@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from storage import open_store
@@ -29,9 +31,10 @@ def test_timeline_without_videos_points_to_detect(data_dir):
 
 
 def _subtitles(at) -> tuple[int, str]:
-    """How many events the caption says the player's subtitles hold, and the subtitle file's URL (by content)."""
+    """How many events the caption says the player's subtitles hold, and the WebVTT track the timeline editor's
+    player gets."""
     caption = next(c.value for c in at.caption if c.value.startswith("Subtitles: the "))
-    return int(caption.split()[2]), at.get("video")[0].proto.subtitles[0].url
+    return int(caption.split()[2]), json.loads(at.get("component_instance")[0].proto.json_args)["subtitles"]
 
 
 def test_the_subtitles_follow_the_threshold_and_the_current_video(processed):

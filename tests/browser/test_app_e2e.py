@@ -15,6 +15,7 @@ from storage import TRAINING_STATES, open_store
 from studio.models import model_version
 from studio.uploads import EXAMPLE_GROUND_TRUTH
 from tests.browser import ui
+from tests.browser.editor import TimelineEditor
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,14 +48,15 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
 
     # Timeline: the ground-truth layer holds exactly the example's events; every prediction bar is a stored one.
     ui.open_page(page, app_server.url, "timeline", "Timeline")
-    traces = {t["name"]: t for t in ui.plotly_traces(page)}
-    assert sorted((c[1], c[2], c[3]) for c in traces["ground truth"]["customdata"]) == ground_truth()
+    editor = TimelineEditor(page)
+    bars = editor.bars()
+    assert sorted(bars["ground truth"]) == sorted(e.event_id for e in events if e.origin == "import")
     stored_predictions = {e.event_id: e for e in events if e.origin == "model"}
-    shown = traces["prediction"]["customdata"] if "prediction" in traces else []
-    assert all(c[0] in stored_predictions and stored_predictions[c[0]].score >= 0.1 for c in shown)
+    shown = bars.get("prediction", [])
+    assert all(i in stored_predictions and stored_predictions[i].score >= 0.1 for i in shown)
     expect(page.get_by_text(f"{len(ground_truth()) + len(shown)} of {len(events)} events shown")).to_be_visible()
-    expect(page.locator("video")).to_have_count(1)
-    expect(page.locator("video track")).to_have_count(1)  # the events as a WebVTT subtitle track
+    expect(editor.frame.locator("video")).to_have_count(1)
+    expect(editor.frame.locator("video track")).to_have_count(1)  # the events as a WebVTT subtitle track
     ui.screenshot(page, "2-timeline")
 
     # Correspondence: the LCC heatmap is drawn, with the CDP windows of the chosen level and head.

@@ -7,7 +7,7 @@ from storage import ConflictError, open_store
 from studio.editing import EditSession
 from studio.gestures import Gesture, GestureError, apply_gesture
 from studio.viz.audio import AudioRows
-from studio.viz.editor import editor_view, reduce_envelope
+from studio.viz.editor import editor_view
 
 
 @pytest.fixture
@@ -105,23 +105,18 @@ def test_the_editor_view_is_compact_columns_in_lane_and_layer_order(store):
     store.record_inference_run("vid", [{"label": "dog barking", "start": 5.0, "end": 6.0, "score": 0.9},
                                        {"label": "cat meowing", "start": 1.0, "end": 2.0, "score": 0.2}])
     added = store.add_event("vid", 3.0, 4.0, "cat meowing")
-    audio = AudioRows(np.linspace(0, 20, 5000), -np.ones(5000), np.linspace(0, 1, 5000), np.linspace(0, 20, 10),
-                      np.linspace(0, 8000, 4), np.full((4, 10), -40.0))
+    highs = np.zeros(5000)
+    highs[4321] = 0.9  # one peak: it survives the reduction to the editor's width
+    audio = AudioRows(np.linspace(0, 20, 5000), -highs, highs, np.linspace(0, 20, 3000), np.linspace(0, 8000, 4),
+                      np.full((4, 3000), -40.0))
     view = editor_view(store.current_events("vid"), 20.0, fps=25.0, grid=store.grid,
                        classes=["dog barking", "cat meowing", "car passing by"], audio=audio,
-                       extra_lane="car passing by", max_peaks=1000)
+                       extra_lane="car passing by", max_peaks=1000, max_columns=500)
     assert view.lanes == ("dog barking", "cat meowing", "car passing by")
     assert view.events.start == (1.0, 3.0, 5.0) and view.events.lane == (1, 1, 0)
     assert [view.layers[i][0] for i in view.events.layer] == ["prediction", "corrected", "prediction"]
     assert view.events.score == (0.2, None, 0.9) and view.events.id[1] == added.event_id
-    assert len(view.peaks_max) == 1000 and max(view.peaks_max) == 1.0 and min(view.peaks_min) == -1.0
+    assert len(view.peaks_max) == 1000 and max(view.peaks_max) == 0.9 and min(view.peaks_min) == -0.9
     levels = np.frombuffer(base64.b64decode(view.spectrogram.levels), np.uint8)
-    assert (view.spectrogram.rows, view.spectrogram.columns) == (4, 10) and set(levels) == {128}
+    assert (view.spectrogram.rows, view.spectrogram.columns) == (4, 500) and set(levels) == {128}
     assert view.grid_hop == pytest.approx(0.32) and view.to_json()["events"]["rev"] == (1, 1, 1)
-
-
-def test_reducing_the_envelope_keeps_every_peak():
-    highs = np.zeros(10_000)
-    highs[4321] = 0.9
-    lows, kept = reduce_envelope(-highs, highs, 700)
-    assert kept.size == 700 and kept.max() == np.float32(0.9) and lows.min() == np.float32(-0.9)

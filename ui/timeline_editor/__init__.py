@@ -55,6 +55,7 @@ def _received(key: str, on_gesture: Callable[[Gesture], Outcome] | None) -> None
         outcome = on_gesture(gesture)
     except (StorageError, ValueError) as error:
         st.session_state[_state_key(key, "error")] = error
+        st.session_state[_state_key(key, "notice")] = f"Not saved: {error}"
         return
     st.session_state[_state_key(key, "notice")] = outcome.message
     if outcome.selected_id is not None:

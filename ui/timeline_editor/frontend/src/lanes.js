@@ -288,7 +288,7 @@ export class Lanes {
   autoScroll(clientX) {
     const ws = this.editor.ws;
     const scroller = ws.getWrapper().parentElement.getBoundingClientRect();
-    if (clientX < scroller.left + EDGE_SCROLL_PX) ws.setScroll(ws.getScroll() - EDGE_SCROLL_PX);
-    else if (clientX > scroller.right - EDGE_SCROLL_PX) ws.setScroll(ws.getScroll() + EDGE_SCROLL_PX);
+    if (clientX < scroller.left) ws.setScroll(ws.getScroll() - EDGE_SCROLL_PX);
+    else if (clientX > scroller.right) ws.setScroll(ws.getScroll() + EDGE_SCROLL_PX);
   }
 }

@@ -90,15 +90,16 @@ export function applyLocally(events, gesture, layers) {
   const rejected = layers.findIndex(([name]) => name === "rejected");
   return events.map((e) => {
     if (e.id !== gesture.event_id) return e;
+    const edited = e.state === "added" ? "added" : "edited"; // the store's rule: an added event stays "added"
     switch (gesture.kind) {
       case "move":
-        return { ...e, start: gesture.start ?? e.start, end: gesture.end ?? e.end, layer: corrected, state: "edited" };
+        return { ...e, start: gesture.start ?? e.start, end: gesture.end ?? e.end, layer: corrected, state: edited };
       case "accept":
         return { ...e, layer: corrected, state: "accepted" };
       case "reject":
         return { ...e, layer: rejected, state: "rejected" };
       case "relabel":
-        return { ...e, lane: gesture.label, layer: corrected, state: "edited" };
+        return { ...e, lane: gesture.label, layer: corrected, state: edited };
       case "delete":
         return { ...e, state: "deleted" };
       default:
