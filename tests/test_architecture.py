@@ -83,11 +83,22 @@ def test_each_layer_imports_only_what_it_may(path):
         assert not [n for n in names if layer(n) == "streamlit"], f"{own} imports Streamlit"
 
 
+def explained(lines: list[str], line: int) -> bool:
+    """Whether the import on ``line`` (1-based) carries a comment, or the block of imports it belongs to has one
+    just above it."""
+    if "#" in lines[line - 1]:
+        return True
+    above = line - 2
+    while above >= 0 and (not lines[above].strip() or lines[above].strip().startswith(("from ", "import "))):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
+
+
 @pytest.mark.parametrize("path", source_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_imports_inside_functions_say_why(path):
     lines = path.read_text(encoding="utf-8").splitlines()
     _, local = imports_of(path)
-    silent = sorted({line for line, _ in local if "#" not in lines[line - 1] and "#" not in lines[line - 2]})
+    silent = sorted({line for line, _ in local if not explained(lines, line)})
     assert not silent, f"{path.name}: function-local imports without a comment saying why, lines {silent}"
 
 
