@@ -5,7 +5,8 @@ offset on the UnAV grid; a level-``l`` token ``i`` sits at step ``i * 2**l``).
 Levels of detail: every figure shows a time ``window`` (seconds; the whole video by default) and stays bounded
 whatever the video's length: heatmaps at most :data:`MAX_CELLS` cells per axis (exact when the window holds no more
 steps, block means beyond), curves at most :data:`MAX_CURVE_POINTS` points (min/max per bucket, so peaks survive),
-and at most :data:`MAX_WINDOW_TOKENS` CDP windows (every k-th token of a long span).
+and at most :data:`MAX_WINDOW_TOKENS` CDP windows and :data:`MAX_STEP_MARKERS` clickable steps (every k-th token of
+a long span).
 
 Events: :func:`internals_figure` can draw the event lanes of the Timeline above the internals, on the same axis, and
 a selected span (an event picked there) on every panel: its block of ``S``, its steps on the curves, the windows of
@@ -36,6 +37,7 @@ CURVES = (
 MAX_CELLS = 300
 MAX_CURVE_POINTS = 2000
 MAX_WINDOW_TOKENS = 1500
+MAX_STEP_MARKERS = 400  # clickable step markers: each one is an SVG element in the browser
 SELECTED = "#d62728"
 EFFECTIVE = "#ff7f0e"
 LANE_PX = 30
@@ -165,7 +167,8 @@ def _window_trace(internals: VideoInternals, grid: FeatureGrid, level: int, head
     xs, ys = cdp_window_segments(left, right, grid, level, tokens)
     first, last = level_effective_windows(internals.attention_maps[level][direction], head, tokens=tokens)
     effective_xs, effective_ys = cdp_window_segments(-first, last, grid, level, tokens)
-    centres = grid.step_to_seconds(tokens * 2**level)
+    marked = np.arange(len(tokens))[:: max(1, -(-len(tokens) // MAX_STEP_MARKERS))]
+    centres = grid.step_to_seconds(tokens[marked] * 2**level)
     span = grid.level_stride_seconds(level)
     return [
         go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9467bd", "width": 2}, name=f"CDP window L{level} h{head}",
@@ -173,7 +176,7 @@ def _window_trace(internals: VideoInternals, grid: FeatureGrid, level: int, head
         go.Scatter(x=effective_xs, y=effective_ys + 0.35 * span, mode="lines", line={"color": EFFECTIVE, "width": 2},
                    name=f"effective window ({EFFECTIVE_MASS:.0%} of the attention)", hoverinfo="skip"),
         go.Scatter(x=centres, y=centres, mode="markers", marker={"size": 4, "color": "#333"}, name="step",
-                   customdata=np.stack([tokens, left * span, right * span], axis=1),
+                   customdata=np.stack([tokens[marked], left[marked] * span, right[marked] * span], axis=1),
                    hovertemplate="token %{customdata[0]} at %{x:.2f} s<br>left %{customdata[1]:.2f} s · "
                                  "right %{customdata[2]:.2f} s<extra></extra>"),
     ]
