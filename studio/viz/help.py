@@ -34,9 +34,9 @@ PANEL_HELP: dict[str, str] = {
     "windows": (
         "**CDP windows.** Each horizontal line is one token of the chosen pyramid level, drawn at the height of its "
         "own time (its dot sits on the diagonal). Purple: the window CDP predicted, from δL before the token to δR "
-        "after it. Orange, just below: the effective window, the keys that hold 90 % of the attention the token "
-        "actually applied. A picked event draws the windows of its tokens in red. Good: orange close to purple, and "
-        "windows that widen on long events and narrow at boundaries. Bad: orange far wider than purple (the soft "
+        "after it. Olive, just below: the effective window, the keys that hold 90 % of the attention the token "
+        "actually applied. A picked event draws the windows of its tokens in red. Good: olive close to purple, and "
+        "windows that widen on long events and narrow at boundaries. Bad: olive far wider than purple (the soft "
         "window let attention leak past its edges), or windows covering the whole clip. Click a token's dot to see "
         "its attention row."
     ),

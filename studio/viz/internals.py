@@ -39,7 +39,7 @@ MAX_CURVE_POINTS = 2000
 MAX_WINDOW_TOKENS = 1500
 MAX_STEP_MARKERS = 400  # clickable step markers: each one is an SVG element in the browser
 SELECTED = "#d62728"
-EFFECTIVE = "#ff7f0e"
+EFFECTIVE = "#bcbd22"  # olive: apart from the curves' orange
 LANE_PX = 30
 
 Window = tuple[float, float]

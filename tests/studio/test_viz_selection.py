@@ -37,7 +37,7 @@ def test_effective_windows_are_drawn_beside_the_predicted_ones():
     effective = next(t for t in fig.data if t.name.startswith("effective window"))
     predicted = next(t for t in fig.data if t.name.startswith("CDP window"))
     assert len(effective.x) == len(predicted.x) == 3 * 20
-    shade = [s for s in fig.layout.shapes if s.fillcolor == "#ff7f0e"]
+    shade = [s for s in fig.layout.shapes if s.fillcolor == "#bcbd22"]
     assert len(shade) == 1 and shade[0].x0 < shade[0].x1  # token 5's effective window on its attention row
 
 
