@@ -6,7 +6,6 @@ is one store operation at once (append-only revisions); the editor is a fragment
 timeline editor on top (``ui.timeline_editor``: the video, waveform and lanes) does the same by mouse and keys."""
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
@@ -16,7 +15,7 @@ from studio.gestures import Gesture, Outcome, apply_gesture
 from studio.segments import NUDGE_UNITS, Interval, gap, nudge_step, shown_events
 from studio.viz.editor import editor_view
 from ui import common
-from ui.timeline_editor import timeline_editor
+from ui.timeline_editor import audio_of, timeline_editor
 
 st.header("Correct")
 video = common.require_video()
@@ -31,7 +30,7 @@ SHOW_DELETED_KEY = "show_deleted"
 DELETED_PICK_KEY = "deleted_pick"
 classes = store.class_names()
 edits = common.edit_session()
-audio = common.audio_rows(video.stored_path) if video.stored_path and Path(video.stored_path).is_file() else None
+audio = audio_of(video)
 
 status = next(v.review_status for v in store.list_videos() if v.video_id == video_id)
 st.session_state["review_status"] = status

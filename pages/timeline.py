@@ -12,7 +12,7 @@ from studio.segments import shown_events
 from studio.viz import LAYERS
 from studio.viz.editor import editor_view
 from ui import common
-from ui.timeline_editor import timeline_editor
+from ui.timeline_editor import audio_of, timeline_editor
 
 st.header("Timeline")
 video = common.require_video()
@@ -36,7 +36,7 @@ fps = video.fps or store.grid.fps
 by_id = {e.event_id: e for e in current}
 subtitles = dump_webvtt(shown)  # exactly the events shown: the threshold, top-k and layers apply
 timeline_editor(editor_view([by_id[e.event_id] for e in shown], video.duration, fps=fps, grid=store.grid,
-                            classes=store.class_names(), audio=common.audio_rows(media) if playable else None),
+                            classes=store.class_names(), audio=audio_of(video)),
                 key="timeline_editor", video=video, subtitles=subtitles if playable else None)
 st.caption(f"{len(shown)} of {len(events)} events shown · threshold {threshold:.2f} · top-{int(top_k)} predictions")
 

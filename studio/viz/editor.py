@@ -3,14 +3,14 @@
 The browser gets only what the view needs: the events as parallel columns (a 60-minute video with 2,000 events is
 about 150 KB of JSON), the waveform's min/max envelope reduced to at most ``max_peaks`` buckets (about the editor's
 width in pixels; the frontend draws it with wavesurfer.js), and the log-mel spectrogram as 8-bit levels, at most
-``max_columns`` wide (``AudioRows.crop`` pools both, keeping every peak). Lanes, layers, colours and score opacity
-follow the Plotly timeline (``studio.viz.timeline``), so both read the same.
+``max_columns`` wide (``AudioRows.crop`` pools both, keeping every peak; computed once per video, ``editor_audio``).
+Lanes, layers, colours and score opacity follow the Plotly timeline (``studio.viz.timeline``), so both read the same.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Sequence
 
 import numpy as np
@@ -51,6 +51,16 @@ class Spectrogram:
 
 
 @dataclass(frozen=True)
+class EditorAudio:
+    """The audio rows as the editor draws them: the min/max envelope (wavesurfer.js's two channels of peaks) and the
+    spectrogram. The same for every run of a page: compute it once per video (``editor_audio``)."""
+
+    peaks_max: tuple[float, ...]
+    peaks_min: tuple[float, ...]
+    spectrogram: Spectrogram | None
+
+
+@dataclass(frozen=True)
 class EditorView:
     """Everything the editor draws for one video; ``to_json()`` is the component's argument."""
 
@@ -64,18 +74,32 @@ class EditorView:
     layers: tuple[tuple[str, str], ...]
     states: tuple[str, ...]
     events: EventColumns
-    peaks_max: tuple[float, ...]
-    peaks_min: tuple[float, ...]
-    spectrogram: Spectrogram | None
+    audio: EditorAudio | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Shallow: the columns are already JSON-ready tuples (``dataclasses.asdict`` would copy every value)."""
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
+        payload["events"] = vars(self.events)
+        if self.audio is not None:
+            spectrogram = self.audio.spectrogram
+            payload["audio"] = {**vars(self.audio), "spectrogram": None if spectrogram is None else vars(spectrogram)}
+        return payload
 
 
 def spectrogram_levels(spectrogram_db: np.ndarray) -> Spectrogram:
     levels = np.clip((np.asarray(spectrogram_db, dtype=np.float32) - DB_FLOOR) / -DB_FLOOR * 255.0, 0, 255)
     levels = np.ascontiguousarray(levels[::-1].round().astype(np.uint8))
     return Spectrogram(int(levels.shape[0]), int(levels.shape[1]), base64.b64encode(levels.tobytes()).decode("ascii"))
+
+
+def editor_audio(audio: AudioRows, duration: float, max_peaks: int = MAX_PEAKS,
+                 max_columns: int = MAX_COLUMNS) -> EditorAudio | None:
+    """The audio rows over the whole video, pooled to the editor's width (None when there is no audio)."""
+    if not audio.envelope_max.size:
+        return None
+    audio = audio.crop(0.0, duration, buckets=max_peaks, max_frames=max_columns)
+    return EditorAudio(tuple(np.round(audio.envelope_max, 3).tolist()), tuple(np.round(audio.envelope_min, 3).tolist()),
+                       spectrogram_levels(audio.spectrogram_db) if audio.spectrogram_db.size else None)
 
 
 def editor_view(
@@ -86,10 +110,8 @@ def editor_view(
     grid: FeatureGrid,
     classes: Sequence[str],
     min_length: float = 0.0,
-    audio: AudioRows | None = None,
+    audio: EditorAudio | None = None,
     extra_lane: str | None = None,
-    max_peaks: int = MAX_PEAKS,
-    max_columns: int = MAX_COLUMNS,
 ) -> EditorView:
     """The editor's view of ``events``: one lane per class present (in taxonomy order) plus ``extra_lane`` (the
     class a new event would get), layers as on the Timeline, and the audio rows when given."""
@@ -97,30 +119,14 @@ def editor_view(
     if extra_lane and extra_lane not in lanes:
         lanes.append(extra_lane)
     lane_index = {name: i for i, name in enumerate(lanes)}
-    layer_names = list(LAYERS)
+    layer_index = {name: i for i, name in enumerate(LAYERS)}
+    state_index = {name: i for i, name in enumerate(STATES)}
     ordered = sorted(events, key=lambda e: (e.start, e.event_id))
-    columns = EventColumns(
-        id=tuple(e.event_id for e in ordered),
-        start=tuple(float(e.start) for e in ordered),
-        end=tuple(float(e.end) for e in ordered),
-        lane=tuple(lane_index[e.label] for e in ordered),
-        layer=tuple(layer_names.index(layer_of(e.state, e.origin)) for e in ordered),
-        state=tuple(STATES.index(e.state) for e in ordered),
-        score=tuple(None if e.score is None else round(float(e.score), 4) for e in ordered),
-        rev=tuple(e.rev_no for e in ordered),
-    )
-    peaks_max: tuple[float, ...] = ()
-    peaks_min: tuple[float, ...] = ()
-    spectrogram = None
-    if audio is not None and audio.envelope_max.size:
-        audio = audio.crop(0.0, duration, buckets=max_peaks, max_frames=max_columns)
-        peaks_max = tuple(np.round(audio.envelope_max, 3).tolist())
-        peaks_min = tuple(np.round(audio.envelope_min, 3).tolist())
-        if audio.spectrogram_db.size:
-            spectrogram = spectrogram_levels(audio.spectrogram_db)
+    rows = [(e.event_id, float(e.start), float(e.end), lane_index[e.label], layer_index[layer_of(e.state, e.origin)],
+             state_index[e.state], None if e.score is None else round(float(e.score), 4), e.rev_no) for e in ordered]
+    columns = EventColumns(*(tuple(column) for column in zip(*rows))) if rows else EventColumns(*([()] * 8))
     return EditorView(
         duration=float(duration), fps=float(fps), grid_offset=grid.offset_seconds, grid_hop=grid.hop_seconds,
-        min_length=float(min_length), lanes=tuple(lanes), classes=tuple(classes),
-        layers=tuple(LAYERS.items()), states=STATES, events=columns, peaks_max=peaks_max, peaks_min=peaks_min,
-        spectrogram=spectrogram,
+        min_length=float(min_length), lanes=tuple(lanes), classes=tuple(classes), layers=tuple(LAYERS.items()),
+        states=STATES, events=columns, audio=audio,
     )

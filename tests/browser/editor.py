@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import FrameLocator, Locator, Page, expect
 
-FRAME = 'iframe[title="ui.timeline_editor.timeline_editor"]'
+from tests.browser.ui import EDITOR_FRAME
 TIMEOUT_MS = 60_000
 
 
@@ -29,7 +29,7 @@ class Inputs:
 class TimelineEditor:
     def __init__(self, page: Page, inputs: Inputs | None = None, nth: int = 0) -> None:
         self.page = page
-        self.frame: FrameLocator = page.frame_locator(FRAME).nth(nth)
+        self.frame: FrameLocator = page.frame_locator(EDITOR_FRAME).nth(nth)
         self.inputs = inputs if inputs is not None else Inputs()
         expect(self.frame.locator("#editor[data-ready='1']")).to_be_attached(timeout=TIMEOUT_MS)
 

@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.conftest import ROOT
 
 PAGE_TIMEOUT_MS = 60_000
+EDITOR_FRAME = 'iframe[title="ui.timeline_editor.timeline_editor"]'
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
@@ -31,8 +32,14 @@ def navigate(page: Page, link: str, heading: str) -> None:
 
 
 def settle(page: Page) -> None:
-    """Wait until the current script run has finished drawing (no element is left marked stale)."""
+    """Wait until the current script run has finished drawing (no element is left marked stale) and every timeline
+    editor has drawn and grown its iframe to its height (a widget clicked while the iframe grows moves away)."""
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function(
+        """selector => [...document.querySelectorAll(selector)].every(frame => {
+            const root = frame.contentDocument && frame.contentDocument.querySelector("#editor[data-ready='1']");
+            return root && frame.getBoundingClientRect().height >= root.getBoundingClientRect().bottom;
+        })""", arg=EDITOR_FRAME, timeout=PAGE_TIMEOUT_MS)
 
 
 def eventually(check: Callable[[], bool], what: str, timeout_s: float = PAGE_TIMEOUT_MS / 1000) -> None:

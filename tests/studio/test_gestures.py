@@ -7,7 +7,7 @@ from storage import ConflictError, open_store
 from studio.editing import EditSession
 from studio.gestures import Gesture, GestureError, apply_gesture
 from studio.viz.audio import AudioRows
-from studio.viz.editor import editor_view
+from studio.viz.editor import editor_audio, editor_view
 
 
 @pytest.fixture
@@ -110,13 +110,15 @@ def test_the_editor_view_is_compact_columns_in_lane_and_layer_order(store):
     audio = AudioRows(np.linspace(0, 20, 5000), -highs, highs, np.linspace(0, 20, 3000), np.linspace(0, 8000, 4),
                       np.full((4, 3000), -40.0))
     view = editor_view(store.current_events("vid"), 20.0, fps=25.0, grid=store.grid,
-                       classes=["dog barking", "cat meowing", "car passing by"], audio=audio,
-                       extra_lane="car passing by", max_peaks=1000, max_columns=500)
+                       classes=["dog barking", "cat meowing", "car passing by"],
+                       audio=editor_audio(audio, 20.0, max_peaks=1000, max_columns=500), extra_lane="car passing by")
     assert view.lanes == ("dog barking", "cat meowing", "car passing by")
     assert view.events.start == (1.0, 3.0, 5.0) and view.events.lane == (1, 1, 0)
     assert [view.layers[i][0] for i in view.events.layer] == ["prediction", "corrected", "prediction"]
     assert view.events.score == (0.2, None, 0.9) and view.events.id[1] == added.event_id
-    assert len(view.peaks_max) == 1000 and max(view.peaks_max) == 0.9 and min(view.peaks_min) == -0.9
-    levels = np.frombuffer(base64.b64decode(view.spectrogram.levels), np.uint8)
-    assert (view.spectrogram.rows, view.spectrogram.columns) == (4, 500) and set(levels) == {128}
+    peaks, spectrogram = view.audio, view.audio.spectrogram
+    assert len(peaks.peaks_max) == 1000 and max(peaks.peaks_max) == 0.9 and min(peaks.peaks_min) == -0.9
+    levels = np.frombuffer(base64.b64decode(spectrogram.levels), np.uint8)
+    assert (spectrogram.rows, spectrogram.columns) == (4, 500) and set(levels) == {128}
+    assert view.to_json()["audio"]["spectrogram"]["rows"] == 4
     assert view.grid_hop == pytest.approx(0.32) and view.to_json()["events"]["rev"] == (1, 1, 1)

@@ -20,7 +20,7 @@ import streamlit.components.v1 as components
 
 from storage import StorageError, VideoView
 from studio.gestures import SELECT, Gesture, Outcome
-from studio.viz.editor import EditorView
+from studio.viz.editor import EditorAudio, EditorView, editor_audio
 from ui import common
 from ui.timeline_editor.media import video_url
 
@@ -32,6 +32,18 @@ def _component() -> Callable[..., object]:
     """Declared at the first script run, not at import: Streamlit serves only components declared inside a run, and
     the server imports this package (for ``media.MEDIA_ROUTES``) before any run."""
     return components.declare_component("timeline_editor", path=str(BUILD))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _audio(media_path: str, duration: float) -> EditorAudio | None:
+    return editor_audio(common.audio_rows(media_path), duration)
+
+
+def audio_of(video: VideoView) -> EditorAudio | None:
+    """The video's waveform and spectrogram as the editor draws them, computed once per video and process (every
+    rerun sends them, none recomputes them); None when its file is not on this server."""
+    path = video.stored_path
+    return _audio(path, video.duration) if path and Path(path).is_file() else None
 
 
 def _state_key(key: str, what: str) -> str:

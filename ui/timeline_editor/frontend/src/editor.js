@@ -347,7 +347,7 @@ export class Editor {
     if (this.ws) this.ws.destroy();
     if (this.hasVideo) this.video.src = url;
     else this.video.removeAttribute("src");
-    const peaks = view.peaks_max.length ? [view.peaks_max, view.peaks_min] : [[0, 0]];
+    const peaks = view.audio ? [view.audio.peaks_max, view.audio.peaks_min] : [[0, 0]];
     this.regions = RegionsPlugin.create();
     this.ws = WaveSurfer.create({
       container: this.$(".wave"), height: WAVE_H, waveColor: "#9aa0a9", progressColor: "#9aa0a9", cursorWidth: 0,
@@ -367,7 +367,7 @@ export class Editor {
     this.spec = document.createElement("canvas");
     this.spec.className = "spec";
     wrapper.appendChild(this.spec);
-    this.drawSpectrogram(view.spectrogram);
+    this.drawSpectrogram(view.audio && view.audio.spectrogram);
     this.lanes.attach(wrapper);
     this.playheadEl = document.createElement("div");
     this.playheadEl.className = "playhead";

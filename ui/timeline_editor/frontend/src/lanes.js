@@ -131,6 +131,11 @@ export class Lanes {
         }
         this.bars.set(e.id, bar);
       }
+      // Only bars that changed are touched: a gesture restyles one or two of 2,000, not all of them.
+      const row = this.packing.row.get(e.id) ?? 0;
+      const signature = `${e.start}|${e.end}|${e.lane}|${row}|${e.layer}|${e.state}|${e.score}|${e.id === selectedId}`;
+      if (bar.dataset.signature === signature) continue;
+      bar.dataset.signature = signature;
       this.place(bar, e, laneIndex.get(e.lane));
       bar.classList.toggle("sel", e.id === selectedId);
       bar.classList.toggle("deleted", e.state === "deleted");
@@ -243,6 +248,7 @@ export class Lanes {
       drag.ghost.style.top = `${this.tops[lane] + LANE_PAD}px`;
       drag.ghost.style.height = `${this.heights[lane] - 2 * LANE_PAD}px`;
     } else {
+      delete drag.bar.dataset.signature;
       this.place(drag.bar, drag.event, lanes.get(drag.event.lane), drag.start, drag.end);
     }
     const edge = drag.mode === "start" || drag.mode === "body" ? drag.start : drag.end;
