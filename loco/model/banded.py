@@ -81,16 +81,6 @@ def band_shift_sum(weights: Tensor, x: Tensor) -> Tensor:
     return out
 
 
-def expand_band(band: Tensor, length: int) -> Tensor:
-    """``[.., T, 2r + 1]`` -> the dense ``[.., T, T]`` matrix with zeros outside the band (short inputs only)."""
-    radius = band.shape[-1] // 2
-    columns = band_columns(0, band.shape[-2], radius, band.device)
-    inside = (columns >= 0) & (columns < length)
-    dense = band.new_zeros(*band.shape[:-1], length + 2 * radius)
-    dense.scatter_(-1, (columns + radius).expand_as(band), band * inside)
-    return dense[..., radius : radius + length]
-
-
 def bin_membership(mask: Tensor, bins: int) -> Tensor:
     """``mask [B, T]`` (valid steps first) -> one-hot ``[B, T, K]``: each video's valid steps split into
     ``min(bins, valid)`` equal spans; padded steps belong to none."""

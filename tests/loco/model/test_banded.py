@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from loco.config import LCCConfig
 from loco.model import SegmentTargets, banded, build_model, cdp
-from loco.model.banded import DenseAttention, expand_band, skew_band
+from loco.model.banded import DenseAttention, band_columns, skew_band
 from loco.model.blocks import TransformerBlock, dense_attention
 from loco.model.lcc import LocalityCorrespondence
 from tests.loco.model.conftest import random_inputs, tiny_config
@@ -21,6 +21,16 @@ LENGTHS = [224, 150]  # a batch with padding
 def small_blocks(monkeypatch):
     """Blocks of a few rows, so every streamed pass really runs in several blocks."""
     monkeypatch.setattr(banded, "BLOCK_ELEMENTS", 2 * 224 * 37)
+
+
+def expand_band(band: torch.Tensor, length: int) -> torch.Tensor:
+    """``[.., T, 2r + 1]`` -> the dense ``[.., T, T]`` matrix, zero outside the band."""
+    radius = band.shape[-1] // 2
+    columns = band_columns(0, band.shape[-2], radius)
+    inside = (columns >= 0) & (columns < length)
+    dense = band.new_zeros(*band.shape[:-1], length + 2 * radius)
+    dense.scatter_(-1, (columns + radius).expand_as(band), band * inside)
+    return dense[..., radius : radius + length]
 
 
 def _mask(lengths: list[int], total: int = 224) -> torch.Tensor:
