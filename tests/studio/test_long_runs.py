@@ -13,7 +13,7 @@ from studio.internals import save_internals
 from studio.models import DEFAULT_MODEL
 from studio.runs import timeline_events
 from studio.viz import attention_figure, internals_figure, timeline_figure
-from studio.viz.editor import editor_view
+from studio.viz.editor import editor_audio, editor_view
 from tests.fixtures.long_run import TWO_HOURS, fake_audio_rows, fake_event_views, fake_internals, fake_predictions
 
 PAGE_LIMIT = 5_000_000  # bytes of figures per page
@@ -46,7 +46,8 @@ def test_correspondence_page_of_two_hours_is_under_5_mb(two_hours, window, level
 
 def test_timeline_and_correct_views_of_two_hours_are_under_5_mb(two_hours):
     _, events, audio = two_hours
-    view = editor_view(events, TWO_HOURS, fps=25.0, grid=UNAV_GRID, classes=CLASSES, audio=audio)
+    view = editor_view(events, TWO_HOURS, fps=25.0, grid=UNAV_GRID, classes=CLASSES,
+                       audio=editor_audio(audio, TWO_HOURS))
     assert len(json.dumps(view.to_json())) < PAGE_LIMIT
     bars = timeline_events(events)
     for window in (None, (600.0, 900.0)):
