@@ -53,7 +53,7 @@ if playable:
     if selected is not None:
         times = [selected.start, selected.start + 1 / fps, selected.end - 1 / fps, selected.end]
         frames = common.boundary_frames(media, tuple(times))
-        st.image(frames, caption=[f"start {times[0]:.2f} s", f"+1 frame {times[1]:.2f} s", f"−1 frame {times[2]:.2f} s",
-                                  f"end {times[3]:.2f} s"], width=160)
+        st.image(frames, width=160, caption=[f"start {times[0]:.2f} s", f"+1 frame {times[1]:.2f} s",
+                                             f"−1 frame {times[2]:.2f} s", f"end {times[3]:.2f} s"])
 else:
     st.info("The video file is not available on this server (imported annotations only).")

@@ -10,8 +10,8 @@ import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 
 import { Lanes, SHADOW_CSS } from "./lanes.js";
 import {
-  applyLocally, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, packLanes, parseTime,
-  roundMicro, snapTime, stepEvent,
+  applyLocally, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, moveGesture, packLanes,
+  parseTime, snapTime, stepEvent,
 } from "./model.js";
 import { Picker } from "./picker.js";
 
@@ -158,7 +158,9 @@ export class Editor {
       }
       message[rev] = seen.rev;
     }
-    for (const key of Object.keys(message)) if (message[key] === null || message[key] === undefined) delete message[key];
+    for (const key of Object.keys(message)) {
+      if (message[key] === null || message[key] === undefined) delete message[key];
+    }
     this.inFlight = { ...g, nonce: message.nonce, sentAt: performance.now() };
     if (EDIT_KINDS.has(g.kind)) this.notice = "saving…";
     this.sendValue(message);
@@ -286,6 +288,7 @@ export class Editor {
     this.drawPanel();
   }
 
+  /** Follow the video while it plays (one step per frame drawn; nothing runs while it is paused). */
   tick() {
     if (this.hasVideo && !this.video.paused) {
       let t = this.video.currentTime;
@@ -302,8 +305,8 @@ export class Editor {
       this.playhead = t;
       this.drawPlayhead();
       this.keepInView(t);
+      requestAnimationFrame(() => this.tick());
     }
-    requestAnimationFrame(() => this.tick());
   }
 
   keepInView(t) {
@@ -353,7 +356,8 @@ export class Editor {
       container: this.$(".wave"), height: WAVE_H, waveColor: "#9aa0a9", progressColor: "#9aa0a9", cursorWidth: 0,
       peaks, duration: view.duration, interact: false, normalize: true, autoScroll: false, hideScrollbar: false,
       plugins: [
-        TimelinePlugin.create({ height: AXIS_H, formatTimeCallback: axisLabel, style: { fontSize: "11px", color: "#555" } }),
+        TimelinePlugin.create({ height: AXIS_H, formatTimeCallback: axisLabel, secondaryLabelOpacity: 0.6,
+          style: { fontSize: "11px", color: "#555" } }),
         ZoomPlugin.create({ maxZoom: view.fps * 48, exponentialZooming: true, iterations: 40 }),
         this.regions,
       ],
@@ -378,10 +382,6 @@ export class Editor {
     this.regions.on("region-updated", (region, side) => this.regionMoved(region, side));
     this.playhead = 0;
     this.drawPlayhead();
-    if (!this.ticking) {
-      this.ticking = true;
-      this.tick();
-    }
   }
 
   drawSpectrogram(spectrogram) {
@@ -427,7 +427,9 @@ export class Editor {
     }
     if (this.region && this.region.isDragging) return;
     if (this.region && this.region.eventId === e.id) {
-      if (this.region.start !== e.start || this.region.end !== e.end) this.region.setOptions({ start: e.start, end: e.end });
+      if (this.region.start !== e.start || this.region.end !== e.end) {
+        this.region.setOptions({ start: e.start, end: e.end });
+      }
       return;
     }
     if (this.region) this.region.remove();
@@ -438,14 +440,19 @@ export class Editor {
     this.region.eventId = e.id;
   }
 
+  /** The selection's region follows a bar being dragged in the lanes. */
+  previewRegion(e, start, end) {
+    if (this.region && this.region.eventId === e.id) this.region.setOptions({ start, end });
+  }
+
   regionMoved(region, side) {
     const e = this.eventById(region.eventId);
     if (!e) return;
     const start = side === "end" ? e.start : this.snap(region.start, false);
     const end = side === "start" ? e.end : side === "end" ? this.snap(region.end, false)
-      : roundMicro(start + (e.end - e.start));
+      : start + (e.end - e.start);
     if (start === e.start && end === e.end) return region.setOptions({ start: e.start, end: e.end });
-    this.gesture({ kind: "move", event_id: e.id, start: start !== e.start ? start : null, end: end !== e.end ? end : null });
+    this.gesture(moveGesture(e, start, end));
   }
 
   drawLabels() {
@@ -511,7 +518,8 @@ export class Editor {
       prev: () => this.step(-1), next: () => this.step(1), start: () => this.setEdge("start"),
       end: () => this.setEdge("end"), accept: () => this.edit("accept"), reject: () => this.edit("reject"),
       delete: () => this.deleteOrRestore(), relabel: () => this.relabel(), split: () => this.split(),
-      merge: () => this.merge(1), undo: () => this.gesture({ kind: "undo" }), redo: () => this.gesture({ kind: "redo" }),
+      merge: () => this.merge(1), undo: () => this.gesture({ kind: "undo" }),
+      redo: () => this.gesture({ kind: "redo" }),
       "zoom-in": () => this.zoom(2), "zoom-out": () => this.zoom(0.5), fit: () => this.zoom(0),
       lane: () => this.addLane(),
     };
@@ -526,6 +534,7 @@ export class Editor {
       if (!this.playUntil) this.seek(this.video.currentTime);
     });
     this.video.addEventListener("seeked", () => this.drawPlayhead());
+    this.video.addEventListener("play", () => requestAnimationFrame(() => this.tick()));
     const field = this.$(".time");
     field.addEventListener("keydown", (event) => {
       event.stopPropagation();

@@ -4,7 +4,7 @@
 // an edge (snapped, Shift for free), drag on an empty part of a lane (a new event of that class); on the axis,
 // waveform and spectrogram a click or drag moves the playhead.
 
-import { clamp, roundMicro, scoreOpacity } from "./model.js";
+import { clamp, moveGesture, roundMicro, scoreOpacity } from "./model.js";
 
 export const SLOT_H = 12;
 const LANE_PAD = 3;
@@ -250,6 +250,7 @@ export class Lanes {
     } else {
       delete drag.bar.dataset.signature;
       this.place(drag.bar, drag.event, lanes.get(drag.event.lane), drag.start, drag.end);
+      this.editor.previewRegion(drag.event, drag.start, drag.end);
     }
     const edge = drag.mode === "start" || drag.mode === "body" ? drag.start : drag.end;
     const rect = this.el.getBoundingClientRect();
@@ -282,10 +283,7 @@ export class Lanes {
         this.editor.gesture({ kind: "add", label: drag.lane, start: drag.start, end: drag.end });
       }
     } else if (drag.start !== e.start || drag.end !== e.end) {
-      this.editor.gesture({
-        kind: "move", event_id: e.id, start: drag.start !== e.start ? drag.start : null,
-        end: drag.end !== e.end ? drag.end : null,
-      });
+      this.editor.gesture(moveGesture(e, drag.start, drag.end));
     }
     this.render();
   }

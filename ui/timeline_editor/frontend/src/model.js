@@ -21,7 +21,9 @@ export function clamp(value, low, high) {
 export function snapTime(seconds, mode, view) {
   let t = seconds;
   if (mode === "frame") t = Math.round(seconds * view.fps) / view.fps;
-  else if (mode === "grid") t = view.grid_offset + Math.round((seconds - view.grid_offset) / view.grid_hop) * view.grid_hop;
+  else if (mode === "grid") {
+    t = view.grid_offset + Math.round((seconds - view.grid_offset) / view.grid_hop) * view.grid_hop;
+  }
   return clamp(roundMicro(t), 0, view.duration);
 }
 
@@ -62,6 +64,11 @@ export function parseTime(text, from) {
   const clock = /^(\d+):(\d{1,2}(?:\.\d*)?)$/.exec(value);
   if (clock) return parseInt(clock[1], 10) * 60 + parseFloat(clock[2]);
   return /^(\d+(?:\.\d*)?|\.\d+)$/.test(value) ? parseFloat(value) : null;
+}
+
+/** A move of ``e`` to ``start``-``end`` that names only the edges that changed (the other stays exactly as stored). */
+export function moveGesture(e, start, end) {
+  return { kind: "move", event_id: e.id, start: start !== e.start ? start : null, end: end !== e.end ? end : null };
 }
 
 /** Opacity grows with the score, as on the Plotly timeline (unscored events are opaque). */
