@@ -167,6 +167,15 @@ class TrainConfig:
     pad_to_max_seq_len: bool = True
     eval_every: int = 1
     device: str = "auto"
+    # Fine-tuning (ours): train the detection heads only, the encoders, LCC and the pyramid kept as they are (and run
+    # in eval mode), which a few corrected videos cannot re-learn without forgetting
+    freeze_trunk: bool = False
+    # Ours: extra focal-loss weight of a rejected proposal's class at the points inside its span (a hard negative;
+    # those pairs already count once as background). 0 = rejected proposals are plain background.
+    hard_negative_weight: float = 1.0
+    # Ours: weight of a distillation term that keeps the starting model's class probabilities at the (point, class)
+    # pairs the user said nothing about (no event, no rejected proposal of that class there). 0 = off.
+    distill_weight: float = 0.0
 
 
 @dataclass

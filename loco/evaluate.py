@@ -158,6 +158,12 @@ def _read_json(source: str | Path | Mapping) -> Mapping:
         raise EvaluationInputError(f"{path} is not valid JSON: {err}") from None
 
 
+# Beside "database", an annotation file may list the proposals a user rejected, per video, in the annotations' own
+# layout: {"<video_id>": [{"segment": [s, e], "label": name, "label_id": id, "score": p}]} (docs/data.md). Evaluation
+# ignores them; training reads them as hard negatives (loco.data.unav).
+REJECTED_KEY = "rejected"
+
+
 def class_table(database: Mapping) -> dict[int, str]:
     """``label_id -> label`` from every annotation of the file (all subsets), checking the pairs agree."""
     names: dict[int, str] = {}

@@ -10,6 +10,11 @@ Reproducibility rules that make resumed and distributed runs equal to a single u
   needs instead of opaque generator states;
 - under DDP the positive count behind the loss normaliser is summed over ranks before it enters the model's EMA, and
   each rank's detection loss is scaled by the world size, so the averaged gradient equals the single-process one.
+
+Fine-tuning (docs/model.md §8, "Fine-tuning on corrections"): starting weights with fewer classes than the data grow
+to the data's classes (:func:`grown_state`: the start's classes first, their weights kept), ``train.freeze_trunk``
+trains the heads alone, rejected proposals add a hard-negative term (:func:`hard_negative_loss`), and
+``train.distill_weight`` keeps the starting model's scores wherever the user said nothing (:func:`distillation_loss`).
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass, field, replace
 from functools import partial
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 import yaml
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
@@ -33,20 +39,23 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from loco.checkpoint import LoadedModel, save_checkpoint
-from loco.config import Config
+from loco.config import Config, TrainConfig
 from loco.data.unav import Batch, VideoFeatureDataset, collate_videos
 from loco.grid import FeatureGrid
 from loco.infer import dataset_ground_truth, evaluate_checkpoint, label_prior_of, pad_multiple
 from loco.io import atomic_write
 from loco.label_prior import LabelPrior, batch_evidence
 from loco.model import build_model
-from loco.model.assignment import SegmentTargets
-from loco.model.losses import PositiveCountEMA
+from loco.model.assignment import SegmentTargets, level_points
+from loco.model.loco import LoCoOutput
+from loco.model.losses import PositiveCountEMA, sigmoid_focal_loss
+from loco.model.open_vocabulary import ClassEvidence
 
 STATE_FILE = "last_state.pt"
 BEST_CHECKPOINT = "best.safetensors"
 METRICS_LOG = "metrics.jsonl"
 SELECTION_METRIC = "avg"  # average mAP over tIoU 0.1..0.9 on the validation split
+HEAD_MODULES = ("dependency", "cls_head", "reg_head", "open_vocabulary")  # what a frozen-trunk fine-tune trains
 
 
 class TrainingError(ValueError):
@@ -170,19 +179,123 @@ def _positive_count_ema(model: nn.Module) -> nn.Module:
     return found[0]
 
 
+def grown_state(weights: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor], known: int,
+                 label_space_rows: bool) -> dict[str, torch.Tensor]:
+    """Starting weights of ``known`` classes grown to the class count of ``fresh`` (a new model's own state), whose
+    first ``known`` classes are the start's, in its order: every tensor without a class axis, and the known classes'
+    rows of those with one, are the start's, bit for bit. A new class's classification row starts at zero where
+    ``label_space_rows`` (the open-vocabulary head: the class then scores exactly its label-space term, which the
+    closed-set row refines from there) and from ``fresh`` otherwise; its regression rows start at the mean of the
+    known classes' (a class-agnostic regressor); an open-vocabulary head has seen no example of it."""
+    classes = int(fresh["cls_head.out.conv.bias"].shape[0])
+    grown = {}
+    for name, tensor in fresh.items():
+        start = weights.get(name)
+        if start is None or start.shape == tensor.shape:
+            grown[name] = tensor if start is None else start
+            continue
+        rows = start.shape[0] // known
+        if start.shape[0] != rows * known or tensor.shape != (rows * classes, *start.shape[1:]):
+            grown[name] = start  # not a class axis: _load_initial_weights names the mismatch
+            continue
+        tensor = tensor.clone()
+        tensor[: start.shape[0]] = start
+        if name.startswith("reg_head."):
+            mean = start.reshape(known, rows, *start.shape[1:]).mean(dim=0)
+            tensor[start.shape[0]:] = mean.repeat(classes - known, *([1] * (start.ndim - 1)))
+        elif (name.startswith("cls_head.") and label_space_rows) or name == "open_vocabulary.examples":
+            tensor[start.shape[0]:] = 0
+        grown[name] = tensor
+    return grown
+
+
+def freeze_trunk(model: nn.Module) -> None:
+    """Only :data:`HEAD_MODULES` keep trainable parameters; autograd then never records the trunk's graph."""
+    for name, module in model.named_children():
+        if name not in HEAD_MODULES:
+            module.requires_grad_(False)
+
+
+def _trunk_to_eval(model: nn.Module) -> None:
+    """A frozen trunk computes in eval mode (no drop-path, no LCC loss): the features the heads learn from are the
+    ones they will see at inference."""
+    for name, module in model.named_children():
+        if name not in HEAD_MODULES:
+            module.eval()
+
+
+def _teacher(config: Config, weights: dict[str, torch.Tensor], device: torch.device) -> nn.Module:
+    """The starting model as it was (its own classes, eval mode, frozen): what :func:`distillation_loss` keeps."""
+    known = int(weights["cls_head.out.conv.bias"].shape[0])
+    teacher = build_model(replace(config.model, num_classes=known)).to(device)
+    teacher.load_state_dict(weights)
+    return teacher.eval().requires_grad_(False)
+
+
 def _load_initial_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> None:
-    """Fine-tuning's starting point; weights of another shape (classes, feature dims, architecture) are a clear
-    set-up error, not a ``load_state_dict`` traceback."""
+    """Fine-tuning's starting point, grown to the model's classes when the data has more (:func:`grown_state`);
+    weights of another shape (feature dims, architecture) are a clear set-up error, not a ``load_state_dict``
+    traceback."""
     current = model.state_dict()
+    known = int(weights["cls_head.out.conv.bias"].shape[0]) if "cls_head.out.conv.bias" in weights else 0
+    if 0 < known < model.cfg.num_classes:
+        weights = grown_state(weights, current, known, model.open_vocabulary is not None)
     mismatched = [name for name, tensor in weights.items() if name in current and current[name].shape != tensor.shape]
     missing, unexpected = sorted(set(current) - set(weights)), sorted(set(weights) - set(current))
     if mismatched or missing or unexpected:
         raise TrainingError(
             f"the starting weights do not fit this model ({len(mismatched)} tensors of another shape, e.g. "
             f"{(mismatched or missing or unexpected)[0]!r}; {len(missing)} missing, {len(unexpected)} unexpected): "
-            "fine-tune with the starting model's classes, feature dims and architecture"
+            "fine-tune with the starting model's feature dims and architecture, and every class it has"
         )
     model.load_state_dict(weights)
+
+
+def _inside(positions: torch.Tensor, spans: torch.Tensor, labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """[P, C] bool: the (point, class) pairs whose point lies strictly inside one of ``spans`` [M, 2] (steps) of that
+    class (``labels`` [M]), as a point lies inside a segment for label assignment."""
+    pairs = torch.zeros(len(positions), num_classes, dtype=torch.bool, device=positions.device)
+    for (start, end), label in zip(spans.tolist(), labels.tolist()):
+        pairs[:, label] |= (positions > start) & (positions < end)
+    return pairs
+
+
+def said_by_the_user(output: LoCoOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per (video, point, class) of the concatenated levels: (inside an annotated event of the class, inside a
+    rejected proposal of it), each [B, P, C] bool over valid points."""
+    positions, _, _ = level_points([m.shape[1] for m in output.masks], output.masks[0].device)
+    valid = torch.cat(output.masks, dim=1)[..., None]
+    classes = output.cls_logits[0].shape[-1]
+    events = torch.stack([_inside(positions, s, k, classes) for s, k in zip(batch.segments, batch.labels)])
+    rejected = torch.stack([_inside(positions, s, k, classes) for s, k in zip(batch.rejected, batch.rejected_labels)])
+    return events & valid, rejected & valid
+
+
+def hard_negative_loss(output: LoCoOutput, events: torch.Tensor, rejected: torch.Tensor) -> torch.Tensor:
+    """Summed focal loss, against "not this class", of the classification logits of each rejected proposal's class
+    at every pyramid point strictly inside its span, except the points inside an annotated event of that class (a
+    user may reject a proposal and add the event it should have been); ``events``, ``rejected`` from
+    :func:`said_by_the_user`. Those pairs already count once as background in the detection loss; this term weighs
+    them again."""
+    hard = rejected & ~events
+    logits = torch.cat(output.cls_logits, dim=1)[hard]
+    return sigmoid_focal_loss(logits, torch.zeros_like(logits))
+
+
+def distillation_loss(output: LoCoOutput, teacher: LoCoOutput, events: torch.Tensor,
+                      rejected: torch.Tensor) -> torch.Tensor:
+    """Summed binary KL divergence from the starting model's class probabilities (``teacher``, its K classes being
+    the first K of ``output``'s) to the model's, at the (point, class) pairs the user said nothing about: neither
+    inside an annotated event nor inside a rejected proposal of that class. A fine-tune on a few corrected videos
+    thus keeps what the starting model said about every class where the user did not correct it."""
+    known = teacher.cls_logits[0].shape[-1]
+    silent = ~(events | rejected)[..., :known] & torch.cat(output.masks, dim=1)[..., None]
+    student = torch.cat(output.cls_logits, dim=1)[..., :known][silent]
+    target_logits = torch.cat(teacher.cls_logits, dim=1)[silent].detach()
+    target = torch.sigmoid(target_logits)
+    cross_entropy = F.binary_cross_entropy_with_logits(student, target, reduction="sum")
+    entropy = F.binary_cross_entropy_with_logits(target_logits, target, reduction="sum")
+    return cross_entropy - entropy
 
 
 # ------------------------------------------------------------------------------------------------------- state file
@@ -247,6 +360,9 @@ def train(
     model = build_model(config.model, seed=tc.seed).to(device)
     if init_weights is not None:
         _load_initial_weights(model, init_weights)
+    if tc.freeze_trunk:
+        freeze_trunk(model)
+    teacher = _teacher(config, init_weights, device) if init_weights is not None and tc.distill_weight > 0 else None
     ema = AveragedModel(model, multi_avg_fn=ema_update_fn(tc.ema_decay, tc.ema_warmup), use_buffers=True)
     optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay), lr=tc.lr)
     sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=tc.seed)
@@ -292,12 +408,14 @@ def train(
         sampler.set_epoch(epoch)
         train_set.set_epoch(epoch)
         model.train()
+        if tc.freeze_trunk:
+            _trunk_to_eval(model)
         started, totals = time.time(), {"total": 0.0, "cls": 0.0, "reg": 0.0, "lcc": 0.0}
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{tc.epochs}", disable=not (show_progress_bar and ctx.is_main),
                    leave=False)
         for step, batch in enumerate(bar):
-            losses = _train_step(train_model, model, ema, optimizer, scheduler, batch.to(device), tc.grad_clip, ctx,
-                                 prior)
+            losses = _train_step(train_model, model, ema, optimizer, scheduler, batch.to(device), tc, ctx, prior,
+                                 teacher)
             for key in totals:
                 totals[key] += losses[key]
             bar.set_postfix(loss=f"{losses['total']:.3f}")
@@ -339,28 +457,43 @@ def _train_step(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     batch: Batch,
-    grad_clip: float,
+    tc: TrainConfig,
     ctx: DistributedContext,
     prior: LabelPrior | None = None,
+    teacher: nn.Module | None = None,
 ) -> dict[str, float]:
     evidence = None if prior is None else batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
     output = train_model(batch.visual, batch.audio, batch.mask, evidence=evidence)
     targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
     losses = model.compute_loss(output, targets)
+    tuning = losses.cls.new_zeros(())  # the fine-tuning terms, on the detection loss's normaliser (this step's)
+    use_rejected = tc.hard_negative_weight > 0 and any(len(r) for r in batch.rejected)
+    if use_rejected or teacher is not None:
+        events, rejected = said_by_the_user(output, batch)
+        if use_rejected:
+            tuning = tuning + tc.hard_negative_weight * hard_negative_loss(output, events, rejected)
+        if teacher is not None:
+            known = teacher.cfg.num_classes
+            own = None if evidence is None else ClassEvidence(evidence.scores[:, :, :known], evidence.mapped[:, :known])
+            with torch.no_grad():
+                taught = teacher(batch.visual, batch.audio, batch.mask, evidence=own)
+            tuning = tuning + tc.distill_weight * distillation_loss(output, taught, events, rejected)
+        tuning = tuning / model.loss_normaliser.value.detach()
     # detection losses are sums over points divided by the GLOBAL positive count: scale by W so DDP's gradient
     # average equals the single-process gradient; the LCC term is a per-video mean and needs no scaling.
-    detection = losses.cls + losses.reg
-    objective = losses.total + (ctx.world_size - 1) * detection
+    detection = losses.cls + losses.reg + tuning
+    objective = losses.total + tuning + (ctx.world_size - 1) * detection
     optimizer.zero_grad(set_to_none=True)
     objective.backward()
-    if grad_clip > 0:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    if tc.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.grad_clip)
     optimizer.step()
     scheduler.step()
     ema.update_parameters(model)
     lcc = losses.lcc.detach() if losses.lcc is not None else losses.cls.new_zeros(())
     # logged values are those of the whole (global) batch: detection terms add up over ranks, LCC terms average
-    values = torch.stack([losses.cls.detach(), losses.reg.detach(), lcc, (losses.total - detection).detach()]).float()
+    values = torch.stack([losses.cls.detach() + tuning.detach(), losses.reg.detach(), lcc,
+                          (losses.total + tuning - detection).detach()]).float()
     if ctx.enabled:
         dist.all_reduce(values)
         values[2:] /= ctx.world_size
@@ -374,4 +507,5 @@ def write_config_snapshot(output_dir: Path, config: Config) -> None:
         yaml.safe_dump(config.to_dict(), handle, sort_keys=False)
 
 
-__all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "train", "write_config_snapshot"]
+__all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "distillation_loss", "freeze_trunk",
+           "grown_state", "hard_negative_loss", "said_by_the_user", "train", "write_config_snapshot"]

@@ -3,7 +3,7 @@
 Examples:
   python -m loco train --annotations ann.json --features feats/ --output runs/exp1
   python -m loco train --config baseline --annotations ann.json --features feats/ train.epochs=10 model.lcc.band=3
-  python -m loco train --init model.safetensors --annotations snapshot.json --features feats/ train.epochs=5
+  python -m loco train --init model.safetensors --annotations snapshot.json --features feats/ train.freeze_trunk=true
   torchrun --nproc_per_node 4 -m loco train --config unav --annotations ann.json --features feats/ --output runs/u
 
 Writes to the output folder: best.safetensors (EMA weights best on the validation split), last_state.pt (resume
@@ -42,7 +42,8 @@ def register(subparsers) -> None:
                         help="start from scratch even if the output folder holds a resume state")
     parser.add_argument("--init", type=Path, default=None, metavar="CHECKPOINT",
                         help="fine-tune: start from this checkpoint's weights; its architecture, classes (the "
-                             "annotations' labels are matched to them by name), feature profile and grid are kept")
+                             "annotations' labels are matched to them by name; labels it lacks become new classes "
+                             "after its own), feature profile and grid are kept")
     parser.add_argument("--no-validation", action="store_true",
                         help="do not evaluate on the validation split; the last epoch's weights are kept")
     parser.add_argument("overrides", nargs="*", metavar="key=value",
@@ -65,15 +66,18 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def run(args: argparse.Namespace) -> int:
     # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.checkpoint import load_checkpoint
-    from loco.data.unav import dataset_from_config
+    from loco.data.unav import dataset_from_config, grown_classes
     from loco.train import train
 
     config = config_from_args(args)
-    start = None
+    start, metadata = None, {"annotation_file": Path(config.data.annotation_file).name}
     if args.init is not None:
         start = load_checkpoint(args.init)
         config = fine_tuning_config(config, start)
-    known_classes = start.class_names if start is not None else None
+    # fine-tuning keeps the start's classes, in its order, and adds the annotations' labels it lacks
+    known_classes = grown_classes(start.class_names, config.data.annotation_file) if start is not None else None
+    if start is not None:
+        metadata.update(init=Path(args.init).name, added_classes=known_classes[len(start.class_names):])
     grid = start.grid if start is not None else None
     train_set = dataset_from_config(config, config.data.train_split, True, known_classes, grid)
     val_set = None if args.no_validation else dataset_from_config(config, config.data.val_split, False, known_classes,
@@ -82,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         start.check_features(*train_set.feature_dims())
     output = args.output or sub_dir("runs") / Path(str(args.config)).stem
     result = train(config, train_set, output, val_set, profile=config.data.profile,
-                   metadata={"annotation_file": Path(config.data.annotation_file).name}, resume=not args.no_resume,
+                   metadata=metadata, resume=not args.no_resume,
                    init_weights=start.model.state_dict() if start is not None else None)
     if result.best_checkpoint is not None:
         summary = "  ".join(f"{k} {100 * v:.2f}" for k, v in result.best_metrics.items())

@@ -6,6 +6,9 @@ Three feature layouts are read (docs/data.md):
 - ``one_peace``: ``<vid>_one_peace_video_finetune.npy`` and ``<vid>_one_peace_audio.npy``.
 Both streams are truncated to the shorter length. Segments are converted from seconds to feature steps by the grid.
 An unreadable feature file of any layout is a :class:`~loco.features.store.FeatureFileError`.
+
+An annotation file may also carry, beside its ``database``, the proposals a user rejected (:data:`REJECTED_KEY`,
+docs/data.md): training reads them as hard negatives of their class at their span (docs/model.md §8).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -21,7 +24,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from loco.evaluate import class_table, remove_duplicate_annotations
+from loco.evaluate import REJECTED_KEY, class_table, remove_duplicate_annotations
 from loco.features.store import FeatureFileError, read_features
 from loco.grid import FeatureGrid, UNAV_GRID, grid_by_name
 from loco.ids import check_video_id
@@ -45,6 +48,8 @@ class VideoSample:
     labels: torch.Tensor  # [N] int64
     duration: float  # seconds
     faces: torch.Tensor | None = None  # [2, T] the face cue (loco.features.faces), where the feature file has it
+    rejected: torch.Tensor = field(default_factory=lambda: torch.zeros(0, 2))  # [M, 2] rejected proposals, steps
+    rejected_labels: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.int64))  # [M]
 
     @property
     def num_steps(self) -> int:
@@ -64,6 +69,8 @@ class Batch:
     durations: list[float]
     num_steps: list[int]
     faces: torch.Tensor | None = None  # [B, 2, T_pad] when every video of the batch has the face cue
+    rejected: list[torch.Tensor] = field(default_factory=list)  # per video [M, 2] rejected proposals, in steps
+    rejected_labels: list[torch.Tensor] = field(default_factory=list)  # per video [M] their classes
 
     def to(self, device: torch.device | str) -> "Batch":
         return Batch(
@@ -76,6 +83,8 @@ class Batch:
             self.durations,
             self.num_steps,
             None if self.faces is None else self.faces.to(device),
+            [r.to(device) for r in self.rejected],
+            [lab.to(device) for lab in self.rejected_labels],
         )
 
 
@@ -115,19 +124,15 @@ def truncate_to_common_length(visual: np.ndarray, audio: np.ndarray) -> tuple[np
     return np.asarray(visual[:length], dtype=np.float32), np.asarray(audio[:length], dtype=np.float32)
 
 
-def read_face_cue(paths: list[Path], feature_format: str, num_steps: int) -> np.ndarray | None:
-    """The face cue [T, 2] float32 of one video's ``loco`` file, None where it has none (other layouts, older files)."""
-    if feature_format != "loco":
-        return None
-    faces = read_features(paths[0]).extras.get("faces")
-    return None if faces is None or len(faces) < num_steps else np.asarray(faces[:num_steps], dtype=np.float32)
-
-
-def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray]:
-    """Visual [T, C_v] and audio [T, C_a] float32 features from one video's files (:func:`feature_paths`)."""
+def read_video_streams(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Visual [T, C_v] and audio [T, C_a] float32 features from one video's files (:func:`feature_paths`), and the
+    face cue [T, 2] where a ``loco`` file has it (None otherwise): each file is read once."""
     if feature_format == "loco":
         stored = read_features(paths[0])
-        return truncate_to_common_length(stored.visual, stored.audio)
+        visual, audio = truncate_to_common_length(stored.visual, stored.audio)
+        faces = stored.extras.get("faces")
+        usable = faces is not None and len(faces) >= len(visual)
+        return visual, audio, np.asarray(faces[: len(visual)], dtype=np.float32) if usable else None
     arrays = [_load_array(p) for p in paths]
     if feature_format == "unav":
         rgb, flow, audio = arrays
@@ -135,7 +140,13 @@ def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndar
         visual = np.concatenate([rgb[:length], flow[:length]], axis=1)
     else:
         visual, audio = arrays
-    return truncate_to_common_length(visual, audio)
+    return *truncate_to_common_length(visual, audio), None
+
+
+def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray]:
+    """Visual [T, C_v] and audio [T, C_a] float32 features from one video's files (:func:`feature_paths`)."""
+    visual, audio, _ = read_video_streams(paths, feature_format)
+    return visual, audio
 
 
 def load_video_features(feature_dir: str | Path, video_id: str, feature_format: str) -> tuple[np.ndarray, np.ndarray]:
@@ -171,6 +182,8 @@ def random_crop(
         if len(segments) == 0 or bool(keep.any()):
             break
     window_segments = torch.stack([left[keep], right[keep]], dim=1) - start if len(segments) else segments
+    rejected = sample.rejected.clamp(min=start, max=end)
+    inside = rejected[:, 1] > rejected[:, 0]  # a rejected span counts wherever it overlaps the window
     return VideoSample(
         video_id=sample.video_id,
         visual=sample.visual[:, start:end],
@@ -179,6 +192,8 @@ def random_crop(
         labels=sample.labels[keep] if len(segments) else sample.labels,
         duration=sample.duration,
         faces=None if sample.faces is None else sample.faces[:, start:end],
+        rejected=rejected[inside] - start,
+        rejected_labels=sample.rejected_labels[inside],
     )
 
 
@@ -213,6 +228,8 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
         durations=[s.duration for s in samples],
         num_steps=[s.num_steps for s in samples],
         faces=faces,
+        rejected=[s.rejected for s in samples],
+        rejected_labels=[s.rejected_labels for s in samples],
     )
 
 
@@ -273,6 +290,8 @@ class VideoRecord:
     duration: float
     segments: np.ndarray  # [N, 2] seconds
     labels: np.ndarray  # [N]
+    rejected: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # [M, 2] rejected proposals, seconds
+    rejected_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # [M]
 
 
 def dataset_classes(table: dict[int, str], known_classes: Sequence[str] | None) -> tuple[list[str], dict[int, int]]:
@@ -289,13 +308,30 @@ def dataset_classes(table: dict[int, str], known_classes: Sequence[str] | None) 
     index_by_name = {name: index for index, name in enumerate(known_classes)}
     unknown = sorted({name for name in table.values() if name not in index_by_name})
     if unknown:
-        raise DatasetError(f"the snapshot has classes the model does not know: {', '.join(unknown)}; "
-                           "train from scratch instead")
+        raise DatasetError(f"the annotations have classes the model does not know: {', '.join(unknown)}")
     return list(known_classes), {label_id: index_by_name[name] for label_id, name in table.items()}
 
 
-def _read_database(annotations: str | Path | Mapping) -> tuple[Mapping, str]:
-    """The ``database`` of a UnAV-format annotation file or of its parsed dict (a snapshot's), and a name for errors."""
+def grown_classes(known_classes: Sequence[str], annotations: str | Path | Mapping) -> list[str]:
+    """A model's classes, then the annotations' labels it lacks (in label-id order): the classes a fine-tune of that
+    model on those annotations detects. Labels are matched by name, as :func:`dataset_classes` does."""
+    table = class_table(_read_annotations(annotations)[0]["database"])
+    known = list(known_classes)
+    return known + [name for _, name in sorted(table.items()) if name not in set(known)]
+
+
+def _rejected_proposals(
+    data: Mapping, video_id: str, index_by_name: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A video's rejected proposals (:data:`REJECTED_KEY`) as ([M, 2] seconds, [M] class indices); a label none of
+    the classes has is left out (there is no score of it to push down)."""
+    entries = [e for e in (data.get(REJECTED_KEY) or {}).get(video_id, []) if str(e["label"]) in index_by_name]
+    segments = np.array([e["segment"] for e in entries], dtype=np.float64).reshape(-1, 2)
+    return segments, np.array([index_by_name[str(e["label"])] for e in entries], dtype=np.int64)
+
+
+def _read_annotations(annotations: str | Path | Mapping) -> tuple[Mapping, str]:
+    """A UnAV-format annotation file's whole content (or its parsed dict: a snapshot's) and a name for errors."""
     if isinstance(annotations, Mapping):
         name, data = "the annotations", annotations
     else:
@@ -309,34 +345,40 @@ def _read_database(annotations: str | Path | Mapping) -> tuple[Mapping, str]:
     database = data.get("database") if isinstance(data, Mapping) else None
     if not isinstance(database, Mapping):
         raise DatasetError(f"{name} is not a UnAV-format annotation file: no 'database' mapping")
-    return database, name
+    return data, name
 
 
 def read_annotation_records(
     annotations: str | Path | Mapping, split: str | None, known_classes: Sequence[str] | None = None
 ) -> tuple[list[VideoRecord], list[str], Mapping[str, Any]]:
-    """Videos of one subset (duplicates removed) with labels as class indices, the class names, and the raw database.
+    """Videos of one subset (duplicates removed) with labels as class indices, their rejected proposals, the class
+    names, and the raw database.
 
     ``annotations`` is a UnAV-format file or its parsed dict. Classes come from :func:`dataset_classes` over the whole
     file (all subsets), so every split of one file, and a model's classes given as ``known_classes``, index classes the
     same way.
     """
-    database, name = _read_database(annotations)
+    data, name = _read_annotations(annotations)
+    database = data["database"]
     table = class_table(database)
     if not table:
         raise DatasetError(f"{name} has no annotated events, so no classes")
     class_names, index_of_label = dataset_classes(table, known_classes)
+    index_by_name = {class_name: index for index, class_name in enumerate(class_names)}
     records = []
     for video_id, entry in database.items():
         if split is not None and str(entry.get("subset", "")).lower() != split.lower():
             continue
         events = remove_duplicate_annotations(entry.get("annotations", []))
+        rejected, rejected_labels = _rejected_proposals(data, video_id, index_by_name)
         records.append(
             VideoRecord(
                 video_id=check_video_id(video_id),
                 duration=float(entry.get("duration", 0.0)),
                 segments=np.array([e["segment"] for e in events], dtype=np.float64).reshape(-1, 2),
                 labels=np.array([index_of_label[int(e["label_id"])] for e in events], dtype=np.int64),
+                rejected=rejected,
+                rejected_labels=rejected_labels,
             )
         )
     return records, class_names, database
@@ -385,9 +427,9 @@ class UnAVDataset(VideoFeatureDataset):
     def load_sample(self, index: int) -> VideoSample:
         record = self.records[index]
         paths = self._paths[record.video_id]
-        visual, audio = read_video_features(paths, self.feature_format)
-        faces = read_face_cue(paths, self.feature_format, len(visual))
+        visual, audio, faces = read_video_streams(paths, self.feature_format)
         steps = np.asarray(self.grid.seconds_to_step(record.segments), dtype=np.float32).reshape(-1, 2)
+        rejected = np.asarray(self.grid.seconds_to_step(record.rejected), dtype=np.float32).reshape(-1, 2)
         return VideoSample(
             video_id=record.video_id,
             visual=torch.from_numpy(np.ascontiguousarray(visual.T)),
@@ -396,6 +438,8 @@ class UnAVDataset(VideoFeatureDataset):
             labels=torch.from_numpy(record.labels.copy()),
             duration=record.duration,
             faces=None if faces is None else torch.from_numpy(np.ascontiguousarray(faces.T)),
+            rejected=torch.from_numpy(rejected),
+            rejected_labels=torch.from_numpy(record.rejected_labels.copy()),
         )
 
 

@@ -6,6 +6,7 @@ Measure LoCo vs the baseline (LCC off, CDP dense) on the generated task:  python
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -18,14 +19,21 @@ import torch
 from loco.checkpoint import load_checkpoint
 from loco.config import Config, load_config
 from loco.model import build_model
+from loco.model.loco import LoCoOutput
+from loco.data.unav import VideoSample, collate_videos
 from loco.data.synthetic import SyntheticDataset, SyntheticSpec, generate_videos, write_synthetic_dataset
 from loco.infer import dataset_ground_truth, evaluate_checkpoint
 from loco.train import (
+    HEAD_MODULES,
     STATE_FILE,
     TrainingError,
     TrainingInterrupted,
+    distillation_loss,
+    grown_state,
+    hard_negative_loss,
     load_state,
     parameter_groups,
+    said_by_the_user,
     train,
     warmup_cosine,
 )
@@ -163,6 +171,89 @@ if __name__ == "__main__":  # python -m tests.loco.test_train [compact|baseline|
             started = time.time()
             result = learn_synthetic(name, Path(folder) / name)
             print(f"{name:9s} " + "  ".join(f"{k} {v:.3f}" for k, v in result.items()) + f"  ({time.time() - started:.0f} s)")
+
+
+def test_grown_weights_keep_the_known_classes_bit_for_bit_and_score_them_as_before():
+    known = TINY_SPEC.num_classes
+    start = build_model(tiny_config("model.visual_dim=32", "model.audio_dim=24", f"model.num_classes={known}").model,
+                        seed=0).eval()
+    grown_config = tiny_config("model.visual_dim=32", "model.audio_dim=24", f"model.num_classes={known + 2}")
+    fresh = build_model(grown_config.model, seed=7).state_dict()
+    grown = grown_state(start.state_dict(), fresh, known, label_space_rows=False)
+    for name, tensor in start.state_dict().items():
+        kept = grown[name][: len(tensor)] if tensor.ndim else grown[name]
+        assert torch.equal(kept, tensor), name  # every known row, bit for bit
+    assert torch.equal(grown["cls_head.out.conv.bias"][known:], fresh["cls_head.out.conv.bias"][known:])  # fresh rows
+    rows = grown["reg_head.out.conv.weight"]  # two per class: a new class regresses as the known classes on average
+    assert torch.allclose(rows[2 * known:2 * known + 2], rows[: 2 * known].reshape(known, 2, *rows.shape[1:]).mean(0))
+    model = build_model(grown_config.model, seed=7).eval()
+    model.load_state_dict(grown)
+    visual, audio, mask = torch.randn(2, 32, 48), torch.randn(2, 24, 48), torch.ones(2, 48, dtype=torch.bool)
+    before, after = start(visual, audio, mask), model(visual, audio, mask)
+    for old, new in zip(before.cls_logits, after.cls_logits):
+        assert torch.allclose(new[..., :known], old, atol=1e-5)
+
+    with_head = tiny_config("model.visual_dim=32", "model.audio_dim=24", f"model.num_classes={known + 2}",
+                            "model.open_vocabulary.enabled=true")
+    fresh = build_model(with_head.model, seed=7).state_dict()
+    grown = grown_state({**start.state_dict(), "open_vocabulary.examples": torch.ones(known)}, fresh, known, True)
+    assert not grown["cls_head.out.conv.weight"][known:].any() and not grown["cls_head.out.conv.bias"][known:].any()
+    assert grown["open_vocabulary.examples"].tolist() == [1.0] * known + [0.0, 0.0]  # no example of a new class yet
+
+
+def test_a_frozen_trunk_fine_tune_with_an_unknown_label_adds_a_class_and_trains_the_heads_only(tmp_path):
+    torch.set_num_threads(1)
+    known = TINY_SPEC.num_classes - 1  # the start never had the generated task's last class
+    train_set = SyntheticDataset(generate_videos(8, 0, TINY_SPEC), TINY_SPEC, training=True, max_seq_len=64)
+    visual_dim, audio_dim = train_set.feature_dims()
+    start = build_model(tiny_config(f"model.num_classes={known}", f"model.visual_dim={visual_dim}",
+                                    f"model.audio_dim={audio_dim}").model, seed=0)
+    config = tiny_config("train.epochs=1", "train.device=cpu", "train.freeze_trunk=true")
+    result = train(config, train_set, tmp_path / "run", init_weights=start.state_dict(), show_progress_bar=False)
+    tuned = load_checkpoint(result.best_checkpoint)
+    assert tuned.class_names == train_set.class_names and len(tuned.class_names) == known + 1
+    weights = tuned.model.state_dict()
+    for name, tensor in start.state_dict().items():
+        if name.split(".")[0] not in HEAD_MODULES and name != "loss_normaliser.value":
+            assert torch.equal(weights[name], tensor), name  # the frozen trunk, bit for bit
+    assert not torch.equal(weights["cls_head.out.conv.weight"][:known], start.state_dict()["cls_head.out.conv.weight"])
+
+
+def _said(events: list[tuple[float, float, int]], rejected: list[tuple[float, float, int]]):
+    """A one-video batch of 8 steps (two levels of 8 and 4 points, 3 classes at probability 0.5), and what its
+    events and rejected proposals say, by :func:`said_by_the_user`."""
+    def spans(rows):
+        return torch.tensor([r[:2] for r in rows], dtype=torch.float32).reshape(-1, 2), \
+            torch.tensor([r[2] for r in rows], dtype=torch.int64)
+
+    sample = VideoSample("v", torch.zeros(2, 8), torch.zeros(2, 8), *spans(events), 8.0)
+    sample.rejected, sample.rejected_labels = spans(rejected)
+    masks = [torch.ones(1, 8, dtype=torch.bool), torch.ones(1, 4, dtype=torch.bool)]
+    output = LoCoOutput([torch.zeros(1, 8, 3), torch.zeros(1, 4, 3)], [], masks, None, None, None)
+    return output, *said_by_the_user(output, collate_videos([sample]))
+
+
+def test_a_rejected_proposal_weighs_its_class_at_its_span_except_inside_an_event_of_it():
+    one_point = 0.75 * 0.25 * math.log(2.0)  # the focal loss of logit 0 against target 0: (1 - alpha) 0.5^2 log 2
+    # level 0 points 2, 3, 4 and level 1 points at steps 2 and 4 lie strictly inside (1, 5)
+    assert float(hard_negative_loss(*_said([], [(1.0, 5.0, 2)]))) == pytest.approx(5 * one_point)
+    # the event the rejected proposal should have been: points 4 (both levels) are inside it, so not hard negatives
+    assert float(hard_negative_loss(*_said([(3.5, 7.0, 2)], [(1.0, 5.0, 2)]))) == pytest.approx(3 * one_point)
+    # an event of another class changes nothing
+    assert float(hard_negative_loss(*_said([(3.5, 7.0, 0)], [(1.0, 5.0, 2)]))) == pytest.approx(5 * one_point)
+
+
+def test_distillation_keeps_the_start_where_the_user_said_nothing():
+    output, events, rejected = _said([(1.0, 5.0, 0)], [(1.0, 5.0, 1)])
+    same = LoCoOutput([torch.zeros(1, 8, 2), torch.zeros(1, 4, 2)], [], output.masks, None, None, None)
+    assert float(distillation_loss(output, same, events, rejected)) == pytest.approx(0.0, abs=1e-5)
+    sure = LoCoOutput([torch.full((1, 8, 2), 4.0), torch.full((1, 4, 2), 4.0)], [], output.masks, None, None, None)
+    # the start was sure of both its classes everywhere; the user said class 0 and class 1 at points 2, 3, 4 of
+    # level 0 and 2, 4 of level 1: the other 12 - 5 = 7 points of each class are kept (class 2 is new: not kept)
+    per_pair = float(torch.nn.functional.binary_cross_entropy_with_logits(torch.zeros(()), torch.sigmoid(
+        torch.tensor(4.0))) - torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(4.0), torch.sigmoid(
+            torch.tensor(4.0))))
+    assert float(distillation_loss(output, sure, events, rejected)) == pytest.approx(2 * 7 * per_pair, rel=1e-4)
 
 
 def test_starting_weights_of_another_shape_are_a_clear_error_before_training(tmp_path):

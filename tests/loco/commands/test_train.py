@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from loco.checkpoint import load_checkpoint
 from loco.cli import main
@@ -70,17 +71,23 @@ def test_fine_tuning_keeps_the_models_classes_and_maps_labels_by_name(tmp_path, 
     assert "validation" in capsys.readouterr().out
 
 
-def test_fine_tuning_on_classes_the_model_does_not_know_fails_before_training(tmp_path, capsys):
-    annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 2}, TINY_SPEC)
-    present = sorted({a["label"] for v in json.loads(annotations.read_text())["database"].values()
-                      for a in v["annotations"]})
-    start = untrained_checkpoint(tmp_path / "start.safetensors", ["something else", present[0]])
+@pytest.mark.slow
+def test_fine_tuning_on_labels_the_model_lacks_adds_them_after_its_own_classes(tmp_path):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 4}, TINY_SPEC)
+    present = {a["label_id"]: a["label"] for v in json.loads(annotations.read_text())["database"].values()
+               for a in v["annotations"]}
+    known = ["something else", present[min(present)]]
+    start = untrained_checkpoint(tmp_path / "start.safetensors", known)
     out = tmp_path / "run"
     assert main(["train", "--init", str(start), "--annotations", str(annotations), "--features", str(features),
-                 "--output", str(out), "--no-validation", *TINY, "train.epochs=1"]) == 2
-    error = capsys.readouterr().err
-    assert f"the snapshot has classes the model does not know: {', '.join(present[1:])}; train from scratch instead" in error
-    assert len(error.strip().splitlines()) == 1 and not out.exists()
+                 "--output", str(out), "--no-validation", *TINY, "train.epochs=1", "train.freeze_trunk=true"]) == 0
+    tuned, before = load_checkpoint(out / "best.safetensors"), load_checkpoint(start)
+    added = [present[k] for k in sorted(present) if present[k] not in known]
+    assert tuned.class_names == known + added and tuned.metadata["added_classes"] == added
+    weights = tuned.model.state_dict()
+    for name, tensor in before.model.state_dict().items():  # the frozen trunk, bit for bit
+        if name.startswith(("visual_encoder.", "audio_encoder.", "lcc.", "pyramid.")):
+            assert torch.equal(weights[name], tensor), name
 
 
 @pytest.mark.slow

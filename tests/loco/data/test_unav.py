@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from loco.data.unav import (
+    REJECTED_KEY,
     DatasetError,
     UnAVDataset,
     VideoSample,
     collate_videos,
+    grown_classes,
     load_video_features,
     random_crop,
     read_annotation_records,
@@ -177,5 +179,36 @@ def test_known_classes_are_matched_by_name_whatever_the_ids(tmp_path):
 
 
 def test_classes_the_model_does_not_know_are_one_clear_error(tmp_path):
-    with pytest.raises(DatasetError, match="does not know: big cat roaring, church bell ringing; train from scratch"):
+    with pytest.raises(DatasetError, match="does not know: big cat roaring, church bell ringing$"):
         read_annotation_records(_annotations(tmp_path, SPARSE), "train", ["dog barking", "rain"])
+
+
+def test_a_fine_tunes_classes_are_the_models_then_the_labels_it_lacks_by_id():
+    assert grown_classes(["dog barking", "rain"], {"database": SPARSE}) == [
+        "dog barking", "rain", "church bell ringing", "big cat roaring"]
+    assert grown_classes(["big cat roaring", "church bell ringing", "dog barking"], {"database": SPARSE}) == [
+        "big cat roaring", "church bell ringing", "dog barking"]
+
+
+def test_rejected_proposals_beside_the_database_are_read_by_class_name_and_cropped(tmp_path):
+    rejected = {"vidA": [{"segment": [2.0, 4.0], "label": "dog barking", "label_id": 7, "score": 0.8},
+                         {"segment": [6.0, 8.0], "label": "unknown to all", "label_id": 55}]}
+    annotations = {"database": SPARSE, REJECTED_KEY: rejected}
+    records, names, _ = read_annotation_records(annotations, "train")
+    assert records[0].rejected.tolist() == [[2.0, 4.0]] and records[0].rejected_labels.tolist() == [1]
+    _write_loco(tmp_path / "vidA.npz", np.zeros((60, 8)), np.zeros((60, 4)))
+    sample = UnAVDataset(annotations, tmp_path, "train")[0]
+    assert sample.rejected.tolist() == [list(UNAV_GRID.seconds_to_step(np.array([2.0, 4.0])))]
+    assert UnAVDataset({"database": SPARSE}, tmp_path, "train")[0].rejected.shape == (0, 2)  # none: an empty list
+
+    video = _sample(steps=100)
+    video.rejected, video.rejected_labels = torch.tensor([[5.0, 15.0], [80.0, 99.0]]), torch.tensor([2, 0])
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        cropped = random_crop(video, rng, max_seq_len=224)
+        start, end = int(cropped.visual[0, 0]), int(cropped.visual[0, 0]) + cropped.num_steps
+        spans = zip(video.rejected.tolist(), video.rejected_labels.tolist())
+        expected = [([max(s, start) - start, min(e, end) - start], k) for (s, e), k in spans if min(e, end) > max(s, start)]
+        assert [(r, k) for r, k in zip(cropped.rejected.tolist(), cropped.rejected_labels.tolist())] == expected
+    batch = collate_videos([video, _sample(steps=20)])
+    assert [len(r) for r in batch.rejected] == [2, 0] and batch.to("cpu").rejected_labels[0].tolist() == [2, 0]
