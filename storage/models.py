@@ -219,3 +219,20 @@ class SnapshotItem(Base):
     end_s: Mapped[float] = mapped_column(Float)
     label: Mapped[str] = mapped_column(Text)
     label_id: Mapped[int] = mapped_column(Integer)
+
+
+class SnapshotRejection(Base):
+    """A frozen rejected proposal (migration 0006): "not this class, here", which fine-tuning reads as a hard
+    negative; its times, label and score as they were when the snapshot was taken."""
+
+    __tablename__ = "snapshot_rejection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("event_revision.id"))
+    video_id: Mapped[str] = mapped_column(ForeignKey("video.id"))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    label: Mapped[str] = mapped_column(Text)
+    label_id: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)

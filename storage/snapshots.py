@@ -1,5 +1,7 @@
 """Immutable training sets. A snapshot freezes the current accepted, edited and added events of chosen videos with a
-train/validation/test split; it is exported as a UnAV-format dataset that the training code reads directly."""
+train/validation/test split, and the proposals rejected in them (hard negatives for fine-tuning); it is exported as a
+UnAV-format dataset that the training code reads directly, the rejections in a field of their own beside
+``database`` (``loco.evaluate.REJECTED_KEY``, docs/data.md), so the file stays standard UnAV JSON."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from loco.evaluate import REJECTED_KEY
 from loco.io import atomic_write
 from storage.errors import NotFoundError, ValidationError
 from storage.events import TRAINING_STATES, _current_query
 from storage.exchange import ExchangeOps
 from storage.models import (
-    SUBSETS, Author, ClassLabel, Event, EventRevision, Snapshot, SnapshotItem, SnapshotVideo, Video,
+    SUBSETS, Author, ClassLabel, Event, EventRevision, Snapshot, SnapshotItem, SnapshotRejection, SnapshotVideo,
+    Video,
 )
 from storage.videos import check_subset
 from storage.views import SnapshotInfo
@@ -27,15 +31,21 @@ MANIFEST_FILE = "manifest.json"
 FEATURE_DIR = "features"
 
 
-def _canonical(database: dict) -> bytes:
-    return json.dumps({"database": database}, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+def _content(database: dict, rejected: dict) -> dict:
+    """The snapshot as its annotation file holds it: the rejections only where there are some, so a snapshot
+    without any keeps the content (and hash) it had before they were frozen."""
+    return {"database": database, **({REJECTED_KEY: rejected} if rejected else {})}
+
+
+def _canonical(content: dict) -> bytes:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
 class SnapshotOps(ExchangeOps):
     def create_snapshot(self, name: str, video_ids: Iterable[str], splits: Mapping[str, str] | None = None,
                         author: str | None = None) -> SnapshotInfo:
-        """Freeze the chosen videos' accepted/edited/added events. A video's subset comes from ``splits``, else the
-        subset it was imported with, else ``train``."""
+        """Freeze the chosen videos' accepted/edited/added events and their rejected ones. A video's subset comes from
+        ``splits``, else the subset it was imported with, else ``train``."""
         video_ids = list(dict.fromkeys(video_ids))
         if not name or len(name) > 200:
             raise ValidationError("a snapshot name must be 1 to 200 characters")
@@ -56,6 +66,10 @@ class SnapshotOps(ExchangeOps):
                      .where(Event.video_id.in_(video_ids), EventRevision.state.in_(TRAINING_STATES))
                      .order_by(Event.video_id, EventRevision.start_s, Event.id))
             rows = session.execute(query).all()
+            rejected = session.execute(
+                _current_query().add_columns(EventRevision.id)
+                .where(Event.video_id.in_(video_ids), EventRevision.state == "rejected")
+                .order_by(Event.video_id, EventRevision.start_s, Event.id)).all()
             classes = [n for (n,) in session.execute(select(ClassLabel.name).order_by(ClassLabel.label_id))]
             snapshot = Snapshot(name=name, created_by=author_id, n_videos=len(video_ids), n_events=len(rows),
                                 classes=classes, class_histogram=dict(Counter(row[5] for row in rows)),
@@ -69,8 +83,12 @@ class SnapshotOps(ExchangeOps):
                 session.execute(insert(SnapshotItem), [{
                     "snapshot_id": snapshot.id, "event_id": r[0], "revision_id": r[-1], "video_id": r[1],
                     "start_s": r[3], "end_s": r[4], "label": r[5], "label_id": r[6]} for r in rows])
+            if rejected:
+                session.execute(insert(SnapshotRejection), [{
+                    "snapshot_id": snapshot.id, "event_id": r[0], "revision_id": r[-1], "video_id": r[1],
+                    "start_s": r[3], "end_s": r[4], "label": r[5], "label_id": r[6], "score": r[7]} for r in rejected])
             session.flush()
-            snapshot.annotations_sha256 = hashlib.sha256(_canonical(self._database(session, snapshot.id))).hexdigest()
+            snapshot.annotations_sha256 = hashlib.sha256(_canonical(self._content(session, snapshot.id))).hexdigest()
             snapshot_id = snapshot.id
         return self.snapshot(snapshot_id)
 
@@ -81,12 +99,14 @@ class SnapshotOps(ExchangeOps):
             subsets = dict(session.execute(
                 select(SnapshotVideo.subset, func.count()).where(SnapshotVideo.snapshot_id == snapshot_id)
                 .group_by(SnapshotVideo.subset)).all())
+            n_rejected = session.scalar(select(func.count()).select_from(SnapshotRejection)
+                                        .where(SnapshotRejection.snapshot_id == snapshot_id))
         if row is None:
             raise NotFoundError(f"no snapshot {snapshot_id}")
         s, author = row
         return SnapshotInfo(s.id, s.name, author, s.created_at, s.n_videos, s.n_events, list(s.classes),
                             dict(s.class_histogram), s.annotations_sha256,
-                            {subset: subsets[subset] for subset in SUBSETS if subset in subsets})
+                            {subset: subsets[subset] for subset in SUBSETS if subset in subsets}, n_rejected)
 
     def list_snapshots(self) -> list[SnapshotInfo]:
         with self._read() as session:
@@ -94,11 +114,22 @@ class SnapshotOps(ExchangeOps):
         return [self.snapshot(i) for i in ids]
 
     def snapshot_annotations(self, snapshot_id: int) -> dict:
-        """The snapshot as a UnAV-format ``{"database": ...}`` dict, exactly as frozen."""
+        """The snapshot as a UnAV-format ``{"database": ...}`` dict, exactly as frozen, with its rejected proposals
+        per video under ``REJECTED_KEY`` when it has any."""
         with self._read() as session:
             if session.get(Snapshot, snapshot_id) is None:
                 raise NotFoundError(f"no snapshot {snapshot_id}")
-            return {"database": self._database(session, snapshot_id)}
+            return self._content(session, snapshot_id)
+
+    @classmethod
+    def _content(cls, session, snapshot_id: int) -> dict:
+        rejected: dict[str, list[dict]] = {}
+        for item in session.scalars(select(SnapshotRejection).where(SnapshotRejection.snapshot_id == snapshot_id)
+                                    .order_by(SnapshotRejection.id)):
+            rejected.setdefault(item.video_id, []).append(
+                {"segment": [item.start_s, item.end_s], "label": item.label, "label_id": item.label_id,
+                 "score": item.score})
+        return _content(cls._database(session, snapshot_id), rejected)
 
     @staticmethod
     def _database(session, snapshot_id: int) -> dict:
@@ -114,10 +145,11 @@ class SnapshotOps(ExchangeOps):
         return database
 
     def export_snapshot(self, snapshot_id: int, out_dir: str | Path, profile: str | None = None) -> Path:
-        """Write ``annotations.json`` (UnAV format), ``features/<video_id>.npz`` links to the recorded feature files,
-        and ``manifest.json`` (hashes, classes, which videos lack features). Returns ``out_dir``."""
+        """Write ``annotations.json`` (UnAV format, with the rejected proposals beside ``database``),
+        ``features/<video_id>.npz`` links to the recorded feature files, and ``manifest.json`` (hashes, classes,
+        counts, which videos lack features). Returns ``out_dir``."""
         info = self.snapshot(snapshot_id)
-        annotations = _canonical(self.snapshot_annotations(snapshot_id)["database"])
+        annotations = _canonical(self.snapshot_annotations(snapshot_id))
         out_dir = Path(out_dir)
         feature_dir = out_dir / FEATURE_DIR
         feature_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +172,8 @@ class SnapshotOps(ExchangeOps):
             "snapshot_id": info.snapshot_id, "name": info.name, "created_by": info.created_by,
             "created_at": info.created_at.isoformat(), "annotations": ANNOTATIONS_FILE,
             "annotations_sha256": info.annotations_sha256, "feature_dir": FEATURE_DIR, "classes": info.classes,
-            "n_videos": info.n_videos, "n_events": info.n_events, "missing_features": missing,
+            "n_videos": info.n_videos, "n_events": info.n_events, "n_rejected": info.n_rejected,
+            "missing_features": missing,
         }
         with atomic_write(out_dir / MANIFEST_FILE, "w") as handle:
             json.dump(manifest, handle, ensure_ascii=False, indent=1)

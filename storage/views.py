@@ -91,6 +91,7 @@ class SnapshotInfo:
     class_histogram: dict[str, int]
     annotations_sha256: str
     subsets: dict[str, int]  # videos per split: what training validates and Evaluate tests on
+    n_rejected: int = 0  # rejected proposals frozen with it: hard negatives for fine-tuning
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from loco.grid import UNAV_GRID
+from loco.evaluate import REJECTED_KEY
 from storage import ValidationError
 
 
@@ -62,3 +63,27 @@ def test_the_database_itself_refuses_to_change_history_and_snapshots(store, vide
     assert store.snapshot_annotations(snapshot.snapshot_id) == before
     assert store.snapshot(snapshot.snapshot_id).name == "frozen"
     assert [r.start for r in store.history(event.event_id)] == [1.0, 1.0]
+
+
+def test_a_snapshot_freezes_the_rejected_proposals_beside_the_unav_database(store, video, tmp_path):
+    before = store.create_snapshot("without", [video])
+    store.record_inference_run(video, [{"label": "man speaking", "start": 4.0, "end": 8.0, "score": 0.3},
+                                       {"label": "dog barking", "start": 1.0, "end": 2.0, "score": 0.9}])
+    proposals = {e.label: e for e in store.current_events(video)}
+    store.reject(proposals["dog barking"].event_id, proposals["dog barking"].rev_no)
+    store.accept(proposals["man speaking"].event_id, proposals["man speaking"].rev_no)
+    snapshot = store.create_snapshot("with", [video])
+    assert (snapshot.n_events, snapshot.n_rejected, before.n_rejected) == (1, 1, 0)
+    content = store.snapshot_annotations(snapshot.snapshot_id)
+    label_id = store.class_names().index("dog barking")
+    assert content[REJECTED_KEY] == {video: [{"segment": [1.0, 2.0], "label": "dog barking", "label_id": label_id,
+                                              "score": 0.9}]}
+    assert [a["label"] for a in content["database"][video]["annotations"]] == ["man speaking"]
+    assert REJECTED_KEY not in store.snapshot_annotations(before.snapshot_id)  # standard UnAV JSON, as before
+    store.accept(proposals["dog barking"].event_id, store.event(proposals["dog barking"].event_id).rev_no)
+    assert store.snapshot_annotations(snapshot.snapshot_id) == content  # frozen
+    out = store.export_snapshot(snapshot.snapshot_id, tmp_path / "dataset")
+    assert json.loads((out / "annotations.json").read_text()) == content
+    assert json.loads((out / "manifest.json").read_text())["n_rejected"] == 1
+    with pytest.raises(Exception, match="append-only"), store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM snapshot_rejection")
