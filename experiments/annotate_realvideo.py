@@ -5,8 +5,9 @@ loudness curve, never at any model's output; ``assets/realvideo/README.md`` says
 This script only types them in: it detects each video with the active model through the app layer (as the Detect
 page does), then drives the real pages with Streamlit's AppTest: on the Correct page it rejects every proposal and
 adds the hand-made events (the same widgets a person uses), marks the video reviewed, and on the Dataset & Export page
-exports the corrected events as UnAV JSON. The written file names each video by its file name's stem (what
-``python -m loco extract`` names its feature file) and keeps the app's id (the content hash) as ``app_video_id``.
+exports the corrected events of all videos as UnAV JSON (what its Download button hands over). The written file
+names each video by its file name's stem (what ``python -m loco extract`` names its feature file) and keeps the app's
+id (the content hash) as ``app_video_id``.
 
     python experiments/annotate_realvideo.py --videos data/realvideo \
         --checkpoint assets/models/loco_compact.safetensors --out assets/realvideo/annotations.json
@@ -26,7 +27,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from loco.checkpoint import load_checkpoint
-from storage import open_store
+from storage import TRAINING_STATES, open_store
 from studio import runs, uploads
 from ui.common import VIDEO_KEY
 
@@ -92,14 +93,18 @@ def annotate_in_the_app(app: str, video_id: str, events: list[tuple[str, float, 
 
 
 def export_from_the_app(app: str) -> dict:
-    """Dataset & Export page: the corrected events of every video as UnAV JSON."""
+    """Dataset & Export page: UnAV JSON, "corrected" events, all videos; the page's Download button hands over
+    ``store.export_annotations`` of the chosen format, scope and states when clicked, which AppTest cannot click, so
+    the same call is made with the values the page shows."""
     at = AppTest.from_file(app, default_timeout=TIMEOUT).run()
     at.switch_page("pages/dataset.py").run()
-    at.radio(key="export_states").set_value("corrected").run()
     at.selectbox(key="export_format").select("unav_json").run()
-    at.button(key="export_go").click().run()
-    _, data = at.session_state["export_data"]
-    return json.loads(data)
+    at.radio(key="export_states").set_value("corrected").run()
+    scope = at.selectbox(key="export_scope").value
+    store = open_store()
+    exported = store.export_annotations(at.selectbox(key="export_format").value, scope, states=TRAINING_STATES)
+    store.close()
+    return json.loads(exported)
 
 
 def main() -> int:
