@@ -10,7 +10,7 @@ import ZoomPlugin from "wavesurfer.js/dist/plugins/zoom.esm.js";
 
 import { Lanes, SHADOW_CSS } from "./lanes.js";
 import {
-  applyLocally, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, moveGesture, packLanes,
+  applyLocally, axisIntervals, axisLabel, clamp, decodeEvents, formatTime, frameAt, laneNeighbour, moveGesture, packLanes,
   parseTime, snapTime, stepEvent,
 } from "./model.js";
 import { Picker } from "./picker.js";
@@ -355,16 +355,12 @@ export class Editor {
     this.ws = WaveSurfer.create({
       container: this.$(".wave"), height: WAVE_H, waveColor: "#9aa0a9", progressColor: "#9aa0a9", cursorWidth: 0,
       peaks, duration: view.duration, interact: false, normalize: true, autoScroll: false, hideScrollbar: false,
-      plugins: [
-        TimelinePlugin.create({ height: AXIS_H, formatTimeCallback: axisLabel, secondaryLabelOpacity: 0.6,
-          style: { fontSize: "11px", color: "#555" } }),
-        ZoomPlugin.create({ maxZoom: view.fps * 48, exponentialZooming: true, iterations: 40 }),
-        this.regions,
-      ],
+      plugins: [ZoomPlugin.create({ maxZoom: view.fps * 48, exponentialZooming: true, iterations: 40 }), this.regions],
     });
     const wrapper = this.ws.getWrapper();
-    // The time axis on top, in the flow (the plugin's own "beforebegin" would float it over the waveform).
-    wrapper.prepend(wrapper.querySelector("[part=timeline-wrapper]"));
+    this.axis = null;
+    this.axisKey = null;
+    this.drawAxis();
     const style = document.createElement("style");
     style.textContent = SHADOW_CSS;
     wrapper.getRootNode().appendChild(style);
@@ -379,13 +375,33 @@ export class Editor {
     this.layoutKey = null;
     this.region = null;
     for (const name of ["scroll", "zoom", "redraw", "resize"]) this.ws.on(name, () => this.lanes.schedule());
+    this.ws.on("zoom", () => {
+      clearTimeout(this.axisTimer);
+      this.axisTimer = setTimeout(() => this.drawAxis(), 120);
+    });
     this.regions.on("region-updated", (region, side) => this.regionMoved(region, side));
     this.playhead = 0;
     this.drawPlayhead();
   }
 
+  /** The time axis (wavesurfer's timeline plugin) with ticks and labels spaced for the zoom: the plugin's own
+   *  spacing crowds the labels of a long video, so it is made again with new intervals when the zoom changes them. */
+  drawAxis() {
+    const wrapper = this.ws.getWrapper();
+    const { label, tick } = axisIntervals(wrapper.clientWidth / this.view.duration);
+    if (`${label}|${tick}` === this.axisKey) return;
+    this.axisKey = `${label}|${tick}`;
+    if (this.axis) this.ws.unregisterPlugin(this.axis);
+    this.axis = this.ws.registerPlugin(TimelinePlugin.create({
+      height: AXIS_H, timeInterval: tick, primaryLabelInterval: label, secondaryLabelInterval: label,
+      formatTimeCallback: axisLabel, style: { fontSize: "11px", color: "#555" },
+    }));
+    // On top, in the flow (the plugin's own "beforebegin" would float it over the waveform).
+    wrapper.prepend(wrapper.querySelector("[part=timeline-wrapper]"));
+  }
+
   drawSpectrogram(spectrogram) {
-    this.spec.hidden = !spectrogram;
+    this.spec.style.display = spectrogram ? "block" : "none";
     this.root.style.setProperty("--spec-h", spectrogram ? `${SPEC_H}px` : "0px");
     if (!spectrogram) return;
     const { rows, columns, levels } = spectrogram;

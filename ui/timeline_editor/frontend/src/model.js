@@ -36,33 +36,45 @@ export function frameAt(seconds, fps) {
   return Math.floor(seconds * fps + 1e-6);
 }
 
-/** "12.340" for short videos, "1:02.340" from a minute on (the playhead field shows milliseconds). */
+/** ``seconds`` as m:ss (h:mm:ss from an hour on), the seconds with ``decimals`` decimals. */
+function clock(seconds, decimals) {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = (seconds % 60).toFixed(decimals).padStart(decimals ? 3 + decimals : 2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
+}
+
+/** The playhead field: "12.340" for a video under a minute, "1:02.340" (or "1:02:03.340") for a longer one. */
 export function formatTime(seconds, long) {
   const sign = seconds < 0 ? "-" : "";
   const s = Math.abs(seconds);
-  if (!long) return sign + s.toFixed(3);
-  const minutes = Math.floor(s / 60);
-  const rest = s - minutes * 60;
-  return `${sign}${minutes}:${rest.toFixed(3).padStart(6, "0")}`;
+  return sign + (long ? clock(s, 3) : s.toFixed(3));
 }
 
-/** The axis labels: seconds, or m:ss from a minute on, with as many decimals as the tick needs. */
+/** The axis labels: seconds under a minute, then m:ss or h:mm:ss, with as many decimals as the tick needs. */
 export function axisLabel(seconds) {
   const decimals = [0, 1, 2].find((d) => Math.abs(seconds * 10 ** d - Math.round(seconds * 10 ** d)) < 1e-6) ?? 2;
-  if (seconds < 60) return seconds.toFixed(decimals);
-  const minutes = Math.floor(seconds / 60);
-  const rest = (seconds - minutes * 60).toFixed(decimals);
-  return `${minutes}:${rest.padStart(decimals ? 3 + decimals : 2, "0")}`;
+  return seconds < 60 ? seconds.toFixed(decimals) : clock(seconds, decimals);
 }
 
-/** A typed playhead time: seconds ("12.5"), minutes and seconds ("1:02.5"), or relative to ``from`` ("+0.5",
- *  "-1"); null when the text is none of these. */
+/** (label interval, tick interval) pairs of the time axis, seconds: from a frame apart to an hour. */
+const AXIS_STEPS = [[0.2, 0.04], [0.5, 0.1], [1, 0.2], [2, 0.5], [5, 1], [10, 2], [15, 5], [30, 5], [60, 10],
+  [120, 30], [300, 60], [600, 120], [900, 300], [1800, 300], [3600, 600], [7200, 1200], [14400, 3600]];
+
+/** The axis's label and tick intervals at ``pxPerSec``: labels at least ``labelPx`` apart (m:ss needs room). */
+export function axisIntervals(pxPerSec, labelPx = 72) {
+  const [label, tick] = AXIS_STEPS.find(([l]) => l * pxPerSec >= labelPx) || AXIS_STEPS[AXIS_STEPS.length - 1];
+  return { label, tick };
+}
+
+/** A typed playhead time: seconds ("12.5"), minutes and seconds ("1:02.5", "1:02:03.5"), or relative to ``from``
+ *  ("+0.5", "-1"); null when the text is none of these. */
 export function parseTime(text, from) {
   const value = String(text).trim().replace(/\s*s$/, "");
   const relative = /^([+-])\s*(\d+(?:\.\d*)?|\.\d+)$/.exec(value);
   if (relative) return from + (relative[1] === "-" ? -1 : 1) * parseFloat(relative[2]);
-  const clock = /^(\d+):(\d{1,2}(?:\.\d*)?)$/.exec(value);
-  if (clock) return parseInt(clock[1], 10) * 60 + parseFloat(clock[2]);
+  const parts = /^(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d*)?)$/.exec(value);
+  if (parts) return parseInt(parts[1] || "0", 10) * 3600 + parseInt(parts[2], 10) * 60 + parseFloat(parts[3]);
   return /^(\d+(?:\.\d*)?|\.\d+)$/.test(value) ? parseFloat(value) : null;
 }
 
