@@ -3,8 +3,9 @@ timeline.
 
 The rows are computed from consecutive blocks of samples (a file's audio is streamed, never decoded whole): a min/max
 envelope per bucket and, per spectrogram column, the mean mel power of the 1024-sample frames (every 256 samples)
-centred in it (at most about 8 per column: a long video's columns sample their span). A video's overview is kept at a fixed resolution per second (:func:`overview_rows`) and cropped and
-re-pooled to the span a figure shows (:meth:`AudioRows.crop`), so a figure stays small whatever the video's length.
+centred in it (at most about 8 per column: a long video's columns sample their span). A video's overview is kept at a
+fixed resolution per second (:func:`overview_rows`) and cropped and re-pooled to the span a figure shows
+(:meth:`AudioRows.crop`), so a figure stays small whatever the video's length.
 """
 
 from __future__ import annotations
