@@ -1,0 +1,105 @@
+"""Correspondence page speed for a 60 s and a 10-minute video (goals: server 1.5 s, browser 4 s to the first chart).
+
+    python -m bench.bench_correspondence [--durations 60 600] [--repeats 5]   (from the repository root)
+
+Per duration, a throwaway data folder holds one video without media and its run: internals in the shapes the compact
+model produces (4 heads, 6 levels, CDP radius 22) and 100 proposals (``tests/fixtures/long_run.py``). Server time:
+``AppTest.run()`` of the page with a prediction picked, so the event lanes, the marks on every panel and "Why this
+event?" are all computed, after one warm-up run (imports and caches filled, as for a user who has the app open).
+Browser time: ``streamlit run app.py`` on a free port and headless Chromium, a fresh session per load, from
+navigating to the page until its first Plotly chart is drawn, after one warm-up load. Prints medians and their ratio
+to the goals; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from streamlit.testing.v1 import AppTest
+
+from storage import open_store
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.server import running_app
+from tests.fixtures.long_run import record_fake_run
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_GOAL_S, BROWSER_GOAL_S = 1.5, 4.0
+PREDICTIONS = 100  # the decoder's cap per video
+
+
+def prepare(folder: Path, duration: float) -> tuple[str, int]:
+    """The fake video and run; returns the video id and the id of its best-scoring proposal."""
+    store = open_store()
+    try:
+        video_id = record_fake_run(store, folder / "runs", duration, PREDICTIONS, video_id=f"bench-{duration:g}s")
+        best = max(store.current_events(video_id), key=lambda e: e.score or 0.0)
+        return video_id, best.event_id
+    finally:
+        store.close()
+
+
+def server_times(video_id: str, event_id: int, repeats: int) -> list[float]:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["video_id"] = video_id
+    at.session_state["selected_event"] = event_id
+    at.run()
+    at.switch_page("pages/correspondence.py").run()  # warm-up: imports, the internals file read once
+    if at.exception:
+        raise RuntimeError(f"correspondence: {at.exception[0].value}")
+    if not any(h.value == "Why this event?" for h in at.subheader):
+        raise RuntimeError("the picked event is not explained: the bench would time less than the page does")
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def browser_times(url: str, repeats: int) -> list[float]:
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            for attempt in range(repeats + 1):  # the first load warms the server up
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                page = context.new_page()
+                started = time.perf_counter()
+                page.goto(f"{url}/correspondence")
+                page.locator(".js-plotly-plot .main-svg").first.wait_for(state="visible", timeout=120_000)
+                if attempt:
+                    times.append(time.perf_counter() - started)
+                context.close()
+        finally:
+            browser.close()
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--durations", type=float, nargs="+", default=[60.0, 600.0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"{'video':>8} {'server median s':>16} {'/ goal':>7} {'browser median s':>17} {'/ goal':>7}")
+    for duration in args.durations:
+        with tempfile.TemporaryDirectory(prefix="loco-bench-") as tmp:
+            os.environ["LOCO_DATA_DIR"] = tmp
+            os.environ.pop("LOCO_DATABASE_URL", None)
+            video_id, event_id = prepare(Path(tmp), duration)
+            server = statistics.median(server_times(video_id, event_id, args.repeats))
+            with running_app(Path(tmp), Path(tmp) / "server.log") as url:
+                browser = statistics.median(browser_times(url, args.repeats))
+        print(f"{duration:7g}s {server:16.3f} {server / SERVER_GOAL_S:7.2f} {browser:17.3f} "
+              f"{browser / BROWSER_GOAL_S:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
