@@ -111,9 +111,9 @@ if picked is not None:
                                 direction=direction, probe=verdict)
     st.markdown(f"**{common.plain(picked.label)}**, {picked.start:.2f}–{picked.end:.2f} s ({picked.layer}):")
     st.markdown("\n".join(f"- {sentence}" for sentence in explanation.sentences()))
+    # no help= on the button: Streamlit would render it twice under one key
     if verdict is None and run.checkpoint_path and Path(run.checkpoint_path).is_file() and st.button(
-            "Run the modality probe", key="corr_probe",
-            help="Runs the model twice more, once with the sound blanked and once with the picture blanked"):
+            "Run the modality probe (the model again without the sound, then without the picture)", key="corr_probe"):
         with st.spinner("running the model with the sound, then the picture, blanked…"):
             st.session_state[probe_key] = modality_probe(common.load_model(Path(run.checkpoint_path)), run, 0.0)
         st.rerun()

@@ -170,10 +170,10 @@ def _window_trace(internals: VideoInternals, grid: FeatureGrid, level: int, head
     marked = np.arange(len(tokens))[:: max(1, -(-len(tokens) // MAX_STEP_MARKERS))]
     centres = grid.step_to_seconds(tokens[marked] * 2**level)
     span = grid.level_stride_seconds(level)
-    return [
-        go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9467bd", "width": 2}, name=f"CDP window L{level} h{head}",
+    return [  # thin effective windows over thick predicted ones, so both show where they overlap
+        go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#9467bd", "width": 3}, name=f"CDP window L{level} h{head}",
                    hoverinfo="skip"),
-        go.Scatter(x=effective_xs, y=effective_ys + 0.35 * span, mode="lines", line={"color": EFFECTIVE, "width": 2},
+        go.Scatter(x=effective_xs, y=effective_ys + 0.35 * span, mode="lines", line={"color": EFFECTIVE, "width": 1.5},
                    name=f"effective window ({EFFECTIVE_MASS:.0%} of the attention)", hoverinfo="skip"),
         go.Scatter(x=centres, y=centres, mode="markers", marker={"size": 4, "color": "#333"}, name="step",
                    customdata=np.stack([tokens[marked], left[marked] * span, right[marked] * span], axis=1),
