@@ -67,7 +67,10 @@ def choose(page: Page, label: str, option_prefix: str, nth: int = 0) -> None:
 
 def pick_event(page: Page, event, fps: float = 25.0) -> None:
     """Select ``event`` (a storage EventView) on the Correct page and wait until its editor is drawn: a click sent
-    before that carries the buttons of the event selected before, which the page refuses."""
+    before that carries the buttons of the event selected before, which the page refuses. The page's timeline
+    editor is waited for first: drawn later, it would push the picker's open list away."""
+    expect(page.locator(EDITOR_FRAME)).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
     choose(page, "Selected event", f"#{event.event_id} ")
     expect(page.get_by_text(f"Revision {event.rev_no} by {event.author} · frames {round(event.start * fps)}–"
                             f"{round(event.end * fps)} at {fps:g} fps")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
