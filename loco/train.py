@@ -437,11 +437,14 @@ def train(
             history.append(record)
             with open(log_path, "a", encoding="utf8") as log:
                 log.write(json.dumps(record) + "\n")
-            save_state(state_path, {
-                "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "best_metrics": best_metrics,
-                "history": history, "config": config.to_dict(), "world_size_seed": [ctx.world_size, tc.seed],
-            })
+            # the resume state at validation epochs: a fine-tune of many one-batch epochs would otherwise spend
+            # more time writing it than training (a resumed run redoes the epochs since, exactly)
+            if (epoch + 1) % max(tc.eval_every, 1) == 0 or is_last:
+                save_state(state_path, {
+                    "model": model.state_dict(), "ema": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "epoch": epoch + 1, "best_metrics": best_metrics,
+                    "history": history, "config": config.to_dict(), "world_size_seed": [ctx.world_size, tc.seed],
+                })
         if ctx.enabled:
             dist.barrier()
         if progress is not None and ctx.is_main:

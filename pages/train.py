@@ -1,12 +1,15 @@
-"""Train & Evaluate: train or fine-tune on a snapshot in a background process whose progress survives page changes
-and reloads; evaluate any model on a snapshot's test split; register and activate a new model; compare two models'
-events on one video."""
+"""Train & Evaluate: fine-tune (or train) on a snapshot in a background process whose progress survives page changes
+and reloads: what the snapshot holds and which of its classes are new to the model, the recipe chosen for its size
+with a time estimate, then the before/after table on its validation videos before the new model is registered and
+activated; evaluate any model on a snapshot's split; compare two models' events on one video."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from loco.checkpoint import read_header
 from loco.config import CONFIG_DIR
 from studio import jobs
 from studio.errors import ServiceError
@@ -14,7 +17,9 @@ from studio.evaluation import evaluate_on_snapshot
 from studio.models import register_trained_model
 from studio.probes import predict_run
 from studio.taxonomy import scoring_model
-from studio.training import best_checkpoint, training_plan
+from studio.training import (
+    best_checkpoint, choose_recipe, compare_run, saved_comparison, snapshot_contents, training_plan,
+)
 from studio.viz import TimelineEvent, timeline_figure
 from ui import common
 from ui.taxonomy import scoring_table
@@ -26,34 +31,93 @@ snapshot_names = {s.snapshot_id: f"#{s.snapshot_id} {s.name} ({s.n_videos} video
                   for s in snapshots}
 splits_of = {s.snapshot_id: s.subsets for s in snapshots}
 
+REGISTERED_KEY = "registered_model_message"
+
+
+def format_duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def train_form(snapshot_id: int) -> None:
+    """What the snapshot holds for the chosen start, the recipe for its size, and the button that starts it."""
+    c1, c2 = st.columns(2)
+    configs = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+    config = c1.selectbox("Config", configs, index=configs.index("compact") if "compact" in configs else 0,
+                          key="train_config")
+    mode = c2.radio("Start from", ["active model (fine-tune)", "scratch"], key="train_mode")
+    init = common.active_model() if mode != "scratch" else None
+    contents = snapshot_contents(store, snapshot_id, read_header(init)["class_names"] if init is not None else None)
+    validation = contents.subsets.get("validation", 0)
+    st.caption(f"Trains on {contents.train_videos} videos and validates on {validation}"
+               + ("" if validation else ": no validation curve and no before/after table. Assign validation videos "
+                  "on Dataset & Export, then take a new snapshot."))
+    st.markdown(f"{sum(contents.events_per_class.values())} events in the training videos, "
+                f"{contents.n_rejected} rejected proposals (hard negatives)."
+                + (" New to the model (a fine-tune adds them as classes): "
+                   + ", ".join(f"**{name}**" for name in contents.new_classes) if contents.new_classes else ""))
+    if contents.events_per_class:
+        st.dataframe(pd.DataFrame([{"class": name, "events (training videos)": n,
+                                    "new to the model": name in contents.new_classes}
+                                   for name, n in contents.events_per_class.items()]),
+                     hide_index=True, key="train_contents")
+    recipe = choose_recipe(contents, init is not None)
+    epochs = st.number_input("Epochs", 1, 500, recipe.epochs, key=f"train_epochs_{snapshot_id}_{mode}")
+    recipe = replace(recipe, epochs=int(epochs))
+    st.caption(f"Recipe ({recipe.reason}): {recipe.epochs} epochs at learning rate {recipe.lr:g}, "
+               f"{'trunk frozen, heads trained' if recipe.freeze_trunk else 'the whole model trained'}"
+               + (", the start's scores kept where the snapshot says nothing" if recipe.distill_weight else "")
+               + f"; about {format_duration(recipe.estimate_seconds(contents))} on an idle 2-core CPU.")
+    if st.button("Start training", type="primary", key="train_go"):
+        if mode != "scratch" and init is None:
+            raise ServiceError("there is no active model to fine-tune")
+        plan = training_plan(store, snapshot_id, config, recipe, init)
+        jobs.start_process_job("train", plan.argv, {"output_dir": str(plan.output_dir), "epochs": plan.epochs,
+                                                    "metrics": str(plan.metrics_path), "snapshot": snapshot_id,
+                                                    "before": str(init or common.active_model() or "")},
+                               env=plan.env)
+
+
 st.subheader("Train")
 if not snapshots:
     st.info("No snapshot yet: create one on the Dataset & Export page.")
 else:
-    c1, c2, c3, c4 = st.columns(4)
-    snapshot_id = c1.selectbox("Snapshot", list(snapshot_names), format_func=snapshot_names.get, key="train_snapshot")
-    configs = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-    config = c2.selectbox("Config", configs, index=configs.index("compact") if "compact" in configs else 0,
-                          key="train_config")
-    epochs = c3.number_input("Epochs", 1, 500, 10, key="train_epochs")
-    mode = c4.radio("Start from", ["scratch", "active model (fine-tune)"], key="train_mode")
-    validation = splits_of[snapshot_id].get("validation", 0)
-    st.caption(f"Trains on {splits_of[snapshot_id].get('train', 0)} videos and validates on {validation}"
-               + ("" if validation else ": no validation curve. Assign validation videos on Dataset & Export, then "
-                  "take a new snapshot."))
-    if st.button("Start training", type="primary", key="train_go"):
-        try:
-            init = common.active_model() if mode != "scratch" else None
-            if mode != "scratch" and init is None:
-                raise ServiceError("there is no active model to fine-tune")
-            plan = training_plan(store, snapshot_id, config, int(epochs), init)
-            jobs.start_process_job("train", plan.argv, {"output_dir": str(plan.output_dir), "epochs": plan.epochs,
-                                                        "metrics": str(plan.metrics_path), "snapshot": snapshot_id})
-        except ValueError as error:
-            common.show_error(error)
+    train_snapshot = st.selectbox("Snapshot", list(snapshot_names), format_func=snapshot_names.get,
+                                  key="train_snapshot")
+    try:
+        train_form(train_snapshot)
+    except ValueError as error:
+        common.show_error(error)
 
 
-REGISTERED_KEY = "registered_model_message"
+def comparison_panel(state: jobs.JobState, output_dir: Path, checkpoint: Path) -> None:
+    """The before/after table on the snapshot's validation videos, computed once per run in a background job and
+    kept beside the run's checkpoint."""
+    snapshot, before = state.params.get("snapshot"), state.params.get("before")
+    if not before or not store.snapshot(snapshot).subsets.get("validation"):
+        return
+    comparison = saved_comparison(output_dir)
+    if comparison is None:
+        running = [j for j in jobs.list_jobs("compare") if j.params.get("training_job") == state.job_id]
+        if not running:
+            jobs.start_thread_job("compare", lambda progress: compare_run(
+                store, snapshot, Path(before), checkpoint, output_dir).to_dict(),
+                {"training_job": state.job_id})
+            st.info("Scoring the models before and after on the snapshot's validation videos…")
+        elif running[0].status == "failed":
+            st.error(f"Comparing the models failed: {running[0].error}")
+        else:
+            st.info("Scoring the models before and after on the snapshot's validation videos…")
+        return
+    st.markdown(f"**Before and after**, on the snapshot's {comparison.videos} validation videos: mAP@0.5 "
+                f"{100 * comparison.before_map50:.1f} → {100 * comparison.after_map50:.1f}")
+
+    def points(value: float | None) -> float | None:
+        return None if value is None else round(100 * value, 1)
+
+    st.dataframe(pd.DataFrame([{"class": r.label, "events": r.ground_truth, "AP@0.5 before": points(r.before_ap50),
+                                "AP@0.5 after": points(r.after_ap50), "AP avg before": points(r.before_avg),
+                                "AP avg after": points(r.after_avg)} for r in comparison.rows]),
+                 hide_index=True, key="train_comparison")
 
 
 @st.fragment(run_every=2.0)
@@ -84,10 +148,15 @@ def training_panel() -> None:
     if state.status == "cancelled":
         st.info("Training was cancelled.")
         return
-    checkpoint = best_checkpoint(Path(state.params["output_dir"]))
+    output_dir = Path(state.params["output_dir"])
+    checkpoint = best_checkpoint(output_dir)
     if checkpoint is None:
         st.warning("Training finished without a checkpoint.")
         return
+    added = read_header(checkpoint).get("metadata", {}).get("added_classes") or []
+    if added:
+        st.markdown("The new model adds " + ", ".join(f"**{name}**" for name in added) + " to its classes.")
+    comparison_panel(state, output_dir, checkpoint)
     name = st.text_input("Name of the new model", value=f"loco-{state.job_id}", key="register_name")
     if st.button("Register and activate", key="register_go"):
         try:

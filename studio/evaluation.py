@@ -5,8 +5,9 @@ Evaluating reads each video's cached feature file once and runs the model on the
 no encoder is loaded (the label prior's heads come from files the encoders converted once). It computes on one
 intra-op thread: a compact model on a few videos does hundreds of small operations, and a second thread per
 operation costs more in synchronisation than it saves, far more so in the app's server, where other sessions and
-jobs share the cores (measured: two 6 s videos took 107-170 s with two threads, 18 s with one, on a 2-core machine
-at a load average of 15-24; README, "Measured here").
+jobs share the cores (measured in the app's server, from the click to the table in Chromium: two 6 s videos took
+107-170 s with two threads and 22-39 s with one, on a 2-core machine at a load average of 15-30; 0.8 s in a process of
+its own).
 """
 
 from __future__ import annotations
