@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -43,10 +42,10 @@ from studio.gestures import Gesture, apply_gesture
 from studio.viz.editor import editor_audio, editor_view
 from studio.viz.media import audio_rows_of
 from tests.browser import ui
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.editor import TimelineEditor
+from tests.browser.server import running_app
 
-ROOT = Path(__file__).resolve().parent.parent
 GESTURE_GOAL_MS = 150.0
 RENDER_GOAL_S = 1.5
 CLASSES = ("dog barking", "cat meowing", "car passing by", "man speaking", "playing piano", "baby crying",
@@ -119,26 +118,6 @@ def server_gestures(video_id: str, repeats: int) -> dict[str, list[float]]:
     return times
 
 
-def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "LOCO_DATA_DIR": str(folder)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType",
-         "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise RuntimeError("the app did not start")
-
-
 def browser_render(url: str, renders: int, gestures: int) -> tuple[list[float], list[float], list[float]]:
     """(first renders in s, of which after the arguments arrived in s, gesture round trips in s)."""
     firsts, drawing, trips = [], [], []
@@ -182,12 +161,8 @@ def main() -> int:
         median = statistics.median(times["total"]) * 1000
         print(f"server per gesture, median ms: {parts} = {median / GESTURE_GOAL_MS:.2f} x the "
               f"{GESTURE_GOAL_MS:.0f} ms goal")
-        process, url = start_server(Path(tmp))
-        try:
+        with running_app(Path(tmp), Path(tmp) / "server.log") as url:
             firsts, drawing, trips = browser_render(url, args.renders, min(args.gestures, 10))
-        finally:
-            process.terminate()
-            process.wait(20)
         first = statistics.median(firsts)
         print(f"first render in Chromium (iframe navigation to drawn): median {first:.2f} s "
               f"(drawing after the arguments arrived {statistics.median(drawing):.2f} s) = "

@@ -7,7 +7,7 @@ browser session; a stale ``rev_no`` raises the store's ``ConflictError`` and cha
 
 Gestures: ``accept``, ``reject``, ``delete``, ``restore`` (a deleted event back), ``relabel``, ``move_to`` (typed
 times), ``nudge_event`` (by a frame, a grid step or a typed amount), ``snap_event``, ``split``, ``merge``,
-``add_event``, ``add_from_box``, ``bulk_accept``, ``bulk_reject`` (the proposals below a threshold),
+``add_event``, ``bulk_accept``, ``bulk_reject`` (the proposals below a threshold),
 ``apply_table_edits``; ``undo`` and ``redo`` act on one event's history, except that a merge or a split is undone
 (and redone) on every event it touched. Each takes ``session=``: an ``EditSession``, the browser session's undo list,
 records the gesture, and ``EditSession.undo()`` / ``.redo()`` revert the newest gestures whatever their events
@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence
 from loco.grid import FeatureGrid
 from storage import EventView, GestureView, StorageError, Store
 from studio.errors import ServiceError
-from studio.segments import Edge, Interval, box_to_interval, nudge, snap_interval
+from studio.segments import Edge, Interval, nudge, snap_interval
 
 EVENT_NUMBER = re.compile(r"\s*#?\s*(\d{1,18})\s*")
 
@@ -224,13 +224,6 @@ def snap_event(store: Store, event: EventView, others: Sequence[EventView], grid
     return _recorded(session, "snap", store.move(event.event_id, event.rev_no, start=snapped.start, end=snapped.end,
                                                  author=author,
                                                  note="snap" + (" to neighbours/grid" if grid else " to neighbours")))
-
-
-def add_from_box(store: Store, video_id: str, x_range: Sequence[float], label: str, duration: float,
-                 author: str | None = None, session: EditSession | None = None) -> EventView:
-    interval = box_to_interval(x_range, duration, store.min_event_seconds)
-    return _recorded(session, "add", store.add_event(video_id, interval.start, interval.end, label, author=author,
-                                                     note="box selection"))
 
 
 @dataclass

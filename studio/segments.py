@@ -1,4 +1,4 @@
-"""Segment geometry for the editor: nudging, snapping, box selections and score filtering.
+"""Segment geometry for the editor: nudging, snapping and score filtering.
 
 Plain functions on seconds, so every editing gesture of the Correct page is testable without Streamlit. They compute the
 NEW times of an edit; the store validates and records it (``0 <= start < end <= duration``, minimum length, label), so
@@ -137,17 +137,6 @@ def snap_interval(
             f"shorter than the minimum {min_length:.3f} s"
         )
     return snapped
-
-
-def box_to_interval(x_range: Sequence[float], duration: float, min_length: float = 0.0) -> Interval:
-    """A box selection's x range (any order, possibly past the video) as a new segment."""
-    if len(x_range) != 2 or not all(math.isfinite(float(x)) for x in x_range):
-        raise SegmentError(f"a box selection needs two finite times, got {list(x_range)}")
-    lo, hi = sorted(float(x) for x in x_range)
-    interval = Interval(max(0.0, lo), min(duration, hi))
-    if interval.duration < max(min_length, 1e-9):
-        raise SegmentError(f"the selected span {lo:.3f}-{hi:.3f} s is shorter than {min_length:.3f} s inside the video")
-    return interval
 
 
 Scored = TypeVar("Scored")

@@ -1,7 +1,7 @@
 import pytest
 
 from studio import editing
-from studio.editing import EditSession, TableEdits, add_from_box, apply_table_edits, nudge_event, snap_event
+from studio.editing import EditSession, TableEdits, apply_table_edits, nudge_event, snap_event
 from studio.errors import ServiceError
 from studio.segments import SegmentError
 from storage import ConflictError, ValidationError, open_store
@@ -31,9 +31,8 @@ def test_nudge_and_snap_write_revisions(store):
         nudge_event(store, gridded, "start", 5.0, 10.0)
 
 
-def test_add_from_box_and_table_edits(store):
-    event = add_from_box(store, "vid", [4.0, 2.0], "playing acoustic guitar", 10.0)
-    assert (event.start, event.end, event.state) == (2.0, 4.0, "added")
+def test_table_edits(store):
+    event = store.add_event("vid", 2.0, 4.0, "playing acoustic guitar")
     other = store.add_event("vid", 6.0, 7.0, "dog barking")
     rows = store.current_events("vid")
     edits = TableEdits.from_state({"edited_rows": {"0": {"label": "dog barking", "end": 4.5}},

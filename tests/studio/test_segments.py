@@ -6,7 +6,6 @@ from loco.grid import UNAV_GRID
 from studio.segments import (
     Interval,
     SegmentError,
-    box_to_interval,
     filter_by_score,
     gap,
     nearest,
@@ -85,14 +84,6 @@ def test_snap_interval_prefers_neighbours_then_grid():
 def test_snap_interval_refuses_a_collapsed_segment():
     with pytest.raises(SegmentError, match="shorter"):
         snap_interval(Interval(1.95, 2.05), neighbours=[Interval(0, 2.0)], tolerance=0.2, min_length=0.32)
-
-
-def test_box_to_interval_orders_and_clamps():
-    assert box_to_interval([7.5, -1.0], duration=6.0) == Interval(0.0, 6.0)
-    with pytest.raises(SegmentError):
-        box_to_interval([7.0, 8.0], duration=6.0)
-    with pytest.raises(SegmentError):
-        box_to_interval([1.0], duration=6.0)
 
 
 @dataclass
