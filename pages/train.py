@@ -61,7 +61,12 @@ def train_form(snapshot_id: int) -> None:
                                    for name, n in contents.events_per_class.items()]),
                      hide_index=True, key="train_contents")
     recipe = choose_recipe(contents, init is not None)
-    epochs = st.number_input("Epochs", 1, 500, recipe.epochs, key=f"train_epochs_{snapshot_id}_{mode}")
+    # One widget under one key (a key per snapshot drew two "Epochs" boxes while the page re-ran): the recipe's
+    # epochs are put in it when the snapshot or the start changes, and the user's number is kept otherwise.
+    if st.session_state.get("train_epochs_for") != (snapshot_id, mode):
+        st.session_state["train_epochs_for"] = (snapshot_id, mode)
+        st.session_state["train_epochs"] = recipe.epochs
+    epochs = st.number_input("Epochs", 1, 500, key="train_epochs")
     recipe = replace(recipe, epochs=int(epochs))
     st.caption(f"Recipe ({recipe.reason}): {recipe.epochs} epochs at learning rate {recipe.lr:g}, "
                f"{'trunk frozen, heads trained' if recipe.freeze_trunk else 'the whole model trained'}"

@@ -65,6 +65,14 @@ class TimelineEditor:
         box = row.bounding_box()
         return box["y"] + box["height"] / 2
 
+    def bar_in_lane(self, event_id: int, label: str) -> bool:
+        """Whether the bar is drawn in the lane of ``label`` (a relabel redraws the lanes after the database has it)."""
+        row, bar = self.frame.locator(f'.row[data-lane="{label}"]'), self.bar(event_id)
+        if not row.count() or not bar.count():
+            return False
+        lane, box = row.bounding_box(), bar.bounding_box()
+        return lane["y"] <= box["y"] + box["height"] / 2 <= lane["y"] + lane["height"]
+
     # ------------------------------------------------------------------------------------------------- inputs
     def click_bar(self, event_id: int, where: str = "middle") -> None:
         """Click a bar: its middle, or just inside its start or end edge (the playhead goes to that edge)."""

@@ -19,7 +19,6 @@ from tests.browser.editor import TimelineEditor
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TRAIN_TIMEOUT_MS = 300_000
 NEW_LABEL = "dog barking"
 
 
@@ -47,7 +46,7 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     assert sum(e.origin == "model" for e in events) == detected_example.num_predictions
 
     # Timeline: the ground-truth layer holds exactly the example's events; every prediction bar is a stored one.
-    ui.open_page(page, app_server.url, "timeline", "Timeline")
+    ui.open_on_video(page, app_server.url, "timeline", "Timeline")
     editor = TimelineEditor(page)
     bars = editor.bars()
     assert sorted(bars["ground truth"]) == sorted(e.event_id for e in events if e.origin == "import")
@@ -155,11 +154,9 @@ def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_ser
     page.get_by_label("Epochs").press("Enter")
     page.get_by_text("active model (fine-tune)").click()
     ui.settle(page)
-    ui.button(page, "train_go").click()
-    finished = page.get_by_text(re.compile(r"^training job \S+: (done|failed|cancelled), epoch"))
-    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    finished = ui.train_and_wait(page)
     problem = page.get_by_text(re.compile("^Training failed"))
-    assert finished.inner_text().endswith("done, epoch 1 of 1"), problem.all_inner_texts()
+    assert finished.endswith("done, epoch 1 of 1"), problem.all_inner_texts()
     page.get_by_label("Name of the new model").fill("e2e-finetuned")
     page.get_by_label("Name of the new model").press("Enter")
     ui.button(page, "register_go").click()

@@ -20,7 +20,7 @@ def test_a_stale_edit_gets_the_conflict_message_and_nothing_is_lost(new_page, ap
                       if e.origin == "import" and e.label == "lions roaring")
         first, second = new_page(), new_page()
         for page in (first, second):
-            ui.open_page(page, app_server.url, "correct", "Correct")
+            ui.open_on_video(page, app_server.url, "correct", "Correct")
             ui.pick_event(page, target)
         ui.choose(second, "Class", NEW_LABEL)  # the second person prepares a relabel...
 

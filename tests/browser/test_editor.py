@@ -51,7 +51,7 @@ def made(store, detected_example):
 
 def correct_page(new_page, app_server) -> tuple:
     page = new_page()
-    ui.open_page(page, app_server.url, "correct", "Correct")
+    ui.open_on_video(page, app_server.url, "correct", "Correct")
     return page, TimelineEditor(page)
 
 
@@ -217,6 +217,7 @@ def test_the_three_tasks_take_three_three_and_one_inputs(new_page, app_server, s
     editor.type("cat me")
     ui.eventually(lambda: store.event(event.event_id).label == "cat meowing", "the relabel is saved")
     assert len(relabel) == 3
+    ui.eventually(lambda: editor.bar_in_lane(event.event_id, "cat meowing"), "the lanes are redrawn")
 
     # Add an event at a chosen span: one drag on the lane of its class.
     add = Inputs()
@@ -251,7 +252,7 @@ def test_the_playhead_and_the_video_agree_within_a_frame(new_page, app_server, s
 def test_the_timeline_page_selects_and_plays_but_does_not_edit(new_page, app_server, store, made, detected_example):
     event = made("people cheering", 2.0, 4.0)
     page = new_page()
-    ui.open_page(page, app_server.url, "timeline", "Timeline")
+    ui.open_on_video(page, app_server.url, "timeline", "Timeline")
     editor = TimelineEditor(page)
     duration = detected_example_duration(store, detected_example)
     expect(editor.frame.locator('button[data-action="accept"]')).to_be_hidden()

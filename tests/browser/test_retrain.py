@@ -16,7 +16,6 @@ from storage import open_store
 from tests.browser import ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TRAIN_TIMEOUT_MS = 300_000
 NEW_CLASS = "tuning fork ringing"  # in no taxonomy the untrained model was built from
 
 
@@ -54,14 +53,12 @@ def test_retrain_on_a_snapshot_with_a_new_class_then_compare_and_activate(page, 
     page.get_by_label("Epochs").fill("2")
     page.get_by_label("Epochs").press("Enter")
     ui.settle(page)
-    ui.button(page, "train_go").click()
-    finished = page.get_by_text(re.compile(r"^training job \S+: (done|failed|cancelled), epoch"))
-    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    finished = ui.train_and_wait(page)
     problem = page.get_by_text(re.compile("^Training failed"))
-    assert finished.inner_text().endswith("done, epoch 2 of 2"), problem.all_inner_texts()
+    assert finished.endswith("done, epoch 2 of 2"), problem.all_inner_texts()
     expect(page.get_by_text(f"The new model adds {NEW_CLASS} to its classes.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Before and after, on the snapshot's 1 validation videos: mAP@0\.5"))) \
-        .to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+        .to_be_visible(timeout=ui.TRAIN_TIMEOUT_MS)
     ui.screenshot(page, "8-retrain")
     page.get_by_label("Name of the new model").fill("e2e-new-class")
     page.get_by_label("Name of the new model").press("Enter")

@@ -13,6 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.conftest import ROOT
 
 PAGE_TIMEOUT_MS = 60_000
+TRAIN_TIMEOUT_MS = 300_000
+JOB_LINE = r"^training job (\S+): \w+, epoch"  # the status line of Train & Evaluate's newest job
 EDITOR_FRAME = 'iframe[title="ui.timeline_editor.timeline_editor"]'
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
@@ -63,6 +65,25 @@ def choose(page: Page, label: str, option_prefix: str, nth: int = 0) -> None:
     page.get_by_role("option", name=re.compile("^" + re.escape(option_prefix))).first.click()
     expect(box).to_have_value(re.compile("^" + re.escape(option_prefix)))
     settle(page)
+
+
+def open_on_video(page: Page, base_url: str, path: str, heading: str, video_name: str = "example.mp4") -> None:
+    """Open a page on the video named ``video_name``: a new session starts on the newest video, and tests of other
+    files add videos of their own."""
+    open_page(page, base_url, path, heading)
+    choose(page, "Video", video_name)
+
+
+def train_and_wait(page: Page) -> str:
+    """Press Start training on Train & Evaluate and wait until that job ends; its status line. The page shows the
+    newest job of the data folder, so a job an earlier test ran is on it before this one starts."""
+    shown = page.get_by_text(re.compile(JOB_LINE))
+    earlier = [re.match(JOB_LINE, text).group(1) for text in shown.all_inner_texts()]
+    button(page, "train_go").click()
+    not_earlier = "".join(f"(?!{re.escape(job_id)}:)" for job_id in earlier)
+    finished = page.get_by_text(re.compile(rf"^training job {not_earlier}\S+: (done|failed|cancelled), epoch"))
+    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    return finished.inner_text()
 
 
 def pick_event(page: Page, event, fps: float = 25.0) -> None:

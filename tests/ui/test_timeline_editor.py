@@ -1,4 +1,5 @@
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,9 @@ VIDEO = VideoView(video_id="abc123", duration=10.0, sha256=None, original_name="
 def served(video_id: str):
     scope = {"type": "http", "method": "GET", "path": f"/api/video/{video_id}", "headers": [],
              "path_params": {"video_id": video_id}, "query_string": b""}
-    return asyncio.run(media._serve(Request(scope)))
+    # A thread of its own: a session's Playwright (the browser tests) keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, media._serve(Request(scope))).result()
 
 
 def test_a_drawn_video_is_served_from_its_file_and_nothing_else_is(tmp_path):
