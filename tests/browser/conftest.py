@@ -11,11 +11,8 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +29,7 @@ from storage.taxonomy import load_taxonomy_file
 from studio.models import set_active_model
 from studio.uploads import EXAMPLE_GROUND_TRUTH
 from tests.browser import ui
+from tests.browser.server import AppDidNotStart, running_app
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,7 +38,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ARTIFACTS = ui.ARTIFACTS
 EXAMPLE = ROOT / "assets" / "example" / "example.mp4"
 AUTHOR = "e2e"
-START_TIMEOUT_S = 90
 DETECT_TIMEOUT_MS = 240_000
 
 # A rerun on a busy 2-core machine can take longer than Playwright's default 5 s: every content wait gets 60 s.
@@ -62,12 +59,6 @@ class AppServer:
 class DetectedVideo:
     video_id: str
     num_predictions: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -118,40 +109,15 @@ def _stop_training_jobs(data_dir: Path) -> None:
 @pytest.fixture(scope="session")
 def app_server(request, browser_data_dir, tmp_path_factory) -> AppServer:
     """``streamlit run app.py`` on a free port; healthy before use; terminated and waited for at the end."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "LOCO_DATA_DIR": str(browser_data_dir), "LOCO_AUTHOR": AUTHOR}
-    env.pop("LOCO_DATABASE_URL", None)
     failed_before = request.session.testsfailed
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-             str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the app exited with status {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not become healthy in {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield AppServer(url, browser_data_dir, log_path)
+        with running_app(browser_data_dir, log_path, {"LOCO_AUTHOR": AUTHOR}) as url:
+            yield AppServer(url, browser_data_dir, log_path)
+    except AppDidNotStart as error:
+        pytest.fail(str(error))
     finally:
         _stop_training_jobs(browser_data_dir)
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
         if request.session.testsfailed > failed_before:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, ARTIFACTS / "server.log")
