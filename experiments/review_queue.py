@@ -13,9 +13,14 @@ that are such detections); over all rows, the ROC AUC of the priority (and the m
 uncertainty alone (the queue of a model without LCC), agreement alone and the queue this replaced (uncertainty and
 ``score * (1 - coherence)``, equal weights) are context, not candidates: the weight was not chosen on them. Last, the
 ROC AUC of the agreement itself at event steps against sound-only, photo-only and background steps (the separation
-``experiments/mechanisms.py`` measures for the coherence and the gates): whether the signal is there at all.
+``experiments/mechanisms.py`` measures for the coherence and the gates): whether the signal is there at all; and the
+same for the visual gate, with what the gates read and their learned slope alpha. A model trained with
+``model.lcc.gate_input=agreement`` gates on ``sigmoid(alpha * S[t, t] + beta)``: with alpha > 0 the gate ranks
+proposals as the agreement does, so the queue ranks by it unchanged.
 
     python experiments/review_queue.py  # the shipped model on the shipped test split (assets/)
+    python experiments/review_queue.py --annotations data/benchmark/annotations.json \\
+        --features data/benchmark/features --checkpoint <run>/best.safetensors --split test  # a rebuilt benchmark
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class RankedVideo:
     kinds: dict[str, list[str | None]]  # ranking -> kind of each row in rank order (None: not a distractor one)
     priorities: dict[str, np.ndarray]  # ranking -> priority of each row in rank order
     agreement: np.ndarray  # [T] same-step agreement S[t, t]
+    gate: np.ndarray  # [T] visual gate of LCC
     groups: np.ndarray  # [T] step groups (event, sound_only, photo_only, background)
 
 
@@ -103,7 +109,8 @@ def rank_video(loaded, video: SplitVideo, names: dict[int, str], min_score: floa
     orders[RANKINGS[3]] = ([p.event_id for p in previous],
                            np.array([previous_priority(p, coherence, grid) for p in previous]))
     return RankedVideo(video.video_id, {name: [kind_of[i] for i in ids] for name, (ids, _) in orders.items()},
-                       {name: priorities for name, (_, priorities) in orders.items()}, agreement, groups)
+                       {name: priorities for name, (_, priorities) in orders.items()}, agreement,
+                       internals.gate_visual, groups)
 
 
 def ranking_row(videos: list[RankedVideo], ranking: str, top: int) -> dict[str, float]:
@@ -153,10 +160,16 @@ def main() -> int:
     print("|---|" + "---|" * len(columns))
     for ranking, row in table.items():
         print(f"| {ranking} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
-    steps = event_aucs(np.concatenate([v.agreement for v in videos]), np.concatenate([v.groups for v in videos]),
-                       "agreement")
+    groups = np.concatenate([v.groups for v in videos])
+    steps = event_aucs(np.concatenate([v.agreement for v in videos]), groups, "agreement")
     print("\nsame-step agreement, event steps against the others' (ROC AUC; above 0.5: events agree more): "
           + ", ".join(f"{name.removeprefix('agreement AUC ')} {value:.3f}" for name, value in steps.items()))
+    lcc = loaded.config.model.lcc
+    alpha = loaded.model.lcc.gate_alpha.detach().cpu().numpy()
+    gates = event_aucs(np.concatenate([v.gate for v in videos]), groups, "gate")
+    print(f"visual gate (reads {lcc.gate_input}, event-gate weight {lcc.event_gate_weight}, alpha visual "
+          f"{alpha[0]:.2f} / audio {alpha[1]:.2f}), event steps against the others' (ROC AUC): "
+          + ", ".join(f"{name.removeprefix('gate AUC ')} {value:.3f}" for name, value in gates.items()))
     return 0
 
 
