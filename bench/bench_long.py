@@ -22,11 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
+import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +34,11 @@ from playwright.sync_api import expect, sync_playwright
 from loco.checkpoint import load_checkpoint
 from storage import open_store
 from studio import runs, uploads
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT = ROOT / "assets" / "models" / "loco_compact.safetensors"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PAGES = [("timeline", "Timeline", "iframe"), ("correct", "Correct", "iframe"),
          ("correspondence", "Correspondence and attention", ".js-plotly-plot")]
 GOALS = {"rss_gb": 4.0, "time_ratio": 1.2, "page_mb": 5.0, "chart_s": 2.0}
@@ -68,11 +66,11 @@ def generate(path: Path, minutes: float) -> Path:
 
 
 def fresh_data_dir(folder: Path) -> Path:
-    """A data folder with the converted encoder weights of the repository's own (linked, not converted again)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    weights = folder / "weights"
-    if not weights.exists():
-        weights.symlink_to(ROOT / "data" / "weights")
+    """An empty data folder (an earlier run's cached features would make detection a cache read) with the
+    converted encoder weights of the repository's own (linked, not converted again)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "weights").symlink_to(ROOT / "data" / "weights")
     return folder
 
 
@@ -101,32 +99,6 @@ def detect_child(video: Path) -> None:
     store.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-        cwd=ROOT, env={**os.environ, "LOCO_DATA_DIR": str(data_dir)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return process, url
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise RuntimeError("the app did not start")
-
-
 def open_page(context, url: str, path: str, heading: str, chart: str) -> tuple[int, int, float]:
     """(bytes received over the websocket, largest message, seconds to the first chart) of one fresh session (a new
     tab: the browser's cache is kept, as for a user coming back)."""
@@ -148,20 +120,15 @@ def open_page(context, url: str, path: str, heading: str, chart: str) -> tuple[i
 
 
 def measure_pages(data_dir: Path) -> dict[str, tuple[int, int, float]]:
-    server, url = serve(data_dir)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            results = {}
-            for path, heading, chart in PAGES:
-                open_page(context, url, path, heading, chart)  # warm: caches filled, as for a user already there
-                results[path] = open_page(context, url, path, heading, chart)
-            browser.close()
-        return results
-    finally:
-        server.terminate()
-        server.wait(30)
+    with running_app(data_dir, data_dir / "server.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        results = {}
+        for path, heading, chart in PAGES:
+            open_page(context, url, path, heading, chart)  # warm: caches filled, as for a user already there
+            results[path] = open_page(context, url, path, heading, chart)
+        browser.close()
+    return results
 
 
 def main() -> int:
@@ -198,6 +165,7 @@ def main() -> int:
               f"{stored['audio_bytes'] / 1e6:>8.2f} | {cells}", flush=True)
     print(f"goals: detection <= {GOALS['rss_gb']:g} GB and <= {GOALS['time_ratio']:g}x the CLI's time; pages <= "
           f"{GOALS['page_mb']:g} MB, first chart <= {GOALS['chart_s']:g} s (warm server)")
+    print("load average at the end (1, 5, 15 min): " + ", ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0
 
 
