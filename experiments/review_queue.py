@@ -9,14 +9,14 @@ layers of kind ``sound_only`` and ``photo_only``; the step groups of ``experimen
 A proposal is a **distractor false detection** when it matches no annotated event (same class, temporal IoU >= 0.5)
 and at least half of its steps lie on a distractor outside every event; its kind is the distractor kind most of those
 steps have. Per video with at least one, the precision of its top ``--top`` rows against chance (the share of its rows
-that are such detections); over all rows, the ROC AUC of the priority (and the mean per-video AUC). The rows for
-uncertainty alone (the queue of a model without LCC), agreement alone and the queue this replaced (uncertainty and
-``score * (1 - coherence)``, equal weights) are context, not candidates: the weight was not chosen on them. Last, the
-ROC AUC of the agreement itself at event steps against sound-only, photo-only and background steps (the separation
-``experiments/mechanisms.py`` measures for the coherence and the gates): whether the signal is there at all; and the
-same for the visual gate, with what the gates read and their learned slope alpha. A model trained with
-``model.lcc.gate_input=agreement`` gates on ``sigmoid(alpha * S[t, t] + beta)``: with alpha > 0 the gate ranks
-proposals as the agreement does, so the queue ranks by it unchanged.
+that are such detections), and how many of those videos beat it; over all rows, the ROC AUC of the priority (and the
+mean per-video AUC). The rows for uncertainty alone (the queue of a model without LCC), agreement alone and the queue
+this replaced (uncertainty and ``score * (1 - coherence)``, equal weights) are context, not candidates: the weight was
+not chosen on them. Last, the ROC AUC of the agreement itself at event steps against sound-only, photo-only and
+background steps (the separation ``experiments/mechanisms.py`` measures for the coherence and the gates): whether the
+signal is there at all; and the same for the visual gate, with what the gates read and their learned slope alpha. A
+model trained with ``model.lcc.gate_input=agreement`` gates on ``sigmoid(alpha * S[t, t] + beta)``: with alpha > 0
+the gate ranks proposals as the agreement does, so the queue ranks by it unchanged.
 
     python experiments/review_queue.py  # the shipped model on the shipped test split (assets/)
     python experiments/review_queue.py --annotations data/benchmark/annotations.json \\
@@ -122,6 +122,8 @@ def ranking_row(videos: list[RankedVideo], ranking: str, top: int) -> dict[str, 
         hits = [np.array([k in kinds for k in v.kinds[ranking]]) for v in holding]
         row[f"top-{top} precision, {title}"] = float(np.mean([h[:top].mean() for h in hits]))
         row[f"chance, {title}"] = float(np.mean([h.mean() for h in hits]))
+        if title == "either":
+            row[f"videos above chance (of {len(holding)})"] = float(sum(h[:top].mean() > h.mean() for h in hits))
     labels = [np.array([k is not None for k in v.kinds[ranking]]) for v in videos]
     priorities = [v.priorities[ranking] for v in videos]
     row["ROC AUC"] = float(roc_auc_score(np.concatenate(labels), np.concatenate(priorities)))
@@ -159,7 +161,8 @@ def main() -> int:
     print("\n| ranking | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for ranking, row in table.items():
-        print(f"| {ranking} | " + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
+        print(f"| {ranking} | " + " | ".join(f"{row[c]:.0f}" if c.startswith("videos") else f"{row[c]:.3f}"
+                                            for c in columns) + " |")
     groups = np.concatenate([v.groups for v in videos])
     steps = event_aucs(np.concatenate([v.agreement for v in videos]), groups, "agreement")
     print("\nsame-step agreement, event steps against the others' (ROC AUC; above 0.5: events agree more): "
