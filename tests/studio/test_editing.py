@@ -4,16 +4,14 @@ from studio import editing
 from studio.editing import EditSession, TableEdits, apply_table_edits, nudge_event, snap_event
 from studio.errors import ServiceError
 from studio.segments import SegmentError
-from storage import ConflictError, ValidationError, open_store
+from storage import ConflictError, ValidationError
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    store = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
+def store(store):
+    """The conftest's store with this file's videos."""
     store.record_video("vid", 10.0)
-    yield store
-    store.close()
+    return store
 
 
 def test_nudge_and_snap_write_revisions(store):

@@ -12,17 +12,8 @@ import studio.runs
 from loco.checkpoint import load_checkpoint
 from loco.features.store import FeatureMeta, read_features, write_features
 from loco.grid import UNAV_GRID
-from storage import open_store
 from studio.evaluation import evaluate_on_snapshot
 from tests.studio.test_training import checkpoint
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    store = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
-    yield store
-    store.close()
 
 
 def test_evaluating_a_two_video_snapshot_reads_the_cached_features_once_and_extracts_nothing(store, tmp_path,

@@ -3,7 +3,7 @@ import base64
 import numpy as np
 import pytest
 
-from storage import ConflictError, open_store
+from storage import ConflictError
 from studio.editing import EditSession
 from studio.gestures import Gesture, GestureError, apply_gesture
 from studio.viz.audio import AudioRows
@@ -11,13 +11,11 @@ from studio.viz.editor import editor_audio, editor_view
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    store = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
+def store(store):
+    """The conftest's store with this file's videos."""
     store.record_video("vid", 20.0)
     store.record_video("other", 20.0)
-    yield store
-    store.close()
+    return store
 
 
 def run(store, session, **message):

@@ -8,17 +8,8 @@ from loco.checkpoint import save_checkpoint
 from loco.config import load_config
 from loco.grid import UNAV_GRID
 from loco.model import build_model
-from storage import open_store
 from studio import models
 from studio.errors import ServiceError
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    opened = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
-    yield opened
-    opened.close()
 
 
 def untrained(path: Path, class_names: list[str]) -> Path:

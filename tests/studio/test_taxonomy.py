@@ -13,17 +13,9 @@ from loco.config import OpenVocabularyConfig, load_config
 from loco.grid import UNAV_GRID
 from loco.label_space import head_labels, load_label_space, project_file, read_label_space_file
 from loco.model import build_model
-from storage import ValidationError, open_store
+from storage import ValidationError
 from studio import runs, taxonomy, uploads
 from studio.errors import ServiceError
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    opened = open_store()
-    yield opened
-    opened.close()
 
 
 def checkpoint(tmp_path, names: list[str], open_vocabulary: bool):

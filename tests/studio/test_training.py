@@ -11,22 +11,19 @@ from loco.config import load_config
 from loco.features.store import FeatureMeta, write_features
 from loco.grid import UNAV_GRID
 from loco.model import build_model
-from storage import open_store
 from studio.training import (
     Comparison, SnapshotContents, choose_recipe, compare_run, saved_comparison, snapshot_contents, training_plan,
 )
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOCO_DATA_DIR", str(tmp_path))
-    store = open_store(f"sqlite:///{tmp_path / 'loco.sqlite'}")
+def store(store):
+    """The conftest's store with this file's videos, each with one accepted event."""
     for index in range(6):
         video_id = store.record_video(f"v{index}", 20.0)
         event = store.add_event(video_id, 1.0, 3.0, "dog barking")
         store.accept(event.event_id, event.rev_no)
-    yield store
-    store.close()
+    return store
 
 
 def checkpoint(path, names: list[str]):
