@@ -74,6 +74,17 @@ def open_on_video(page: Page, base_url: str, path: str, heading: str, video_name
     choose(page, "Video", video_name)
 
 
+def set_epochs(page: Page, epochs: int) -> None:
+    """Type the number of epochs on Train & Evaluate and wait until the page's recipe line shows it, so that Start
+    training is pressed on a page that has taken the number (a run of 120 epochs, the one-video recipe, once
+    followed a number typed and a click sent right after it)."""
+    page.get_by_label("Epochs").fill(str(epochs))
+    page.get_by_label("Epochs").press("Enter")
+    recipe_line = page.get_by_text(re.compile(rf"^Recipe \(.*\): {epochs} epochs at "))
+    expect(recipe_line).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    settle(page)
+
+
 def train_and_wait(page: Page) -> str:
     """Press Start training on Train & Evaluate and wait until that job ends; its status line. The page shows the
     newest job of the data folder, so a job an earlier test ran is on it before this one starts."""
