@@ -14,6 +14,7 @@ config.yaml. Under torchrun, train.batch_size is the global batch, split evenly 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,9 +42,10 @@ def register(subparsers) -> None:
     parser.add_argument("--no-resume", action="store_true",
                         help="start from scratch even if the output folder holds a resume state")
     parser.add_argument("--init", type=Path, default=None, metavar="CHECKPOINT",
-                        help="fine-tune: start from this checkpoint's weights; its architecture, classes (the "
-                             "annotations' labels are matched to them by name; labels it lacks become new classes "
-                             "after its own), feature profile and grid are kept")
+                        help="fine-tune: start from this checkpoint's weights; its architecture (with the model.* "
+                             "overrides given here over it), classes (the annotations' labels are matched to them by "
+                             "name; labels it lacks become new classes after its own), feature profile and grid are "
+                             "kept")
     parser.add_argument("--no-validation", action="store_true",
                         help="do not evaluate on the validation split; the last epoch's weights are kept")
     parser.add_argument("overrides", nargs="*", metavar="key=value",
@@ -73,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     start, metadata = None, {"annotation_file": Path(config.data.annotation_file).name}
     if args.init is not None:
         start = load_checkpoint(args.init)
-        config = fine_tuning_config(config, start)
+        config = fine_tuning_config(config, start, args.overrides)
     # fine-tuning keeps the start's classes, in its order, and adds the annotations' labels it lacks
     known_classes = grown_classes(start.class_names, config.data.annotation_file) if start is not None else None
     if start is not None:
@@ -94,8 +96,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def fine_tuning_config(config: Config, start: LoadedModel) -> Config:
+def fine_tuning_config(config: Config, start: LoadedModel, overrides: Sequence[str] = ()) -> Config:
     """The run's config when fine-tuning: the architecture, feature profile and grid are the starting model's (its
-    weights only fit those); the recipe (``train.*``, ``postprocess.*``, data paths) stays the run's own."""
-    return replace(config, model=replace(start.config.model),
-                   data=replace(config.data, profile=start.profile, grid=start.grid.name))
+    weights only fit those), with the ``model.*`` overrides the run names explicitly put back over it (a switch
+    such as ``model.open_vocabulary.closed_logits_alone`` would otherwise be dropped without a word; one that changes
+    the weights' shapes is refused when they load); the recipe (``train.*``, ``postprocess.*``, data paths) stays the
+    run's own."""
+    tuned = replace(config, model=replace(start.config.model),
+                    data=replace(config.data, profile=start.profile, grid=start.grid.name))
+    own_model = [override for override in overrides if override.startswith("model.")]
+    return tuned.with_overrides(own_model) if own_model else tuned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -64,11 +65,24 @@ def test_fine_tuning_keeps_the_models_classes_and_maps_labels_by_name(tmp_path, 
     start = untrained_checkpoint(tmp_path / "start.safetensors", names)
     out = tmp_path / "run"
     assert main(["train", "--init", str(start), "--annotations", str(annotations), "--features", str(features),
-                 "--output", str(out), "--config", "baseline", *TINY, "train.epochs=1"]) == 0
+                 "--output", str(out), "--config", "baseline", *TINY, "train.epochs=1",
+                 "model.cdp.max_extent=6"]) == 0
     tuned = load_checkpoint(out / "best.safetensors")
     assert tuned.class_names == names and tuned.profile == "synthetic" and tuned.grid == UNAV_GRID
-    assert tuned.config.model == load_checkpoint(start).config.model  # the starting architecture, not --config's
+    # the starting architecture, not --config's, with the model override the command names
+    assert tuned.config.model == replace(load_checkpoint(start).config.model,
+                                         cdp=replace(load_checkpoint(start).config.model.cdp, max_extent=6.0))
     assert "validation" in capsys.readouterr().out
+
+
+def test_a_fine_tune_refuses_a_model_override_its_start_weights_do_not_fit(tmp_path, capsys):
+    annotations, features = write_synthetic_dataset(tmp_path / "data", {"train": 2}, TINY_SPEC)
+    start = untrained_checkpoint(tmp_path / "start.safetensors")
+    assert main(["train", "--init", str(start), "--annotations", str(annotations), "--features", str(features),
+                 "--output", str(tmp_path / "run"), "--no-validation", *TINY, "train.epochs=1",
+                 "model.embed_dim=16"]) == 2
+    assert "starting weights do not fit this model" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "best.safetensors").exists()
 
 
 @pytest.mark.slow
