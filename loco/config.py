@@ -63,12 +63,14 @@ class OpenVocabularyConfig:
     ``a * h + b * logit(q_c) + c``, ``h`` a learned class-agnostic "heard and seen" logit, ``q_c`` the product over
     the audio and visual streams of the class's evidence in the encoders' label spaces (``e^w_s``, or
     ``missing_stream_evidence^w_s`` where a stream has no label for the class), and the closed-set head's logit of the
-    class added where the class had training examples (``class_terms``). The calibration (a, b, c, w_s and the missing
-    streams' evidence) is shared by all classes. Classes without examples regress with the point's most confident
-    trained class."""
+    class added where the class had training examples (``class_terms``), or, with ``closed_logits_alone``, put in the
+    open logit's place: the classes with examples are then scored exactly as the closed-set head scores them and the
+    open branch names only the others. The calibration (a, b, c, w_s and the missing streams' evidence) is shared by
+    all classes. Classes without examples regress with the point's most confident trained class."""
 
     enabled: bool = False
     class_terms: bool = True
+    closed_logits_alone: bool = False
     # keep the calibration at its initial values (with agnostic_weight_init = 0: label spaces only, training-free)
     fixed_calibration: bool = False
     agnostic_weight_init: float = 1.0  # a
@@ -77,6 +79,9 @@ class OpenVocabularyConfig:
     evidence_floor: float = 1e-4  # evidence is clamped to [floor, 1 - floor] before the logarithm
 
     def __post_init__(self) -> None:
+        if self.closed_logits_alone and not self.class_terms:
+            raise ValueError("model.open_vocabulary.closed_logits_alone needs class_terms: it says how the closed-set "
+                             "logits of the classes with examples are used")
         if not 0.0 < self.missing_stream_evidence <= 1.0:
             raise ValueError(f"model.open_vocabulary.missing_stream_evidence must lie in (0, 1], got "
                              f"{self.missing_stream_evidence}")

@@ -5,6 +5,7 @@ spaces can hear and see (``loco/label_space.py``), trained or not, and keeps the
 for the classes that had training examples:
 
     logit(point, c) = a * h(point) + b * logit(q_c(point)) + d  [+ closed_c(point) if c had training examples]
+    (or, with ``closed_logits_alone``, closed_c(point) alone if c had training examples)
     q_c = prod over streams s of  e_s,c(point) ^ w_s   (or missing_stream_evidence ^ w_s where s has no label for c)
 
 ``h`` is a learned class-agnostic "heard and seen" logit (one more head on the fused pyramid features: what LoCo's
@@ -110,7 +111,12 @@ class OpenVocabularyHead(nn.Module):
         trained = F.pad(self.trained, (0, extra)) if self.cfg.class_terms else torch.zeros_like(mapped[0])
         # a class no stream has labels for (on this profile) and without training examples is not scored at all
         opened = torch.where(mapped.any(dim=0) | trained, opened, torch.full_like(opened, UNSCORED_LOGIT))
-        logits = opened + F.pad(closed, (0, extra)) * trained.to(closed.dtype) if self.cfg.class_terms else opened
+        if not self.cfg.class_terms:
+            logits = opened
+        elif self.cfg.closed_logits_alone:
+            logits = torch.where(trained, F.pad(closed, (0, extra)), opened)
+        else:
+            logits = opened + F.pad(closed, (0, extra)) * trained.to(closed.dtype)
         return logits, opened, agnostic
 
     def regression(self, offsets: Tensor, closed: Tensor, num_classes: int) -> Tensor:

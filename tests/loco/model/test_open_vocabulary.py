@@ -60,6 +60,27 @@ def test_classes_without_examples_regress_with_the_most_confident_trained_class(
     assert out[0, 0, :, 0].tolist() == [3.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.0]
 
 
+@pytest.mark.parametrize("alone", [False, True])
+def test_classes_with_examples_add_or_keep_their_closed_set_logit(alone):
+    head = build_model(ov_config(num_classes=3, open_vocabulary=OpenVocabularyConfig(
+        enabled=True, fixed_calibration=True, agnostic_weight_init=0.0, closed_logits_alone=alone)),
+        seed=0).open_vocabulary
+    head.examples[:] = torch.tensor([0.0, 3.0, 0.0])
+    scores = torch.full((1, 2, 4, 1), 0.5)  # q = 0.25 for each of K = 4 classes: open logit log(1/3)
+    closed = torch.tensor([[[2.0, -1.0, 5.0]]])  # classes 0 and 2 have no examples: their closed logit is unused
+    logits, opened, _ = head(torch.zeros(1, 64, 1), torch.ones(1, 1, dtype=torch.bool), closed, scores,
+                             torch.ones(2, 4, dtype=torch.bool))
+    open_logit = torch.log(torch.tensor(1 / 3)).item()
+    assert opened[0, 0].tolist() == pytest.approx([open_logit] * 4, abs=1e-5)
+    trained_logit = -1.0 if alone else open_logit - 1.0
+    assert logits[0, 0].tolist() == pytest.approx([open_logit, trained_logit, open_logit, open_logit], abs=1e-5)
+
+
+def test_closed_logits_alone_needs_class_terms():
+    with pytest.raises(ValueError, match="closed_logits_alone needs class_terms"):
+        OpenVocabularyConfig(class_terms=False, closed_logits_alone=True)
+
+
 def test_training_counts_examples_and_lowers_the_loss():
     cfg = ov_config()
     torch.manual_seed(0)
