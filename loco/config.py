@@ -181,6 +181,10 @@ class TrainConfig:
     # Ours: weight of a distillation term that keeps the starting model's class probabilities at the (point, class)
     # pairs the user said nothing about (no event, no rejected proposal of that class there). 0 = off.
     distill_weight: float = 0.0
+    # Ours: with distillation on, those pairs of the starting model's classes learn from it alone; the detection loss
+    # leaves them out instead of calling them background (a few corrected videos of one class would otherwise teach
+    # every other class that nothing happens there)
+    distill_only_where_silent: bool = False
 
 
 @dataclass

@@ -282,14 +282,23 @@ def hard_negative_loss(output: LoCoOutput, events: torch.Tensor, rejected: torch
     return sigmoid_focal_loss(logits, torch.zeros_like(logits))
 
 
+def silent_pairs(output: LoCoOutput, events: torch.Tensor, rejected: torch.Tensor, known: int) -> torch.Tensor:
+    """[B, P, C] bool over valid points: the (point, class) pairs of the first ``known`` classes (the starting
+    model's) that the user said nothing about, neither inside an annotated event nor inside a rejected proposal of
+    that class (``events``, ``rejected`` from :func:`said_by_the_user`)."""
+    silent = ~(events | rejected) & torch.cat(output.masks, dim=1)[..., None]
+    silent[..., known:] = False
+    return silent
+
+
 def distillation_loss(output: LoCoOutput, teacher: LoCoOutput, events: torch.Tensor,
                       rejected: torch.Tensor) -> torch.Tensor:
     """Summed binary KL divergence from the starting model's class probabilities (``teacher``, its K classes being
-    the first K of ``output``'s) to the model's, at the (point, class) pairs the user said nothing about: neither
-    inside an annotated event nor inside a rejected proposal of that class. A fine-tune on a few corrected videos
-    thus keeps what the starting model said about every class where the user did not correct it."""
+    the first K of ``output``'s) to the model's, at the (point, class) pairs the user said nothing about
+    (:func:`silent_pairs`). A fine-tune on a few corrected videos thus keeps what the starting model said about every
+    class where the user did not correct it."""
     known = teacher.cls_logits[0].shape[-1]
-    silent = ~(events | rejected)[..., :known] & torch.cat(output.masks, dim=1)[..., None]
+    silent = silent_pairs(output, events, rejected, known)[..., :known]
     student = torch.cat(output.cls_logits, dim=1)[..., :known][silent]
     target_logits = torch.cat(teacher.cls_logits, dim=1)[silent].detach()
     target = torch.sigmoid(target_logits)
@@ -379,7 +388,8 @@ def train(
     start_epoch, best_metrics, history = 0, {}, []
     if resume and state_path.is_file():
         state = load_state(state_path)
-        if state["config"] != config.to_dict() or state["world_size_seed"] != [ctx.world_size, tc.seed]:
+        # read back as a Config: a key added since the state was written takes its default, as for older headers
+        if Config.from_dict(state["config"]) != config or state["world_size_seed"] != [ctx.world_size, tc.seed]:
             raise TrainingError(f"{state_path} was written by a different configuration; use a new output folder")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
@@ -468,11 +478,15 @@ def _train_step(
     evidence = None if prior is None else batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
     output = train_model(batch.visual, batch.audio, batch.mask, evidence=evidence)
     targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
-    losses = model.compute_loss(output, targets)
-    tuning = losses.cls.new_zeros(())  # the fine-tuning terms, on the detection loss's normaliser (this step's)
     use_rejected = tc.hard_negative_weight > 0 and any(len(r) for r in batch.rejected)
+    events = rejected = ignore = None
     if use_rejected or teacher is not None:
         events, rejected = said_by_the_user(output, batch)
+    if teacher is not None and tc.distill_only_where_silent:
+        ignore = silent_pairs(output, events, rejected, teacher.cfg.num_classes)
+    losses = model.compute_loss(output, targets, ignore)
+    tuning = losses.cls.new_zeros(())  # the fine-tuning terms, on the detection loss's normaliser (this step's)
+    if events is not None:
         if use_rejected:
             tuning = tuning + tc.hard_negative_weight * hard_negative_loss(output, events, rejected)
         if teacher is not None:
@@ -511,4 +525,4 @@ def write_config_snapshot(output_dir: Path, config: Config) -> None:
 
 
 __all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "distillation_loss", "freeze_trunk",
-           "grown_state", "hard_negative_loss", "said_by_the_user", "train", "write_config_snapshot"]
+           "grown_state", "hard_negative_loss", "said_by_the_user", "silent_pairs", "train", "write_config_snapshot"]

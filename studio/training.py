@@ -61,13 +61,15 @@ class SnapshotContents:
 
 @dataclass(frozen=True)
 class Recipe:
-    """How a run trains: epochs, learning rate, frozen trunk or not, the distillation weight, and why."""
+    """How a run trains: epochs, learning rate, frozen trunk or not, the distillation weight, and why; with
+    ``distill_only_where_silent`` the start's classes learn from distillation alone where the user said nothing."""
 
     epochs: int
     lr: float
     freeze_trunk: bool
     distill_weight: float
     reason: str
+    distill_only_where_silent: bool = False
 
     @property
     def eval_every(self) -> int:
@@ -76,8 +78,9 @@ class Recipe:
         return max(self.epochs // 10, 1)
 
     def overrides(self) -> list[str]:
+        silent = ["train.distill_only_where_silent=true"] if self.distill_only_where_silent else []  # off by default
         return [f"train.epochs={self.epochs}", f"train.lr={self.lr:g}", f"train.freeze_trunk={self.freeze_trunk}",
-                f"train.distill_weight={self.distill_weight:g}", f"train.eval_every={self.eval_every}",
+                f"train.distill_weight={self.distill_weight:g}", *silent, f"train.eval_every={self.eval_every}",
                 "train.warmup_epochs=1", "train.pad_to_max_seq_len=false"]
 
     def estimate_seconds(self, contents: SnapshotContents) -> float:

@@ -170,8 +170,11 @@ class LoCo(nn.Module):
             lcc_band=self.cfg.lcc.band if lcc is not None else None,
         )
 
-    def compute_loss(self, output: LoCoOutput, targets: list[SegmentTargets]) -> LossBreakdown:
-        """Focal + DIoU losses over all levels, normalised by the EMA of #positive points, plus λ·L_LCC."""
+    def compute_loss(self, output: LoCoOutput, targets: list[SegmentTargets],
+                     ignore: Tensor | None = None) -> LossBreakdown:
+        """Focal + DIoU losses over all levels, normalised by the EMA of #positive points, plus λ·L_LCC. ``ignore``
+        [B, P, C] bool (the concatenated levels' points): (point, class) pairs the focal loss leaves out (a
+        fine-tune's pairs that distillation alone teaches)."""
         if len(targets) != output.masks[0].shape[0]:
             raise ValueError(f"{len(targets)} targets for a batch of {output.masks[0].shape[0]}")
         level_lengths = [mask.shape[1] for mask in output.masks]
@@ -184,7 +187,11 @@ class LoCo(nn.Module):
         positive_points = valid & (target_classes > 0).any(dim=-1)
         num_pos = int(positive_points.sum())
         normaliser = self.loss_normaliser(num_pos, update=self.training)
-        cls_loss = sigmoid_focal_loss(logits[valid], target_classes[valid]) / normaliser
+        if ignore is None:
+            cls_loss = sigmoid_focal_loss(logits[valid], target_classes[valid]) / normaliser
+        else:
+            scored = valid[..., None] & (~ignore.to(logits.device) | (target_classes > 0))  # positives always count
+            cls_loss = sigmoid_focal_loss(logits[scored], target_classes[scored]) / normaliser
         offsets = torch.cat(output.reg_offsets, dim=1)
         if self.cfg.class_aware_regression:
             target_offsets = torch.stack([a.offsets for a in assigned]).to(offsets.device)  # [B, P, C, 2]

@@ -18,8 +18,10 @@ import torch
 
 from loco.checkpoint import load_checkpoint
 from loco.config import Config, load_config
-from loco.model import build_model
+from loco.model import SegmentTargets, build_model
+from loco.model.assignment import assign_targets
 from loco.model.loco import LoCoOutput
+from loco.model.losses import sigmoid_focal_loss
 from loco.data.unav import VideoSample, collate_videos
 from loco.data.synthetic import SyntheticDataset, SyntheticSpec, generate_videos, write_synthetic_dataset
 from loco.infer import dataset_ground_truth, evaluate_checkpoint
@@ -34,6 +36,8 @@ from loco.train import (
     load_state,
     parameter_groups,
     said_by_the_user,
+    save_state,
+    silent_pairs,
     train,
     warmup_cosine,
 )
@@ -91,7 +95,10 @@ def test_resume_after_interruption_equals_uninterrupted_run(tmp_path):
 
     with pytest.raises(TrainingInterrupted):
         train(config, train_set, tmp_path / "resumed", val_set, show_progress_bar=False, progress=stop_after_first_epoch)
-    assert load_state(tmp_path / "resumed" / STATE_FILE)["epoch"] == 1
+    state = load_state(tmp_path / "resumed" / STATE_FILE)
+    assert state["epoch"] == 1
+    del state["config"]["train"]["distill_only_where_silent"]  # as a state written before the key existed
+    save_state(tmp_path / "resumed" / STATE_FILE, state)
     events = []
     resumed = train(config, train_set, tmp_path / "resumed", val_set, show_progress_bar=False, progress=events.append)
     assert events[0].epoch == 1 and events[-1].epoch_done and events[-1].fraction == 1.0
@@ -254,6 +261,39 @@ def test_distillation_keeps_the_start_where_the_user_said_nothing():
         torch.tensor(4.0))) - torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(4.0), torch.sigmoid(
             torch.tensor(4.0))))
     assert float(distillation_loss(output, sure, events, rejected)) == pytest.approx(2 * 7 * per_pair, rel=1e-4)
+
+
+def test_the_silent_pairs_are_the_known_classes_outside_what_the_user_said():
+    output, events, rejected = _said([(1.0, 5.0, 0)], [(1.0, 5.0, 1)])
+    silent = silent_pairs(output, events, rejected, known=2)
+    inside = [2, 3, 4, 9, 10]  # level 0 points 2, 3, 4 and level 1 points 1, 2 (steps 2 and 4), concatenated
+    assert [p for p in range(12) if not silent[0, p, 0]] == inside  # the event of class 0
+    assert [p for p in range(12) if not silent[0, p, 1]] == inside  # the rejected proposal of class 1
+    assert not silent[0, :, 2].any()  # class 2 is new to the start: never silent
+
+
+def test_the_detection_loss_leaves_out_the_ignored_pairs_but_never_a_positive():
+    cfg = tiny_config("model.num_classes=3").model
+    model = build_model(cfg, seed=0).eval()
+    steps = 16
+    with torch.no_grad():
+        output = model(torch.randn(1, cfg.visual_dim, steps), torch.randn(1, cfg.audio_dim, steps),
+                       torch.ones(1, steps, dtype=torch.bool))
+    targets = [SegmentTargets(torch.tensor([[4.0, 10.0]]), torch.tensor([0]))]
+    points = sum(m.shape[1] for m in output.masks)
+    everything = model.compute_loss(output, targets).cls
+    nothing = torch.zeros(1, points, 3, dtype=torch.bool)
+    assert float(model.compute_loss(output, targets, nothing).cls) == pytest.approx(float(everything))
+    # ignoring class 0 everywhere drops its background points only: its positives still count
+    class_0 = nothing.clone()
+    class_0[..., 0] = True
+    logits = torch.cat(output.cls_logits, dim=1)[0]
+    assigned = assign_targets(targets[0], [m.shape[1] for m in output.masks], cfg.regression_ranges, 3).classes
+    assert (assigned[:, 0] > 0).any()
+    kept = sigmoid_focal_loss(logits[:, 1:], assigned[:, 1:]) + sigmoid_focal_loss(
+        logits[assigned[:, 0] > 0, 0], assigned[assigned[:, 0] > 0, 0])
+    normaliser = float(model.loss_normaliser.value)
+    assert float(model.compute_loss(output, targets, class_0).cls) == pytest.approx(float(kept) / normaliser, rel=1e-5)
 
 
 def test_starting_weights_of_another_shape_are_a_clear_error_before_training(tmp_path):
