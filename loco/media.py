@@ -252,12 +252,30 @@ def iter_frames_at(
 AUDIO_BLOCK_SECONDS = 10.0
 
 
+def _start_seconds(stream) -> float | None:
+    if stream is None or stream.start_time is None or stream.time_base is None:
+        return None
+    return float(stream.start_time * stream.time_base)
+
+
+def _audio_shift_samples(container, audio_stream, rate: int, fps: float) -> int:
+    """Samples of silence to put before the audio track (negative: samples to drop from its head) so that it starts
+    where it plays against the picture: the frames' clock starts at the first video frame (:func:`iter_frames_at`).
+    Shifts under one frame are left alone (encoders' priming delays, below what anyone can see or hear)."""
+    video = container.streams.video[0] if container.streams.video else None
+    audio_start, video_start = _start_seconds(audio_stream), _start_seconds(video)
+    if audio_start is None or video_start is None or abs(audio_start - video_start) < 1.0 / fps:
+        return 0
+    return int(round((audio_start - video_start) * rate))
+
+
 def iter_audio(
     path: str | Path, info: MediaInfo | None = None, rate: int = AUDIO_RATE, block_seconds: float = AUDIO_BLOCK_SECONDS
 ) -> Iterator[np.ndarray]:
     """The first audio track as consecutive mono float32 blocks of ``block_seconds`` at ``rate`` Hz (the last one
-    shorter), resampled as it is decoded: memory stays at one block whatever the file's length. A file without
-    audio gives silence as long as the video."""
+    shorter), resampled as it is decoded, on the picture's clock (a track that starts after the first frame is
+    preceded by silence): memory stays at one block whatever the file's length. A file without audio gives silence
+    as long as the video."""
     path = Path(path)
     info = info or probe(path)
     block = max(1, int(round(block_seconds * rate)))
@@ -272,11 +290,18 @@ def iter_audio(
     container = _open(path)
     with container:
         stream = container.streams.audio[0]
+        shift = _audio_shift_samples(container, stream, rate, info.fps)
+        if shift > 0:
+            pieces, held = [np.zeros(shift, np.float32)], shift
+        skip = max(-shift, 0)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         try:
             for frame in itertools.chain(container.decode(stream), [None]):
                 for chunk in resampler.resample(frame):
-                    pieces.append(chunk.to_ndarray().reshape(-1))
+                    samples = chunk.to_ndarray().reshape(-1)
+                    dropped = min(skip, samples.size)
+                    skip -= dropped
+                    pieces.append(samples[dropped:])
                     held += pieces[-1].size
                 while held >= block:
                     joined = np.concatenate(pieces)

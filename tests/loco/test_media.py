@@ -11,6 +11,7 @@ import pytest
 
 from loco import media
 from loco.media import (
+    AUDIO_RATE,
     AbsurdResolutionError,
     CorruptMediaError,
     MediaError,
@@ -111,6 +112,29 @@ def test_six_channel_audio_is_mixed_to_mono(tmp_path: Path):
     assert info.audio_channels == 6 and info.audio_rate == 48000
     audio = decode_audio(path, info=info)
     assert audio.ndim == 1 and abs(len(audio) - 32000) < 2000 and np.abs(audio).max() > 0.1
+
+
+@pytest.mark.parametrize("name, codec, rate", [("late.mp4", "aac", 44100), ("late.mkv", "ac3", 48000)])
+def test_an_audio_track_that_starts_late_is_preceded_by_silence(tmp_path: Path, name: str, codec: str, rate: int):
+    path = write_clip(tmp_path / name, background_frames(75, 25), 25, audio=tone(2.0, rate), audio_codec=codec,
+                      audio_rate=rate, audio_start=1.0)
+    audio = decode_audio(path)
+    loud = np.flatnonzero(np.abs(audio) > 0.05)
+    # the tone plays from 1 s to 3 s of the picture (AAC's priming delay leaves its first ~23 ms out of the header)
+    assert loud[0] / AUDIO_RATE == pytest.approx(1.0, abs=0.03)
+    assert loud[-1] / AUDIO_RATE == pytest.approx(3.0, abs=0.05)
+
+
+def test_an_audio_track_that_starts_before_the_picture_loses_its_head(tmp_path: Path):
+    rate = 48000
+    frames = background_frames(50, 25)
+    two_tones = np.concatenate([tone(1.0, rate, 220.0), np.zeros(rate // 2, np.float32), tone(2.0, rate)])
+    path = write_clip(tmp_path / "early.mkv", frames, 25, audio=two_tones, audio_codec="ac3", audio_rate=rate,
+                      frame_times=[1.0 + i / 25 for i in range(len(frames))])
+    audio = decode_audio(path)
+    loud = np.flatnonzero(np.abs(audio) > 0.05)
+    # the picture starts at 1 s of the track: the first tone is before it, the second starts 0.5 s in
+    assert loud[0] / AUDIO_RATE == pytest.approx(0.5, abs=0.03)
 
 
 def test_no_audio_track_gives_silence(tmp_path: Path):
