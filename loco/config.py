@@ -185,6 +185,10 @@ class TrainConfig:
     # leaves them out instead of calling them background (a few corrected videos of one class would otherwise teach
     # every other class that nothing happens there)
     distill_only_where_silent: bool = False
+    # Ours: keep the regression head as it is, but for the output rows of the classes the fine-tune adds (class-aware
+    # regression; with class-agnostic regression the whole head is kept): the head every class shares, trained on a
+    # few videos of one class, moves every other class's boundaries
+    keep_start_regression: bool = False
 
 
 @dataclass

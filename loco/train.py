@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 import torch.distributed as dist
@@ -128,12 +128,15 @@ def init_distributed(device: torch.device) -> DistributedContext:
     return DistributedContext(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
 
 
-def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Decay only weight matrices/kernels: biases, norm gains and learnable scales (all 0-d or 1-d) are exempt."""
+def parameter_groups(model: nn.Module, weight_decay: float,
+                     exempt: Sequence[nn.Parameter] = ()) -> list[dict[str, Any]]:
+    """Decay only weight matrices/kernels: biases, norm gains and learnable scales (all 0-d or 1-d) are exempt, and
+    so is ``exempt`` (tensors trained in part, whose kept rows decay would move)."""
     decay, no_decay = [], []
+    exempt_ids = {id(param) for param in exempt}
     for param in model.parameters():
         if param.requires_grad:
-            (no_decay if param.ndim <= 1 else decay).append(param)
+            (no_decay if param.ndim <= 1 or id(param) in exempt_ids else decay).append(param)
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
@@ -214,6 +217,23 @@ def freeze_trunk(model: nn.Module) -> None:
     for name, module in model.named_children():
         if name not in HEAD_MODULES:
             module.requires_grad_(False)
+
+
+def keep_start_regression(model: nn.Module, known: int) -> list[nn.Parameter]:
+    """Freeze the regression head but for the output rows of the classes after the start's ``known`` (its gradient
+    is masked there), so the start's classes keep their boundaries bit for bit; with class-agnostic regression, or
+    no class added, the whole head is frozen. Returns the tensors trained in part (weight decay must skip them)."""
+    model.reg_head.requires_grad_(False)
+    if not model.cfg.class_aware_regression or known >= model.cfg.num_classes:
+        return []
+    out = model.reg_head.out.conv
+    kept = out.weight.shape[0] // model.cfg.num_classes * known  # the start's rows come first (grown_state)
+    for param in (out.weight, out.bias):
+        param.requires_grad_(True)
+        trained = torch.ones_like(param)
+        trained[:kept] = 0
+        param.register_hook(lambda grad, trained=trained: grad * trained)
+    return [out.weight]
 
 
 def _trunk_to_eval(model: nn.Module) -> None:
@@ -371,9 +391,14 @@ def train(
         _load_initial_weights(model, init_weights)
     if tc.freeze_trunk:
         freeze_trunk(model)
+    kept_rows = []
+    if tc.keep_start_regression:
+        if init_weights is None:
+            raise TrainingError("train.keep_start_regression keeps a starting model's regression: fine-tune (--init)")
+        kept_rows = keep_start_regression(model, int(init_weights["cls_head.out.conv.bias"].shape[0]))
     teacher = _teacher(config, init_weights, device) if init_weights is not None and tc.distill_weight > 0 else None
     ema = AveragedModel(model, multi_avg_fn=ema_update_fn(tc.ema_decay, tc.ema_warmup), use_buffers=True)
-    optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay), lr=tc.lr)
+    optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay, exempt=kept_rows), lr=tc.lr)
     sampler = DistributedSampler(train_set, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=tc.seed)
     drop_last = len(train_set) >= tc.batch_size
     loader = DataLoader(train_set, batch_size=local_batch, sampler=sampler, drop_last=drop_last,
@@ -525,4 +550,5 @@ def write_config_snapshot(output_dir: Path, config: Config) -> None:
 
 
 __all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "distillation_loss", "freeze_trunk",
-           "grown_state", "hard_negative_loss", "said_by_the_user", "silent_pairs", "train", "write_config_snapshot"]
+           "grown_state", "hard_negative_loss", "keep_start_regression", "said_by_the_user", "silent_pairs", "train",
+           "write_config_snapshot"]

@@ -62,7 +62,8 @@ class SnapshotContents:
 @dataclass(frozen=True)
 class Recipe:
     """How a run trains: epochs, learning rate, frozen trunk or not, the distillation weight, and why; with
-    ``distill_only_where_silent`` the start's classes learn from distillation alone where the user said nothing."""
+    ``distill_only_where_silent`` the start's classes learn from distillation alone where the user said nothing,
+    with ``keep_start_regression`` the regression of the start's classes is kept as it is."""
 
     epochs: int
     lr: float
@@ -70,6 +71,7 @@ class Recipe:
     distill_weight: float
     reason: str
     distill_only_where_silent: bool = False
+    keep_start_regression: bool = False
 
     @property
     def eval_every(self) -> int:
@@ -78,9 +80,10 @@ class Recipe:
         return max(self.epochs // 10, 1)
 
     def overrides(self) -> list[str]:
-        silent = ["train.distill_only_where_silent=true"] if self.distill_only_where_silent else []  # off by default
+        options = (["train.distill_only_where_silent=true"] if self.distill_only_where_silent else []) + (
+            ["train.keep_start_regression=true"] if self.keep_start_regression else [])  # both off by default
         return [f"train.epochs={self.epochs}", f"train.lr={self.lr:g}", f"train.freeze_trunk={self.freeze_trunk}",
-                f"train.distill_weight={self.distill_weight:g}", *silent, f"train.eval_every={self.eval_every}",
+                f"train.distill_weight={self.distill_weight:g}", *options, f"train.eval_every={self.eval_every}",
                 "train.warmup_epochs=1", "train.pad_to_max_seq_len=false"]
 
     def estimate_seconds(self, contents: SnapshotContents) -> float:
@@ -119,16 +122,17 @@ def snapshot_contents(store: Store, snapshot_id: int, model_classes: list[str] |
 def choose_recipe(contents: SnapshotContents, fine_tune: bool) -> Recipe:
     """The recipe for the data's size. From scratch: the default model's own (assets/models/MODEL_CARD.md). A
     fine-tune on a few videos trains the heads alone for many short epochs (one batch each) at learning rate 1e-4,
-    keeping the start's scores where the user said nothing: of the candidates experiments/learning_curve.py
-    --choose-recipe scored on the benchmark's validation split (3 videos of a new class), the one its rule picks
-    (1e-3 and 3e-3 lost 33-34 points of the other classes' mAP@0.5 there, 1e-4 lost 7.6); on many videos, the
-    whole model at 2e-4 (not measured)."""
+    keeping the start's scores where the user said nothing and the start's classes' regression: of the candidates
+    experiments/learning_curve.py --choose-recipe scored on the benchmark's validation split (3 videos of a new
+    class), the one its rule picks (1e-3 and 3e-3 lost 33-34 points of the other classes' mAP@0.5 there, 1e-4 lost
+    7.6, and 3.2 with the regression kept); on many videos, the whole model at 2e-4 (not measured)."""
     videos = contents.train_videos
     if not fine_tune:
         return Recipe(24, 5e-4, False, 0.0, "from scratch: the default model's recipe")
     if videos <= 16:
         epochs = min(max(math.ceil(240 / max(videos, 1)), 30), 120)
-        return Recipe(epochs, 1e-4, True, 1.0, f"{videos} training video(s): the heads alone, the rest kept")
+        return Recipe(epochs, 1e-4, True, 1.0, f"{videos} training video(s): the heads alone, the rest kept",
+                      keep_start_regression=True)
     return Recipe(10, 2e-4, False, 1.0, f"{videos} training videos: the whole model")
 
 

@@ -226,6 +226,28 @@ def test_a_frozen_trunk_fine_tune_with_an_unknown_label_adds_a_class_and_trains_
     assert not torch.equal(weights["cls_head.out.conv.weight"][:known], start.state_dict()["cls_head.out.conv.weight"])
 
 
+def test_a_fine_tune_that_keeps_the_start_regression_trains_only_the_added_class_rows(tmp_path):
+    torch.set_num_threads(1)
+    known = TINY_SPEC.num_classes - 1
+    train_set = SyntheticDataset(generate_videos(8, 0, TINY_SPEC), TINY_SPEC, training=True, max_seq_len=64)
+    visual_dim, audio_dim = train_set.feature_dims()
+    start = build_model(tiny_config(f"model.num_classes={known}", f"model.visual_dim={visual_dim}",
+                                    f"model.audio_dim={audio_dim}").model, seed=0).state_dict()
+    config = tiny_config("train.epochs=1", "train.device=cpu", "train.freeze_trunk=true",
+                         "train.keep_start_regression=true")
+    weights = load_checkpoint(train(config, train_set, tmp_path / "run", init_weights=start,
+                                    show_progress_bar=False).best_checkpoint).model.state_dict()
+    for name, tensor in start.items():
+        if name.startswith("reg_head."):
+            rows = tensor.shape[0]
+            assert torch.equal(weights[name][:rows], tensor), name  # the start's classes' rows, bit for bit
+    # the added class's rows start from the mean of the start's classes and are trained
+    start_mean = start["reg_head.out.conv.bias"].reshape(known, -1).mean(dim=0)
+    assert not torch.allclose(weights["reg_head.out.conv.bias"][-start_mean.numel():], start_mean)
+    with pytest.raises(TrainingError, match="keeps a starting model's regression"):
+        train(config, train_set, tmp_path / "scratch", show_progress_bar=False)
+
+
 def _said(events: list[tuple[float, float, int]], rejected: list[tuple[float, float, int]]):
     """A one-video batch of 8 steps (two levels of 8 and 4 points, 3 classes at probability 0.5), and what its
     events and rejected proposals say, by :func:`said_by_the_user`."""
