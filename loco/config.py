@@ -189,6 +189,10 @@ class TrainConfig:
     # regression; with class-agnostic regression the whole head is kept): the head every class shares, trained on a
     # few videos of one class, moves every other class's boundaries
     keep_start_regression: bool = False
+    # Ours: train only the output rows (classification and regression) of the classes the training data says something
+    # about (an event, a rejected proposal, or a class the fine-tune adds); every other weight stays the start's, so
+    # the classes nobody corrected score exactly as before
+    said_classes_only: bool = False
 
 
 @dataclass

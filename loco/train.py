@@ -219,21 +219,49 @@ def freeze_trunk(model: nn.Module) -> None:
             module.requires_grad_(False)
 
 
+def _train_rows(conv: nn.Conv1d, trained: torch.Tensor) -> None:
+    """Let only the output rows of ``conv`` where ``trained`` [rows] is true learn (the gradient is masked)."""
+    mask = trained.to(conv.weight.dtype)
+    for param in (conv.weight, conv.bias):
+        param.requires_grad_(True)
+        shaped = mask.reshape(-1, *([1] * (param.ndim - 1)))
+        param.register_hook(lambda grad, shaped=shaped: grad * shaped)
+
+
 def keep_start_regression(model: nn.Module, known: int) -> list[nn.Parameter]:
-    """Freeze the regression head but for the output rows of the classes after the start's ``known`` (its gradient
-    is masked there), so the start's classes keep their boundaries bit for bit; with class-agnostic regression, or
-    no class added, the whole head is frozen. Returns the tensors trained in part (weight decay must skip them)."""
+    """Freeze the regression head but for the output rows of the classes after the start's ``known``, so the
+    start's classes keep their boundaries bit for bit; with class-agnostic regression, or no class added, the whole
+    head is frozen. Returns the tensors trained in part (weight decay must skip them)."""
     model.reg_head.requires_grad_(False)
     if not model.cfg.class_aware_regression or known >= model.cfg.num_classes:
         return []
-    out = model.reg_head.out.conv
-    kept = out.weight.shape[0] // model.cfg.num_classes * known  # the start's rows come first (grown_state)
-    for param in (out.weight, out.bias):
-        param.requires_grad_(True)
-        trained = torch.ones_like(param)
-        trained[:kept] = 0
-        param.register_hook(lambda grad, trained=trained: grad * trained)
-    return [out.weight]
+    trained = torch.arange(model.cfg.num_classes) >= known
+    _train_rows(model.reg_head.out.conv, trained.repeat_interleave(2))  # two offsets a class, class after class
+    return [model.reg_head.out.conv.weight]
+
+
+def train_said_classes_only(model: nn.Module, classes: set[int]) -> list[nn.Parameter]:
+    """Freeze the whole model but the classification and (class-aware) regression output rows of ``classes``.
+    Returns the tensors trained in part (weight decay must skip them)."""
+    model.requires_grad_(False)
+    trained = torch.zeros(model.cfg.num_classes, dtype=torch.bool)
+    trained[sorted(classes)] = True
+    _train_rows(model.cls_head.out.conv, trained)
+    partly = [model.cls_head.out.conv.weight]
+    if model.cfg.class_aware_regression:
+        _train_rows(model.reg_head.out.conv, trained.repeat_interleave(2))
+        partly.append(model.reg_head.out.conv.weight)
+    return partly
+
+
+def said_classes(train_set: VideoFeatureDataset, known: int) -> set[int]:
+    """The classes the training videos say something about (an event or a rejected proposal), and those after the
+    start's ``known`` (the ones a fine-tune adds)."""
+    said = set(range(known, train_set.num_classes))
+    for index in range(len(train_set)):
+        sample = train_set.load_sample(index)
+        said.update(int(k) for k in sample.labels.tolist() + sample.rejected_labels.tolist())
+    return said
 
 
 def _trunk_to_eval(model: nn.Module) -> None:
@@ -246,10 +274,14 @@ def _trunk_to_eval(model: nn.Module) -> None:
 
 def _teacher(config: Config, weights: dict[str, torch.Tensor], device: torch.device) -> nn.Module:
     """The starting model as it was (its own classes, eval mode, frozen): what :func:`distillation_loss` keeps."""
-    known = int(weights["cls_head.out.conv.bias"].shape[0])
+    known = _known_classes(weights)
     teacher = build_model(replace(config.model, num_classes=known)).to(device)
     teacher.load_state_dict(weights)
     return teacher.eval().requires_grad_(False)
+
+
+def _known_classes(weights: dict[str, torch.Tensor]) -> int:
+    return int(weights["cls_head.out.conv.bias"].shape[0])
 
 
 def _load_initial_weights(model: nn.Module, weights: dict[str, torch.Tensor]) -> None:
@@ -392,10 +424,13 @@ def train(
     if tc.freeze_trunk:
         freeze_trunk(model)
     kept_rows = []
-    if tc.keep_start_regression:
-        if init_weights is None:
-            raise TrainingError("train.keep_start_regression keeps a starting model's regression: fine-tune (--init)")
-        kept_rows = keep_start_regression(model, int(init_weights["cls_head.out.conv.bias"].shape[0]))
+    if (tc.keep_start_regression or tc.said_classes_only) and init_weights is None:
+        raise TrainingError("train.keep_start_regression and train.said_classes_only keep a starting model's "
+                            "weights: fine-tune (--init)")
+    if tc.said_classes_only:
+        kept_rows = train_said_classes_only(model, said_classes(train_set, _known_classes(init_weights)))
+    elif tc.keep_start_regression:
+        kept_rows = keep_start_regression(model, _known_classes(init_weights))
     teacher = _teacher(config, init_weights, device) if init_weights is not None and tc.distill_weight > 0 else None
     ema = AveragedModel(model, multi_avg_fn=ema_update_fn(tc.ema_decay, tc.ema_warmup), use_buffers=True)
     optimizer = torch.optim.AdamW(parameter_groups(model, tc.weight_decay, exempt=kept_rows), lr=tc.lr)
@@ -550,5 +585,5 @@ def write_config_snapshot(output_dir: Path, config: Config) -> None:
 
 
 __all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "distillation_loss", "freeze_trunk",
-           "grown_state", "hard_negative_loss", "keep_start_regression", "said_by_the_user", "silent_pairs", "train",
-           "write_config_snapshot"]
+           "grown_state", "hard_negative_loss", "keep_start_regression", "said_by_the_user", "said_classes", "silent_pairs",
+           "train", "train_said_classes_only", "write_config_snapshot"]

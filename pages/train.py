@@ -69,7 +69,7 @@ def train_form(snapshot_id: int) -> None:
     epochs = st.number_input("Epochs", 1, 500, key="train_epochs")
     recipe = replace(recipe, epochs=int(epochs))
     st.caption(f"Recipe ({recipe.reason}): {recipe.epochs} epochs at learning rate {recipe.lr:g}, "
-               f"{'trunk frozen, heads trained' if recipe.freeze_trunk else 'the whole model trained'}"
+               f"{recipe.what_trains}"
                + (", the start's scores kept where the snapshot says nothing" if recipe.distill_weight else "")
                + f"; about {format_duration(recipe.estimate_seconds(contents))} on an idle 2-core CPU.")
     if st.button("Start training", type="primary", key="train_go"):

@@ -63,7 +63,8 @@ class SnapshotContents:
 class Recipe:
     """How a run trains: epochs, learning rate, frozen trunk or not, the distillation weight, and why; with
     ``distill_only_where_silent`` the start's classes learn from distillation alone where the user said nothing,
-    with ``keep_start_regression`` the regression of the start's classes is kept as it is."""
+    with ``keep_start_regression`` the regression of the start's classes is kept as it is, with
+    ``said_classes_only`` only the output rows of the classes the snapshot names are trained."""
 
     epochs: int
     lr: float
@@ -72,6 +73,15 @@ class Recipe:
     reason: str
     distill_only_where_silent: bool = False
     keep_start_regression: bool = False
+    said_classes_only: bool = False
+
+    @property
+    def what_trains(self) -> str:
+        if self.said_classes_only:
+            return "only the output rows of the classes the snapshot names trained, the rest kept"
+        if self.freeze_trunk:
+            return "trunk frozen, heads trained" + (", the start's regression kept" if self.keep_start_regression else "")
+        return "the whole model trained"
 
     @property
     def eval_every(self) -> int:
@@ -80,8 +90,9 @@ class Recipe:
         return max(self.epochs // 10, 1)
 
     def overrides(self) -> list[str]:
-        options = (["train.distill_only_where_silent=true"] if self.distill_only_where_silent else []) + (
-            ["train.keep_start_regression=true"] if self.keep_start_regression else [])  # both off by default
+        switches = {"distill_only_where_silent": self.distill_only_where_silent,  # off by default: named when on
+                    "keep_start_regression": self.keep_start_regression, "said_classes_only": self.said_classes_only}
+        options = [f"train.{name}=true" for name, on in switches.items() if on]
         return [f"train.epochs={self.epochs}", f"train.lr={self.lr:g}", f"train.freeze_trunk={self.freeze_trunk}",
                 f"train.distill_weight={self.distill_weight:g}", *options, f"train.eval_every={self.eval_every}",
                 "train.warmup_epochs=1", "train.pad_to_max_seq_len=false"]
@@ -121,18 +132,17 @@ def snapshot_contents(store: Store, snapshot_id: int, model_classes: list[str] |
 
 def choose_recipe(contents: SnapshotContents, fine_tune: bool) -> Recipe:
     """The recipe for the data's size. From scratch: the default model's own (assets/models/MODEL_CARD.md). A
-    fine-tune on a few videos trains the heads alone for many short epochs (one batch each) at learning rate 1e-4,
-    keeping the start's scores where the user said nothing and the start's classes' regression: of the candidates
-    experiments/learning_curve.py --choose-recipe scored on the benchmark's validation split (3 videos of a new
-    class), the one its rule picks (1e-3 and 3e-3 lost 33-34 points of the other classes' mAP@0.5 there, 1e-4 lost
-    7.6, and 3.2 with the regression kept); on many videos, the whole model at 2e-4 (not measured)."""
+    fine-tune on a few videos trains only the output rows of the classes the snapshot names, for many short epochs
+    (one batch each) at learning rate 3e-3, every other weight kept: of the candidates experiments/learning_curve.py
+    --choose-recipe scored on the benchmark's validation split (3 videos of a new class), the one its rule picks, the
+    best new class among those that keep the other classes within 2 points (training the heads lost 3.2 to 34 points
+    of the other classes' mAP@0.5 there); on many videos, the whole model at 2e-4 (not measured)."""
     videos = contents.train_videos
     if not fine_tune:
         return Recipe(24, 5e-4, False, 0.0, "from scratch: the default model's recipe")
     if videos <= 16:
         epochs = min(max(math.ceil(240 / max(videos, 1)), 30), 120)
-        return Recipe(epochs, 1e-4, True, 1.0, f"{videos} training video(s): the heads alone, the rest kept",
-                      keep_start_regression=True)
+        return Recipe(epochs, 3e-3, True, 1.0, f"{videos} training video(s)", said_classes_only=True)
     return Recipe(10, 2e-4, False, 1.0, f"{videos} training videos: the whole model")
 
 

@@ -36,9 +36,11 @@ from loco.train import (
     load_state,
     parameter_groups,
     said_by_the_user,
+    said_classes,
     save_state,
     silent_pairs,
     train,
+    train_said_classes_only,
     warmup_cosine,
 )
 
@@ -244,8 +246,38 @@ def test_a_fine_tune_that_keeps_the_start_regression_trains_only_the_added_class
     # the added class's rows start from the mean of the start's classes and are trained
     start_mean = start["reg_head.out.conv.bias"].reshape(known, -1).mean(dim=0)
     assert not torch.allclose(weights["reg_head.out.conv.bias"][-start_mean.numel():], start_mean)
-    with pytest.raises(TrainingError, match="keeps a starting model's regression"):
+    with pytest.raises(TrainingError, match="keep a starting model's weights"):
         train(config, train_set, tmp_path / "scratch", show_progress_bar=False)
+
+
+def test_training_the_said_classes_only_moves_their_output_rows_and_nothing_else():
+    model = build_model(tiny_config("model.num_classes=4").model, seed=0)
+    before = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    partly = train_said_classes_only(model, {1, 3})
+    optimiser = torch.optim.AdamW(parameter_groups(model, 1e-2, exempt=partly), lr=1e-2)
+    visual, audio = torch.randn(1, model.cfg.visual_dim, 16), torch.randn(1, model.cfg.audio_dim, 16)
+    output = model(visual, audio, torch.ones(1, 16, dtype=torch.bool))
+    targets = [SegmentTargets(torch.tensor([[2.0, 9.0]]), torch.tensor([1]))]
+    model.compute_loss(output, targets).total.backward()
+    optimiser.step()
+    after = model.state_dict()
+    moved = {name for name in before if not torch.equal(before[name], after[name])} - {"loss_normaliser.value"}
+    assert moved == {"cls_head.out.conv.weight", "cls_head.out.conv.bias", "reg_head.out.conv.weight",
+                     "reg_head.out.conv.bias"}
+    changed_rows = lambda name: [r for r in range(before[name].shape[0])  # noqa: E731
+                                 if not torch.equal(before[name][r], after[name][r])]
+    assert changed_rows("cls_head.out.conv.bias") == [1, 3]
+    # two offsets a class (rows 2, 3 for class 1); an offset the ReLU holds at 0 gets no gradient at all
+    assert changed_rows("reg_head.out.conv.bias") and set(changed_rows("reg_head.out.conv.bias")) <= {2, 3, 6, 7}
+    assert not model.reg_head.out.conv.weight.grad[[0, 1, 4, 5]].any()
+
+
+def test_the_said_classes_are_those_with_events_or_rejected_proposals_and_the_added_ones():
+    videos = generate_videos(3, 0, TINY_SPEC)
+    train_set = SyntheticDataset(videos, TINY_SPEC)
+    present = {int(k) for v in range(len(train_set)) for k in train_set.load_sample(v).labels.tolist()}
+    assert said_classes(train_set, known=TINY_SPEC.num_classes) == present
+    assert said_classes(train_set, known=0) == set(range(TINY_SPEC.num_classes))
 
 
 def _said(events: list[tuple[float, float, int]], rejected: list[tuple[float, float, int]]):

@@ -60,7 +60,7 @@ def test_a_fine_tune_plans_the_labels_the_model_lacks_as_new_classes_with_a_reci
 
     plan = training_plan(store, snapshot.snapshot_id, init_checkpoint=start)  # not refused: the class is added
     assert plan.argv[plan.argv.index("--init") + 1] == str(start) and "train.freeze_trunk=True" in plan.argv
-    assert "train.keep_start_regression=true" in plan.argv  # the few-video recipe keeps the start's regression
+    assert "train.said_classes_only=true" in plan.argv  # the few-video recipe trains the named classes' rows only
     assert plan.env["OMP_NUM_THREADS"] == "1" and plan.epochs == recipe.epochs
 
 
