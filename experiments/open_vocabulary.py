@@ -59,6 +59,25 @@ OPEN_VOCABULARY = ["model.open_vocabulary.enabled=true"]
 
 
 @dataclass(frozen=True)
+class Trained:
+    """A trained row: its name in the tables, its folder under ``--out``, what it starts from and its overrides."""
+
+    method: str
+    folder: str
+    open_vocabulary: bool
+    overrides: tuple[str, ...] = ()
+
+
+TRAINED = (
+    Trained("closed-set LoCo", "closed", False),
+    Trained("open-vocabulary LoCo", "open", True),
+    # the seen classes scored by the closed-set head alone, the open branch naming only the unseen ones
+    Trained("open-vocabulary LoCo, seen by the closed head", "open_closed_alone", True,
+            ("model.open_vocabulary.closed_logits_alone=true",)),
+)
+
+
+@dataclass(frozen=True)
 class Row:
     """One method's AP per class (name -> AP at tIoU 0.5 and averaged over 0.1:0.9)."""
 
@@ -229,10 +248,12 @@ def main() -> int:
     if args.start_weights is not None:  # the same trunk for the closed head (its unseen outputs never trained)
         closed = write_start(args.out / "closed_start.safetensors", [], weights=args.start_weights)
         closed_start = ["--init", str(closed)]
-    with ThreadPoolExecutor(2) as pool:  # the two trainings side by side, one thread each
-        runs = [pool.submit(train_and_evaluate, args, "closed", train_file, closed_start),
-                pool.submit(train_and_evaluate, args, "open", train_file, ["--init", str(start)])]
-        closed_row, open_row = (run.result() for run in runs)
+    with ThreadPoolExecutor(2) as pool:  # two trainings side by side, one thread each
+        runs = [pool.submit(train_and_evaluate, args, variant.folder, train_file,
+                            (["--init", str(start)] if variant.open_vocabulary else closed_start)
+                            + list(variant.overrides)) for variant in TRAINED]
+        trained_rows = [Row(variant.method, row.ap50, row.ap_avg)
+                        for variant, row in zip(TRAINED, (run.result() for run in runs))]
     dev = load_ground_truth(args.annotations, "dev")
     test = load_ground_truth(args.annotations, "test")
     dev_videos, test_videos = load_videos(prior, dev, args.features), load_videos(prior, test, args.features)
@@ -241,8 +262,7 @@ def main() -> int:
                                   tagger_predictions(test_videos, ids, chosen[False], False))
     audio = row_from_predictions("audio-only tagger (YAMNet)", test,
                                  tagger_predictions(test_videos, ids, chosen[True], True))
-    rows = [Row("closed-set LoCo", closed_row.ap50, closed_row.ap_avg),
-            Row("open-vocabulary LoCo", open_row.ap50, open_row.ap_avg), spaces, audio]
+    rows = [*trained_rows, spaces, audio]
     test_classes = sorted(set(test.class_names[s.label_id] for s in test.segments))
     groups = {"seen": [c for c in test_classes if c not in UNSEEN], "unseen": [c for c in test_classes if c in UNSEEN],
               "all": test_classes}
@@ -255,8 +275,7 @@ def main() -> int:
         real = load_ground_truth(args.real_annotations, "test")
         real_videos = load_videos(prior, real, args.real_features)
         real_rows = []
-        for label, checkpoint in [("closed-set LoCo", args.out / "closed" / "best.safetensors"),
-                                  ("open-vocabulary LoCo", args.out / "open" / "best.safetensors"),
+        for label, checkpoint in [*[(v.method, args.out / v.folder / "best.safetensors") for v in TRAINED],
                                   *[(f"checkpoint {p.name}", p) for p in args.real_model]]:
             result = args.out / f"real_{label.replace(' ', '_')}.json"
             loco(args, args.out / "real.log", "eval", "--annotations", str(args.real_annotations), "--split", "test",
