@@ -132,17 +132,18 @@ def snapshot_contents(store: Store, snapshot_id: int, model_classes: list[str] |
 
 def choose_recipe(contents: SnapshotContents, fine_tune: bool) -> Recipe:
     """The recipe for the data's size. From scratch: the default model's own (assets/models/MODEL_CARD.md). A
-    fine-tune on a few videos trains only the output rows of the classes the snapshot names, for many short epochs
+    fine-tune on a few videos trains only the output rows of the classes the snapshot names, for 120 short epochs
     (one batch each) at learning rate 3e-3, every other weight kept: of the candidates experiments/learning_curve.py
     --choose-recipe scored on the benchmark's validation split (3 videos of a new class), the one its rule picks, the
     best new class among those that keep the other classes within 2 points (training the heads lost 3.2 to 34 points
-    of the other classes' mAP@0.5 there); on many videos, the whole model at 2e-4 (not measured)."""
+    of the other classes' mAP@0.5 there), and of the epoch rules --choose-epochs scored at 3 and 10 videos, 120
+    whatever the number of videos (the former ceil(240 / videos), within 30-120, gave 10 videos only 30 steps); on
+    many videos, the whole model at 2e-4 (not measured)."""
     videos = contents.train_videos
     if not fine_tune:
         return Recipe(24, 5e-4, False, 0.0, "from scratch: the default model's recipe")
     if videos <= 16:
-        epochs = min(max(math.ceil(240 / max(videos, 1)), 30), 120)
-        return Recipe(epochs, 3e-3, True, 1.0, f"{videos} training video(s)", said_classes_only=True)
+        return Recipe(120, 3e-3, True, 1.0, f"{videos} training video(s)", said_classes_only=True)
     return Recipe(10, 2e-4, False, 1.0, f"{videos} training videos: the whole model")
 
 
