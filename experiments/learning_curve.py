@@ -318,6 +318,11 @@ EPOCH_NS = (3, 10)
 KEEP_POINTS = 0.02  # the issue's goal: the other classes' mAP@0.5 within 2 points of the start's
 
 
+def folder_name(name: str) -> str:
+    """The run folder of a candidate recipe or epoch rule, from its name in the tables."""
+    return name.replace(" ", "_").replace(",", "").replace("/", "per").replace("(", "").replace(")", "")
+
+
 def best_candidate(results: dict[str, Point], start_others: float) -> str:
     """The rule --choose-recipe applies to the validation scores (written before any was seen): among the candidates
     that keep the other classes' mAP@0.5 within 2 points of the start's, the highest AP@0.5 of the new class; if
@@ -423,7 +428,7 @@ def main() -> int:
         print(f"| recipe ({epochs} epochs) | {new_class} AP@0.5 | other classes' mAP@0.5 (start "
               f"{100 * start_others:.1f}) |\n|---|---|---|", flush=True)
         for name, recipe in CANDIDATES.items():
-            points = curve(f"choose/{name.replace(' ', '_').replace(',', '')}", base, args.annotations, args.features,
+            points = curve(f"choose/{folder_name(name)}", base, args.annotations, args.features,
                            pool[:3], new_class, args.annotations, args.features, args.out,
                            replace(recipe, epochs=epochs), split="validation", ns=(3,))
             chosen[name] = points[-1]
@@ -444,8 +449,7 @@ def main() -> int:
             rules[name] = []
             for n in EPOCH_NS:
                 recipe = choose_recipe(SnapshotContents(0, {"train": n}, {}, [], 0, 0, 0), True)
-                slug = name.replace(" ", "_").replace("/", "per").replace("(", "").replace(")", "")
-                rules[name] += curve(f"choose_epochs/{slug}", base, args.annotations, args.features, pool[:n],
+                rules[name] += curve(f"choose_epochs/{folder_name(name)}", base, args.annotations, args.features, pool[:n],
                                      new_class, args.annotations, args.features, args.out,
                                      replace(recipe, epochs=rule(n)), split="validation", ns=(n,))[1:]
                 point = rules[name][-1]
