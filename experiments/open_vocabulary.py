@@ -3,7 +3,8 @@
 The unseen-class protocol follows OV-AVEL (Zhou et al., arXiv 2411.11278): a fixed third of the benchmark's testable
 classes (``UNSEEN``, chosen once by the rule beside it, before any result) is removed from training, and every model is
 tested on all classes. Removing a class from training drops every train and validation video that shows it, so no
-training step sees it even as background; test and dev keep every video. Four rows:
+training step sees it even as background; test and dev keep every video. The rows (``TRAINED`` lists every trained
+variant of the open-vocabulary head, among them the detached and calibrated head the default model ships with):
 
 - **closed-set LoCo**: compact LoCo trained on the seen classes (it cannot name an unseen class: AP 0 there);
 - **open-vocabulary LoCo**: the same with the open-vocabulary head (``model.open_vocabulary.enabled=true``), which
@@ -66,6 +67,11 @@ class Trained:
     folder: str
     open_vocabulary: bool
     overrides: tuple[str, ...] = ()
+    calibrated: bool = False  # its score calibration fitted on validation (``python -m loco calibrate``)
+
+    def checkpoint(self, out: Path) -> Path:
+        """The checkpoint the row is scored with."""
+        return out / self.folder / ("calibrated.safetensors" if self.calibrated else "best.safetensors")
 
 
 TRAINED = (
@@ -74,6 +80,10 @@ TRAINED = (
     # the seen classes scored by the closed-set head alone, the open branch naming only the unseen ones
     Trained("open-vocabulary LoCo, seen by the closed head", "open_closed_alone", True,
             ("model.open_vocabulary.closed_logits_alone=true",)),
+    # the same with the open branch off the trunk's gradient, and the two kinds of scores calibrated on validation
+    Trained("open-vocabulary LoCo, detached and calibrated", "open_detached", True,
+            ("model.open_vocabulary.closed_logits_alone=true", "model.open_vocabulary.detach_open_branch=true"),
+            calibrated=True),
 )
 
 
@@ -133,17 +143,21 @@ def loco(args: argparse.Namespace, log: Path, *loco_args: str) -> None:
                        stderr=subprocess.STDOUT)
 
 
-def train_and_evaluate(args: argparse.Namespace, name: str, annotations: Path, extra: list[str]) -> Row:
-    """Train on the seen classes (unless done) and evaluate on the whole test split."""
-    out = args.out / name
-    best, result = out / "best.safetensors", out / "test_eval.json"
-    log = args.out / f"{name}.log"
+def train_and_evaluate(args: argparse.Namespace, variant: Trained, annotations: Path, extra: list[str]) -> Row:
+    """Train on the seen classes (unless done), calibrate on their validation videos if the row is, and evaluate on
+    the whole test split."""
+    out = args.out / variant.folder
+    result = out / "test_eval.json"
+    log = args.out / f"{variant.folder}.log"
     if not result.is_file():  # training resumes an interrupted run from its folder
         loco(args, log, "train", "--config", "compact", "--annotations", str(annotations), "--features",
-             str(args.features), "--output", str(out), *extra, *args.overrides)
-        loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint", str(best),
-             "--features", str(args.features), "--json", str(result))
-    return row_from_eval(name, json.loads(result.read_text()))
+             str(args.features), "--output", str(out), *extra, *variant.overrides, *args.overrides)
+        if variant.calibrated:
+            loco(args, log, "calibrate", str(out / "best.safetensors"), "--annotations", str(annotations), "--features",
+                 str(args.features), "--split", "validation", "--output", str(variant.checkpoint(args.out)))
+        loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint",
+             str(variant.checkpoint(args.out)), "--features", str(args.features), "--json", str(result))
+    return row_from_eval(variant.method, json.loads(result.read_text()))
 
 
 def row_from_eval(method: str, result: dict) -> Row:
@@ -249,11 +263,9 @@ def main() -> int:
         closed = write_start(args.out / "closed_start.safetensors", [], weights=args.start_weights)
         closed_start = ["--init", str(closed)]
     with ThreadPoolExecutor(2) as pool:  # two trainings side by side, one thread each
-        runs = [pool.submit(train_and_evaluate, args, variant.folder, train_file,
-                            (["--init", str(start)] if variant.open_vocabulary else closed_start)
-                            + list(variant.overrides)) for variant in TRAINED]
-        trained_rows = [Row(variant.method, row.ap50, row.ap_avg)
-                        for variant, row in zip(TRAINED, (run.result() for run in runs))]
+        runs = [pool.submit(train_and_evaluate, args, variant, train_file,
+                            ["--init", str(start)] if variant.open_vocabulary else closed_start) for variant in TRAINED]
+        trained_rows = [run.result() for run in runs]
     dev = load_ground_truth(args.annotations, "dev")
     test = load_ground_truth(args.annotations, "test")
     dev_videos, test_videos = load_videos(prior, dev, args.features), load_videos(prior, test, args.features)
@@ -275,7 +287,7 @@ def main() -> int:
         real = load_ground_truth(args.real_annotations, "test")
         real_videos = load_videos(prior, real, args.real_features)
         real_rows = []
-        for label, checkpoint in [*[(v.method, args.out / v.folder / "best.safetensors") for v in TRAINED],
+        for label, checkpoint in [*[(v.method, v.checkpoint(args.out)) for v in TRAINED],
                                   *[(f"checkpoint {p.name}", p) for p in args.real_model]]:
             result = args.out / f"real_{label.replace(' ', '_')}.json"
             loco(args, args.out / "real.log", "eval", "--annotations", str(args.real_annotations), "--split", "test",

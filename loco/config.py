@@ -77,8 +77,22 @@ class OpenVocabularyConfig:
     evidence_weight_init: float = 1.0  # b
     missing_stream_evidence: float = 0.5  # the evidence assumed in a stream that has no label for the class
     evidence_floor: float = 1e-4  # evidence is clamped to [floor, 1 - floor] before the logarithm
+    # the open branch (the agnostic head and the calibration above) reads the fused features through a stop-gradient:
+    # its losses train it alone, so the trunk and the closed-set head learn as a closed-set model of the same recipe
+    # (with closed_logits_alone the classes with examples are then scored as that model scores them)
+    detach_open_branch: bool = False
+    # (scale, shift) of the final logits of the classes with training examples and of those without, fitted after
+    # training on a held-out split (``python -m loco calibrate``): both kinds then estimate the same probability, so
+    # they compare in one video's detections and against one threshold. (1, 0): as trained.
+    trained_calibration: list[float] = field(default_factory=lambda: [1.0, 0.0])
+    untrained_calibration: list[float] = field(default_factory=lambda: [1.0, 0.0])
 
     def __post_init__(self) -> None:
+        for name in ("trained_calibration", "untrained_calibration"):
+            scale_shift = getattr(self, name)
+            if len(scale_shift) != 2 or not scale_shift[0] > 0:
+                raise ValueError(f"model.open_vocabulary.{name} must be [scale, shift] with scale > 0 (an increasing "
+                                 f"map keeps each class's ranking), got {scale_shift}")
         if self.closed_logits_alone and not self.class_terms:
             raise ValueError("model.open_vocabulary.closed_logits_alone needs class_terms: it says how the closed-set "
                              "logits of the classes with examples are used")

@@ -6,6 +6,7 @@ for the classes that had training examples:
 
     logit(point, c) = a * h(point) + b * logit(q_c(point)) + d  [+ closed_c(point) if c had training examples]
     (or, with ``closed_logits_alone``, closed_c(point) alone if c had training examples)
+    then scale * logit + shift, one pair for the classes with examples and one for those without (``calibrate``)
     q_c = prod over streams s of  e_s,c(point) ^ w_s   (or missing_stream_evidence ^ w_s where s has no label for c)
 
 ``h`` is a learned class-agnostic "heard and seen" logit (one more head on the fused pyramid features: what LoCo's
@@ -105,18 +106,24 @@ class OpenVocabularyHead(nn.Module):
     def forward(self, fused: Tensor, mask: Tensor, closed: Tensor, evidence: Tensor,
                 mapped: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """-> (class logits [B, T_l, K], open logits [B, T_l, K], agnostic logits [B, T_l, 1])."""
-        agnostic = self.agnostic(fused, mask)
+        agnostic = self.agnostic(fused.detach() if self.cfg.detach_open_branch else fused, mask)
         opened = self.open_logits(agnostic, evidence, mapped)
         extra = opened.shape[-1] - closed.shape[-1]
         trained = F.pad(self.trained, (0, extra)) if self.cfg.class_terms else torch.zeros_like(mapped[0])
-        # a class no stream has labels for (on this profile) and without training examples is not scored at all
-        opened = torch.where(mapped.any(dim=0) | trained, opened, torch.full_like(opened, UNSCORED_LOGIT))
         if not self.cfg.class_terms:
             logits = opened
         elif self.cfg.closed_logits_alone:
             logits = torch.where(trained, F.pad(closed, (0, extra)), opened)
         else:
             logits = opened + F.pad(closed, (0, extra)) * trained.to(closed.dtype)
+        (trained_scale, trained_shift), (untrained_scale, untrained_shift) = (self.cfg.trained_calibration,
+                                                                              self.cfg.untrained_calibration)
+        logits = torch.where(trained, trained_scale * logits + trained_shift,
+                             untrained_scale * logits + untrained_shift)
+        # a class no stream has labels for (on this profile) and without training examples is not scored at all
+        scorable = mapped.any(dim=0) | trained
+        opened = torch.where(scorable, opened, torch.full_like(opened, UNSCORED_LOGIT))
+        logits = torch.where(scorable, logits, torch.full_like(logits, UNSCORED_LOGIT))
         return logits, opened, agnostic
 
     def regression(self, offsets: Tensor, closed: Tensor, num_classes: int) -> Tensor:

@@ -9,7 +9,7 @@ from loco.checkpoint import load_checkpoint, save_checkpoint
 from loco.config import Config, OpenVocabularyConfig
 from loco.grid import UNAV_GRID
 from loco.model import ModelInputError, SegmentTargets, build_model
-from loco.model.open_vocabulary import ClassEvidence
+from loco.model.open_vocabulary import UNSCORED_LOGIT, ClassEvidence
 from tests.loco.model.conftest import random_inputs, tiny_config
 
 
@@ -126,3 +126,37 @@ def test_a_one_class_model_regresses_the_classes_it_adds():
     head = build_model(ov_config(num_classes=1), seed=0).open_vocabulary
     out = head.regression(torch.ones(1, 3, 2), torch.zeros(1, 3, 1), 4)  # the regression head squeezes one class
     assert out.shape == (1, 3, 4, 2) and bool((out == 1).all())
+
+
+def test_calibration_maps_each_kind_of_logit_by_its_own_pair():
+    head = build_model(ov_config(num_classes=2, open_vocabulary=OpenVocabularyConfig(
+        enabled=True, fixed_calibration=True, agnostic_weight_init=0.0, closed_logits_alone=True,
+        trained_calibration=[2.0, 0.5], untrained_calibration=[0.5, -1.0])), seed=0).open_vocabulary
+    head.examples[:] = torch.tensor([4.0, 0.0])
+    scores = torch.full((1, 2, 3, 1), 0.5)  # q = 0.25: open logit log(1/3) for every class
+    mapped = torch.tensor([[True, True, False], [True, True, False]])  # class 2: no labels and no examples
+    logits, opened, _ = head(torch.zeros(1, 64, 1), torch.ones(1, 1, dtype=torch.bool),
+                             torch.tensor([[[3.0, 7.0]]]), scores, mapped)
+    open_logit = torch.log(torch.tensor(1 / 3)).item()
+    assert logits[0, 0].tolist() == pytest.approx([2.0 * 3.0 + 0.5, 0.5 * open_logit - 1.0, UNSCORED_LOGIT], abs=1e-5)
+    assert opened[0, 0, :2].tolist() == pytest.approx([open_logit] * 2, abs=1e-5)  # what the open loss reads
+
+
+def test_a_calibration_must_keep_the_ranking():
+    with pytest.raises(ValueError, match="scale > 0"):
+        OpenVocabularyConfig(untrained_calibration=[-1.0, 0.0])
+    with pytest.raises(ValueError, match=r"\[scale, shift\]"):
+        Config().with_overrides(["model.open_vocabulary.trained_calibration=[1.0]"])
+
+
+@pytest.mark.parametrize("detach", [False, True])
+def test_a_detached_open_branch_trains_itself_and_not_the_trunk(detach):
+    cfg = ov_config(open_vocabulary=OpenVocabularyConfig(enabled=True, detach_open_branch=detach))
+    model = build_model(cfg, seed=0).train()
+    visual, audio, mask = random_inputs(cfg, [32])
+    output = model(visual, audio, mask, evidence=evidence(1, 5, 32, None))
+    torch.cat(output.open_logits, dim=1).sum().backward()  # the open branch's logits alone
+    assert model.open_vocabulary.agnostic_weight.grad is not None
+    assert all(p.grad is not None for p in model.open_vocabulary.agnostic.parameters())
+    trunk = [p.grad for name, p in model.named_parameters() if name.startswith(("visual_encoder.", "pyramid."))]
+    assert all(g is None for g in trunk) == detach
