@@ -68,6 +68,8 @@ class Trained:
     open_vocabulary: bool
     overrides: tuple[str, ...] = ()
     calibrated: bool = False  # its score calibration fitted on validation (``python -m loco calibrate``)
+    # the open branch alone trained over the closed-set row's model (``train.open_branch_only``), as the default is
+    over_closed: bool = False
 
     def checkpoint(self, out: Path) -> Path:
         """The checkpoint the row is scored with."""
@@ -84,7 +86,12 @@ TRAINED = (
     Trained("open-vocabulary LoCo, detached and calibrated", "open_detached", True,
             ("model.open_vocabulary.closed_logits_alone=true", "model.open_vocabulary.detach_open_branch=true"),
             calibrated=True),
+    # the default model's recipe: the closed-set model kept whole, an open branch trained over it, calibrated
+    Trained("closed-set LoCo + open branch, calibrated", "open_branch", True, ("train.open_branch_only=true",),
+            calibrated=True, over_closed=True),
 )
+OPEN_BRANCH = ["model.open_vocabulary.enabled=true", "model.open_vocabulary.closed_logits_alone=true",
+               "model.open_vocabulary.detach_open_branch=true"]
 
 
 @dataclass(frozen=True)
@@ -262,10 +269,20 @@ def main() -> int:
     if args.start_weights is not None:  # the same trunk for the closed head (its unseen outputs never trained)
         closed = write_start(args.out / "closed_start.safetensors", [], weights=args.start_weights)
         closed_start = ["--init", str(closed)]
-    with ThreadPoolExecutor(2) as pool:  # two trainings side by side, one thread each
-        runs = [pool.submit(train_and_evaluate, args, variant, train_file,
-                            ["--init", str(start)] if variant.open_vocabulary else closed_start) for variant in TRAINED]
-        trained_rows = [run.result() for run in runs]
+    def start_of(variant: Trained) -> list[str]:
+        if variant.over_closed:  # the closed-set row's model, every weight kept, given an open branch
+            over = args.out / f"{variant.folder}_start.safetensors"
+            if not over.is_file():
+                write_start(over, OPEN_BRANCH, weights=args.out / "closed" / "best.safetensors", own_classes=True)
+            return ["--init", str(over)]
+        return ["--init", str(start)] if variant.open_vocabulary else closed_start
+
+    with ThreadPoolExecutor(2) as pool:  # two trainings side by side, one thread each; those over the closed row after
+        rows: dict[Trained, Row] = {}
+        for wave in ([v for v in TRAINED if not v.over_closed], [v for v in TRAINED if v.over_closed]):
+            runs = {v: pool.submit(train_and_evaluate, args, v, train_file, start_of(v)) for v in wave}
+            rows |= {v: run.result() for v, run in runs.items()}
+        trained_rows = [rows[v] for v in TRAINED]
     dev = load_ground_truth(args.annotations, "dev")
     test = load_ground_truth(args.annotations, "test")
     dev_videos, test_videos = load_videos(prior, dev, args.features), load_videos(prior, test, args.features)

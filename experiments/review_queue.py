@@ -1,9 +1,10 @@
 """Does the review queue put false detections on sounds without their picture, and pictures without their sound, first?
 
-The queue (``studio.review``) ranks a video's proposals by the score's uncertainty and by how much less sound and
-picture agree over the proposal than elsewhere in the clip (the same-step agreement ``S[t, t]`` of LCC), with the
-weight fixed a priori. This runs a checkpoint on a split, ranks each video's proposals as the Review page does, and
-scores the ranking against the benchmark's record of its distractors (``build_info.json`` beside the annotations,
+The queue (``studio.review``) ranks a video's proposals by the score's uncertainty and by how much sound and picture
+disagree over the proposal, with the weight fixed a priori: for a model whose LCC gates were trained against events,
+one minus the gates' mean (on one scale for every clip), else how much less they agree than elsewhere in the clip
+(the same-step agreement ``S[t, t]`` of LCC; the second row, context for a gate-trained model). This runs a
+checkpoint on a split, ranks each video's proposals as the Review page does, and scores the ranking against the benchmark's record of its distractors (``build_info.json`` beside the annotations,
 layers of kind ``sound_only`` and ``photo_only``; the step groups of ``experiments/mechanisms.py``).
 
 A proposal is a **distractor false detection** when it matches no annotated event (same class, temporal IoU >= 0.5)
@@ -38,10 +39,13 @@ from loco.evaluate import load_ground_truth, segment_iou
 from loco.infer import predict_features
 from loco.paths import ASSETS_DIR
 from mechanisms import DISTRACTORS, SplitVideo, event_aucs, load_split, step_groups  # the sibling script
-from studio.review import DISAGREEMENT_WEIGHT, rank_for_review, span_mean
+from studio.review import DISAGREEMENT_WEIGHT, event_gate, rank_for_review, span_mean
 from studio.viz.internals import token_span
 
-RANKINGS = ("queue", "uncertainty alone", "agreement alone", "previous queue (coherence)")
+# the queue as the Review page ranks (the event gate's doubt for a model whose gates were trained against events, else
+# the agreement's rank in the clip), then context
+RANKINGS = ("queue", "queue, agreement's rank in the clip", "uncertainty alone", "agreement alone",
+            "previous queue (coherence)")
 
 
 @dataclass(frozen=True)
@@ -101,12 +105,14 @@ def rank_video(loaded, video: SplitVideo, names: dict[int, str], min_score: floa
                  for i, e in enumerate(prediction.events) if e.score >= min_score]
     groups = step_groups(video.plan, prediction.step_times, video.events)
     kind_of = {p.event_id: distractor_kind(p, video, groups, names, grid) for p in proposals}
-    ranked = {name: rank_for_review(proposals, grid, agreement, weight)
-              for name, weight in zip(RANKINGS, (DISAGREEMENT_WEIGHT, 0.0, 1.0))}
+    gate = event_gate(internals, loaded.config.model.lcc)
+    ranked = {RANKINGS[0]: rank_for_review(proposals, grid, agreement, DISAGREEMENT_WEIGHT, gate),
+              **{name: rank_for_review(proposals, grid, agreement, weight)
+                 for name, weight in zip(RANKINGS[1:4], (DISAGREEMENT_WEIGHT, 0.0, 1.0))}}
     orders = {name: ([item.event_id for item in items], np.array([item.priority for item in items]))
               for name, items in ranked.items()}
     previous = sorted(proposals, key=lambda p: (-previous_priority(p, coherence, grid), p.start))
-    orders[RANKINGS[3]] = ([p.event_id for p in previous],
+    orders[RANKINGS[4]] = ([p.event_id for p in previous],
                            np.array([previous_priority(p, coherence, grid) for p in previous]))
     return RankedVideo(video.video_id, {name: [kind_of[i] for i in ids] for name, (ids, _) in orders.items()},
                        {name: priorities for name, (_, priorities) in orders.items()}, agreement,

@@ -4,35 +4,35 @@ An open-vocabulary model scores a class with training examples by its learnt log
 branch alone (label-space evidence and the class-agnostic "heard and seen" logit). Both are trained by the same focal
 loss, yet they are not on one scale: the learnt logits are sharper, so in one video's detections they outrank every
 class named by its labels alone, and a threshold that suits one kind hides or floods the other. Calibration maps each
-kind to the same probability, that of a point being a positive of its class (the training targets of
-``loco.model.assignment``), by Platt scaling fitted on a held-out split:
+kind to the same probability, that of a detection being right (its class, temporal IoU >= 0.5 with an annotated
+event), by Platt scaling of the detections' logits on a held-out split:
 
-- the classes with examples: their logits as the model scores them (calibration reset to the identity);
-- the classes without: the open logits of the same classes, what each would score had it no examples, the only
-  classes of the split that can stand in for them (the open branch was trained on these classes, so its fit may be
-  somewhat kinder than it is to classes never seen).
+- the classes with examples: their detections as the model decodes them (calibration reset to the identity);
+- the classes without: the detections of the same classes scored by the open branch alone, what each would score had
+  it no examples, the only classes of the split that can stand in for them (the open branch was trained on these
+  classes, so its fit may be somewhat kinder than it is to classes never seen).
 
-Each map is increasing, so it changes no class's ranking of its own detections, only how the two kinds compare.
+The fitted ``(scale, shift)`` maps the head's logits before decoding; soft-NMS then decays the scores of overlapping
+detections, so the fit holds best for each event's best detection. Each map is increasing, so it changes no class's
+ranking of its own detections, only how the two kinds compare.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
 
 from loco.checkpoint import LoadedModel
-from loco.data.unav import VideoFeatureDataset, collate_videos
-from loco.infer import label_prior_of, pad_multiple
-from loco.label_prior import batch_evidence
-from loco.model import SegmentTargets
-from loco.model.assignment import assign_targets
+from loco.data.unav import VideoFeatureDataset
+from loco.evaluate import Segment, segment_iou
+from loco.infer import dataset_ground_truth, predict_dataset
 
 IDENTITY = (1.0, 0.0)
+RIGHT_IOU = 0.5  # a detection is right at the benchmark's headline temporal IoU (mAP@0.5)
+SCORE_FLOOR = 1e-6  # scores are clipped to [floor, 1 - floor] before their logit
 
 
 class CalibrationError(ValueError):
@@ -41,7 +41,7 @@ class CalibrationError(ValueError):
 
 @dataclass(frozen=True)
 class PlattFit:
-    """``sigmoid(scale * logit + shift)`` fitted to ``positives`` of ``points`` (point, class) pairs; the mean
+    """``sigmoid(scale * logit + shift)`` fitted to ``positives`` right ones of ``points`` detections; the mean
     log-loss before (the logits as they are) and after."""
 
     scale: float
@@ -60,22 +60,12 @@ class Calibration:
     untrained: PlattFit
 
 
-@dataclass(frozen=True)
-class PointLogits:
-    """Every valid (point, trained class) pair of a split: the model's logit, the open branch's logit and whether
-    the pair is a training target's positive."""
-
-    trained: np.ndarray
-    opened: np.ndarray
-    positive: np.ndarray
-
-
 def fit_platt(logits: np.ndarray, positive: np.ndarray) -> PlattFit:
     """Platt scaling: the (scale, shift) minimising the log-loss of ``sigmoid(scale * logit + shift)``."""
     x = torch.as_tensor(logits, dtype=torch.float64)
     y = torch.as_tensor(positive, dtype=torch.float64)
     if x.numel() == 0 or not 0 < float(y.sum()) < y.numel():
-        raise CalibrationError(f"a fit needs both positive and negative points; got {int(y.sum())} of {x.numel()}")
+        raise CalibrationError(f"a fit needs both right and wrong detections; got {int(y.sum())} of {x.numel()}")
     params = torch.tensor(IDENTITY, dtype=torch.float64, requires_grad=True)
     optimiser = torch.optim.LBFGS([params], max_iter=200, line_search_fn="strong_wolfe")
 
@@ -88,50 +78,37 @@ def fit_platt(logits: np.ndarray, positive: np.ndarray) -> PlattFit:
     optimiser.step(loss)
     scale, shift = (float(v) for v in params.detach())
     if not scale > 0:
-        raise CalibrationError(f"these logits do not rise with being a positive (fitted scale {scale:.3g})")
+        raise CalibrationError(f"these scores do not rise with being right (fitted scale {scale:.3g})")
     before = float(F.binary_cross_entropy_with_logits(x, y))
     after = float(F.binary_cross_entropy_with_logits(scale * x + shift, y))
     return PlattFit(scale, shift, int(x.numel()), int(y.sum()), before, after)
 
 
-@torch.inference_mode()
-def point_logits(loaded: LoadedModel, dataset: VideoFeatureDataset, batch_size: int = 8) -> PointLogits:
-    """The pairs :func:`calibrate` fits, with the model's calibration reset to the identity. ``dataset``'s labels
-    must index the model's classes (``UnAVDataset(..., known_classes=loaded.class_names)``); others are skipped."""
-    identity = loaded.with_calibration(IDENTITY, IDENTITY)
-    model, cfg = identity.model.eval(), identity.config.model
-    trained = model.open_vocabulary.trained
-    if not bool(trained.any()):
-        raise CalibrationError("the model has no class with training examples to calibrate on")
-    classes = cfg.num_classes
-    prior = label_prior_of(identity)
-    was_training = dataset.training
-    dataset.training = False
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False,
-                        collate_fn=partial(collate_videos, pad_multiple=pad_multiple(cfg.pyramid_levels)))
-    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
-    try:
-        for batch in loader:
-            evidence = batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
-            output = model(batch.visual, batch.audio, batch.mask, evidence=evidence)
-            lengths = [mask.shape[1] for mask in output.masks]
-            targets = torch.stack([
-                assign_targets(SegmentTargets(segments[labels < classes], labels[labels < classes]), lengths,
-                               cfg.regression_ranges, classes).classes
-                for segments, labels in zip(batch.segments, batch.labels)])
-            pairs = torch.cat(output.masks, dim=1)[..., None] & trained[None, None, :]
-            logits = torch.cat(output.cls_logits, dim=1)[..., :classes]
-            opened = torch.cat(output.open_logits, dim=1)[..., :classes]
-            for part, values in zip(parts, (logits, opened, targets > 0)):
-                part.append(values[pairs].numpy())
-    finally:
-        dataset.training = was_training
-    return PointLogits(*(np.concatenate(part) for part in parts))
+def right_detections(predictions: list[Segment], truth: list[Segment]) -> tuple[np.ndarray, np.ndarray]:
+    """Each prediction's score logit and whether it is right: an annotated event of its video and class overlaps
+    it at temporal IoU >= :data:`RIGHT_IOU` (a second detection of one event counts as right too)."""
+    spans: dict[tuple[str, int], list[tuple[float, float]]] = {}
+    for segment in truth:
+        spans.setdefault((segment.video_id, segment.label_id), []).append((segment.start, segment.end))
+    right = np.array([bool(np.any(segment_iou(np.array([p.start, p.end]), np.array(spans[key])) >= RIGHT_IOU))
+                      if (key := (p.video_id, p.label_id)) in spans else False for p in predictions])
+    scores = np.clip([p.score for p in predictions], SCORE_FLOOR, 1.0 - SCORE_FLOOR)
+    return np.log(scores) - np.log1p(-scores), right
 
 
 def calibrate(loaded: LoadedModel, dataset: VideoFeatureDataset, batch_size: int = 8) -> Calibration:
-    """Fit both maps on ``dataset`` (a held-out split; never test)."""
+    """Fit both maps on ``dataset`` (a held-out split, never test), whose labels index the model's classes
+    (``UnAVDataset(..., known_classes=loaded.class_names)``)."""
     if not loaded.open_vocabulary:
         raise CalibrationError("only an open-vocabulary model has two kinds of scores to calibrate")
-    points = point_logits(loaded, dataset, batch_size)
-    return Calibration(fit_platt(points.trained, points.positive), fit_platt(points.opened, points.positive))
+    if not any(loaded.trained_classes().values()):
+        raise CalibrationError("the model has no class with training examples to calibrate on")
+    identity = loaded.with_calibration(IDENTITY, IDENTITY)
+    open_only = identity.with_open_vocabulary(class_terms=False, closed_logits_alone=False)
+    truth = dataset_ground_truth(dataset).segments
+    with_examples = {k for k, name in enumerate(loaded.class_names) if loaded.trained_classes().get(name)}
+    trained = right_detections([p for p in predict_dataset(identity, dataset, batch_size)
+                                if p.label_id in with_examples], truth)
+    untrained = right_detections([p for p in predict_dataset(open_only, dataset, batch_size)
+                                  if p.label_id in with_examples], truth)
+    return Calibration(fit_platt(*trained), fit_platt(*untrained))

@@ -131,17 +131,22 @@ class LoadedModel:
                 f"re-extract with profile {self.profile!r}"
             )
 
-    def with_calibration(self, trained: Iterable[float], untrained: Iterable[float]) -> "LoadedModel":
-        """The same open-vocabulary model with its logits mapped by ``(scale, shift)``, one pair for the classes
-        with training examples and one for those without (``loco.calibration``)."""
+    def with_open_vocabulary(self, **changes: Any) -> "LoadedModel":
+        """The same open-vocabulary model with fields of its head's config changed (``OpenVocabularyConfig``), its
+        weights kept."""
         if not self.open_vocabulary:
-            raise ValueError("only an open-vocabulary model has a score calibration")
-        head = replace(self.config.model.open_vocabulary, trained_calibration=[float(v) for v in trained],
-                       untrained_calibration=[float(v) for v in untrained])
+            raise ValueError("only an open-vocabulary model has an open-vocabulary head to change")
+        head = replace(self.config.model.open_vocabulary, **changes)
         model_config = replace(self.config.model, open_vocabulary=head)
         model = build_model(model_config).to(next(self.model.parameters()).device)
         model.load_state_dict(self.model.state_dict())
         return replace(self, model=model.train(self.model.training), config=replace(self.config, model=model_config))
+
+    def with_calibration(self, trained: Iterable[float], untrained: Iterable[float]) -> "LoadedModel":
+        """The same open-vocabulary model with its logits mapped by ``(scale, shift)``, one pair for the classes
+        with training examples and one for those without (``loco.calibration``)."""
+        return self.with_open_vocabulary(trained_calibration=[float(v) for v in trained],
+                                         untrained_calibration=[float(v) for v in untrained])
 
     def with_label_prior(self, weight: float) -> "LoadedModel":
         """The same model decoding with the encoders' label-space prior at ``weight`` (0 = off; loco/label_prior.py),

@@ -57,6 +57,7 @@ BEST_CHECKPOINT = "best.safetensors"
 METRICS_LOG = "metrics.jsonl"
 SELECTION_METRIC = "avg"  # average mAP over tIoU 0.1..0.9 on the validation split
 HEAD_MODULES = ("dependency", "cls_head", "reg_head", "open_vocabulary")  # what a frozen-trunk fine-tune trains
+OPEN_BRANCH = ("open_vocabulary",)  # what ``train.open_branch_only`` trains
 
 
 class TrainingError(ValueError):
@@ -213,10 +214,10 @@ def grown_state(weights: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor]
     return grown
 
 
-def freeze_trunk(model: nn.Module) -> None:
-    """Only :data:`HEAD_MODULES` keep trainable parameters; autograd then never records the trunk's graph."""
+def freeze_trunk(model: nn.Module, trained: Sequence[str] = HEAD_MODULES) -> None:
+    """Only the ``trained`` modules keep trainable parameters; autograd then never records the rest's graph."""
     for name, module in model.named_children():
-        if name not in HEAD_MODULES:
+        if name not in trained:
             module.requires_grad_(False)
 
 
@@ -265,11 +266,11 @@ def said_classes(train_set: VideoFeatureDataset, known: int) -> set[int]:
     return said
 
 
-def _trunk_to_eval(model: nn.Module) -> None:
+def _trunk_to_eval(model: nn.Module, trained: Sequence[str]) -> None:
     """A frozen trunk computes in eval mode (no drop-path, no LCC loss): the features the heads learn from are the
     ones they will see at inference."""
     for name, module in model.named_children():
-        if name not in HEAD_MODULES:
+        if name not in trained:
             module.eval()
 
 
@@ -422,8 +423,12 @@ def train(
     model = build_model(config.model, seed=tc.seed).to(device)
     if init_weights is not None:
         _load_initial_weights(model, init_weights)
-    if tc.freeze_trunk:
-        freeze_trunk(model)
+    if tc.open_branch_only and (init_weights is None or model.open_vocabulary is None):
+        raise TrainingError("train.open_branch_only trains an open-vocabulary branch over a trained start: fine-tune "
+                            "(--init) a model with model.open_vocabulary.enabled")
+    trained_modules = OPEN_BRANCH if tc.open_branch_only else HEAD_MODULES if tc.freeze_trunk else None
+    if trained_modules is not None:
+        freeze_trunk(model, trained_modules)
     kept_rows = []
     if (tc.keep_start_regression or tc.said_classes_only) and init_weights is None:
         raise TrainingError("train.keep_start_regression and train.said_classes_only keep a starting model's "
@@ -479,8 +484,8 @@ def train(
         sampler.set_epoch(epoch)
         train_set.set_epoch(epoch)
         model.train()
-        if tc.freeze_trunk:
-            _trunk_to_eval(model)
+        if trained_modules is not None:
+            _trunk_to_eval(model, trained_modules)
         started, totals = time.time(), {"total": 0.0, "cls": 0.0, "reg": 0.0, "lcc": 0.0}
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{tc.epochs}", disable=not (show_progress_bar and ctx.is_main),
                    leave=False)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from studio.probes import modality_probe
-from studio.review import DISAGREEMENT_WEIGHT, rank_for_review
+from studio.review import DISAGREEMENT_WEIGHT, event_gate, rank_for_review
 from ui import common
 from ui.internals import run_internals
 
@@ -20,17 +20,22 @@ run = common.run_for(video)
 st.subheader("Review queue")
 weight = st.slider("Weight of audio-visual disagreement (vs. score uncertainty)", 0.0, 1.0, DISAGREEMENT_WEIGHT, 0.05,
                    key="review_weight",
-                   help="Disagreement: the share of the clip's steps where sound and picture agree better (LCC's "
-                        "cosine of the two streams at the same step) than over the event. Uncertainty: 1 at a score "
-                        "of 0.5, 0 at 0 or 1. The default weighs them equally, fixed a priori.")
+                   help="Disagreement: for a model whose LCC gates were trained against annotated events (the "
+                        "default model's), one minus the gates' mean over the event, the model's own doubt that "
+                        "sound and picture are one event there; for other models, the share of the clip's steps "
+                        "where sound and picture agree better (LCC's cosine of the two streams at the same step) "
+                        "than over the event. Uncertainty: 1 at a score of 0.5, 0 at 0 or 1. The default weighs "
+                        "them equally, fixed a priori.")
 proposed = store.current_events(video.video_id, states=["proposed"])
-agreement = None
+agreement = gate = None
 grid = store.grid
 loaded = run_internals(run)
 if loaded is not None:
     internals, grid = loaded
     agreement = internals.agreement
-queue = rank_for_review(proposed, grid, agreement, weight)
+    if run.checkpoint_path and Path(run.checkpoint_path).is_file():
+        gate = event_gate(internals, common.load_model(Path(run.checkpoint_path)).config.model.lcc)
+queue = rank_for_review(proposed, grid, agreement, weight, gate)
 if not queue:
     st.info("Nothing to review: no proposed (unreviewed) predictions on this video.")
 else:

@@ -1,8 +1,9 @@
 """``python -m loco calibrate CHECKPOINT``: fit an open-vocabulary model's score calibration on a held-out split.
 
-Runs the checkpoint on --split (default validation) and fits, by Platt scaling, one (scale, shift) for the logits of
-the classes with training examples and one for those named by the open branch alone, so that both kinds estimate
-the same probability and compare in a video's detections and against one threshold (``loco/calibration.py``).
+Runs the checkpoint on --split (default validation) and fits, by Platt scaling of its detections, one (scale, shift)
+for the logits of the classes with training examples and one for those named by the open branch alone, so that both
+kinds estimate the same probability, that of a detection being right, and compare in a video's detections and
+against one threshold (``loco/calibration.py``).
 Prints both fits; with --output, writes a copy of the checkpoint that decodes with them (the fit is recorded in its
 metadata). Never fit on test.
 
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     loaded.check_features(*dataset.feature_dims())
     fitted = calibrate(loaded, dataset)
     for kind, fit in (("with training examples", fitted.trained), ("by the open branch alone", fitted.untrained)):
-        print(f"classes {kind}: scale {fit.scale:.4f}, shift {fit.shift:+.4f} ({fit.positives} positives of "
-              f"{fit.points} points; log-loss {fit.log_loss_before:.4f} -> {fit.log_loss_after:.4f})")
+        print(f"classes {kind}: scale {fit.scale:.4f}, shift {fit.shift:+.4f} ({fit.positives} right of "
+              f"{fit.points} detections; log-loss {fit.log_loss_before:.4f} -> {fit.log_loss_after:.4f})")
     if args.output is not None:
         chosen = loaded.with_calibration((fitted.trained.scale, fitted.trained.shift),
                                          (fitted.untrained.scale, fitted.untrained.shift))

@@ -9,7 +9,8 @@ Two ways:
 Prints mAP@0.5..0.9, the average over tIoU 0.1..0.9 and the per-class table; --json writes all of it as JSON.
 --class-agnostic scores localisation alone: every label becomes one class (a span predicted under several labels
 counts once, at its best score), which separates "found the event" from "named it right". --label-prior W decodes
-with the encoders' label-space prior (loco/label_prior.py), which helps name exemplars unlike the training ones.
+with the encoders' label-space prior (loco/label_prior.py), which helps name exemplars unlike the training ones. An
+open-vocabulary checkpoint decodes over the whole taxonomy, as the app and predict do (--no-taxonomy: its own classes).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from loco.evaluate import (
     Evaluation, GroundTruth, load_ground_truth, load_predictions, score_predictions, write_predictions,
 )
+from loco.commands.predict import add_taxonomy_argument, scoring_taxonomy
 from loco.io import atomic_write
 
 
@@ -47,6 +49,7 @@ def register(subparsers) -> None:
     parser.add_argument("--label-prior", type=float, metavar="W",
                         help="with --checkpoint: weight in [0, 1] of the encoders' label-space prior when decoding "
                         "(loco/label_prior.py; fast profile only; default: the checkpoint's own, 0 = off)")
+    add_taxonomy_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -79,6 +82,7 @@ def _evaluate_checkpoint(args: argparse.Namespace, split: str | None, ground_tru
     loaded = load_checkpoint(args.checkpoint)
     if args.label_prior is not None:
         loaded = loaded.with_label_prior(args.label_prior)
+    loaded = scoring_taxonomy(loaded, args.taxonomy, args.checkpoint.name)
     check_classes(loaded.class_names, ground_truth)
     dataset = dataset_for(loaded, args.annotations, args.features, split, args.format)
     return evaluate_checkpoint(loaded, dataset, ground_truth, agnostic=args.class_agnostic)

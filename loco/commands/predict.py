@@ -18,9 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loco.io import atomic_write
 from loco.label_space import load_label_space, taxonomy_names
+
+if TYPE_CHECKING:  # the commands load torch when they run, not at import
+    from loco.checkpoint import LoadedModel
 
 
 def register(subparsers) -> None:
@@ -38,10 +42,26 @@ def register(subparsers) -> None:
     parser.add_argument("--label-prior", type=float, metavar="W",
                         help="weight in [0, 1] of the encoders' label-space prior (loco/label_prior.py; fast profile "
                         "only; helps name exemplars unlike the training ones; default: the checkpoint's own, 0 = off)")
+    add_taxonomy_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def add_taxonomy_argument(parser: argparse.ArgumentParser) -> None:
+    """``--taxonomy/--no-taxonomy`` (predict and eval decode alike, as the app does)."""
     parser.add_argument("--taxonomy", action=argparse.BooleanOptionalAction, default=None,
                         help="also score the taxonomy's classes the checkpoint has no examples of, by their labels "
                         "(open-vocabulary checkpoints only; default: on for them)")
-    parser.set_defaults(func=run)
+
+
+def scoring_taxonomy(loaded: LoadedModel, wanted: bool | None, name: str) -> LoadedModel:
+    """The model ``--taxonomy`` asks for: an open-vocabulary model also scores the taxonomy's classes (the 100
+    UnAV-100 classes and the data folder's own) unless ``wanted`` is False; a closed-set model cannot."""
+    if wanted and not loaded.open_vocabulary:
+        raise ValueError(f"{name} is a closed-set model: it scores only its own classes (--taxonomy needs a "
+                         "checkpoint trained with model.open_vocabulary.enabled=true)")
+    if wanted is not False and loaded.open_vocabulary:
+        return loaded.with_classes(taxonomy_names(), load_label_space())
+    return loaded
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,11 +74,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = checkpoint.load_checkpoint(args.checkpoint)
     if args.label_prior is not None:
         loaded = loaded.with_label_prior(args.label_prior)
-    if args.taxonomy and not loaded.open_vocabulary:
-        raise ValueError(f"{args.checkpoint.name} is a closed-set model: it scores only its own classes (--taxonomy "
-                         "needs a checkpoint trained with model.open_vocabulary.enabled=true)")
-    if args.taxonomy is not False and loaded.open_vocabulary:
-        loaded = loaded.with_classes(taxonomy_names(), load_label_space())
+    loaded = scoring_taxonomy(loaded, args.taxonomy, args.checkpoint.name)
     if args.input.is_dir() or args.input.suffix.lower() == ".npz":
         inputs = ((path.stem, store.read_features(path)) for path in feature_files(args.input))
     else:

@@ -22,7 +22,7 @@ from loco.model import SegmentTargets, build_model
 from loco.model.assignment import assign_targets
 from loco.model.loco import LoCoOutput
 from loco.model.losses import sigmoid_focal_loss
-from loco.data.unav import VideoSample, collate_videos
+from loco.data.unav import UnAVDataset, VideoSample, collate_videos
 from loco.data.synthetic import SyntheticDataset, SyntheticSpec, generate_videos, write_synthetic_dataset
 from loco.infer import dataset_ground_truth, evaluate_checkpoint
 from loco.train import (
@@ -45,6 +45,7 @@ from loco.train import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_TEST = ROOT / "assets" / "benchmark_test"  # real fast-profile features of the shipped test split
 
 TINY = [
     "model.embed_dim=32", "model.head_dim=32", "model.num_heads=2", "model.pyramid_levels=3", "model.max_seq_len=64",
@@ -357,3 +358,31 @@ def test_starting_weights_of_another_shape_are_a_clear_error_before_training(tmp
     with pytest.raises(TrainingError, match="starting weights do not fit this model"):
         train(config, train_set, tmp_path / "run", init_weights=build_model(other.model, seed=0).state_dict())
     assert not (tmp_path / "run").exists()
+
+
+def test_training_the_open_branch_only_keeps_every_other_weight_of_the_start(tmp_path):
+    """On eight real benchmark videos (the label-space evidence needs real fast features): the closed-set model the
+    branch is added to keeps every tensor bit for bit, the branch learns."""
+    torch.set_num_threads(1)
+    database = json.loads((SHIPPED_TEST / "annotations.json").read_text())["database"]
+    train_videos = {video_id: {**entry, "subset": "train"} for video_id, entry in sorted(database.items())[:8]}
+    train_set = UnAVDataset({"database": train_videos}, SHIPPED_TEST / "features", "train", training=True,
+                            max_seq_len=256)
+    visual_dim, audio_dim = train_set.feature_dims()
+    config = tiny_config(f"model.visual_dim={visual_dim}", f"model.audio_dim={audio_dim}", "model.max_seq_len=256",
+                         f"model.num_classes={train_set.num_classes}", "model.open_vocabulary.enabled=true",
+                         "model.open_vocabulary.closed_logits_alone=true", "train.epochs=1", "train.device=cpu",
+                         "train.open_branch_only=true")
+    start = build_model(config.model, seed=0).state_dict()
+    tuned = load_checkpoint(train(config, train_set, tmp_path / "run", init_weights=start,
+                                  show_progress_bar=False).best_checkpoint).model.state_dict()
+    for name, tensor in start.items():
+        if not name.startswith("open_vocabulary.") and name != "loss_normaliser.value":
+            assert torch.equal(tuned[name], tensor), name
+    assert not torch.equal(tuned["open_vocabulary.bias"], start["open_vocabulary.bias"])
+    assert tuned["open_vocabulary.examples"].gt(0).any()  # the classes it saw now score by their closed logits
+    closed = tiny_config(f"model.visual_dim={visual_dim}", f"model.audio_dim={audio_dim}", "model.max_seq_len=256",
+                         f"model.num_classes={train_set.num_classes}", "train.epochs=1", "train.open_branch_only=true")
+    with pytest.raises(TrainingError, match="open_branch_only"):
+        train(closed, train_set, tmp_path / "closed", init_weights=build_model(closed.model, seed=0).state_dict(),
+              show_progress_bar=False)

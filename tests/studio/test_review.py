@@ -3,8 +3,10 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from loco.config import LCCConfig
 from loco.grid import UNAV_GRID
-from studio.review import rank_for_review, reason_for, share_above, span_mean
+from loco.model.internals import VideoInternals
+from studio.review import event_gate, rank_for_review, reason_for, share_above, span_mean
 
 
 @dataclass
@@ -55,3 +57,24 @@ def test_reason_names_both_signals_when_both_weigh():
     reason = reason_for(uncertainty=0.9, score=0.45, disagreement=0.8, agreement=0.1, weight=0.5)
     assert reason == ("uncertain score (0.45); sound and picture agree less here than at 80% of the clip "
                       "(agreement 0.10)")
+
+
+def test_a_model_with_event_trained_gates_ranks_by_their_doubt_on_one_scale_for_every_clip():
+    agreement = np.full(40, 0.6)
+    gate = np.full(40, 0.9)
+    gate[20:30] = 0.2  # the model's gates: sound and picture are not one event around 6.9-9.8 s
+    events = [Ev(1, "dog", 1.0, 2.0, 0.95), Ev(3, "car", 7.0, 9.0, 0.95)]
+    ranked = rank_for_review(events, UNAV_GRID, agreement, event_gate=gate)
+    assert [item.event_id for item in ranked] == [3, 1]
+    assert ranked[0].disagreement == pytest.approx(0.8) and ranked[1].disagreement == pytest.approx(0.1)
+    assert ranked[0].priority == pytest.approx(0.5 * 0.1 + 0.5 * 0.8)
+    assert ranked[0].reason == "the model doubts sound and picture are one event here (event gate 0.20)"
+    # the agreement's rank in this clip would call both alike: the gate's doubt is absolute
+    assert {item.disagreement for item in rank_for_review(events, UNAV_GRID, agreement)} == {0.0}
+
+
+def test_the_event_gate_is_read_only_from_gates_trained_against_events():
+    internals = VideoInternals(None, None, None, None, np.array([0.2, 0.4]), np.array([0.4, 0.6]), [np.zeros((1, 2))],
+                               [np.zeros((1, 2))], [])
+    assert event_gate(internals, LCCConfig(event_gate_weight=0.2)).tolist() == pytest.approx([0.3, 0.5])
+    assert event_gate(internals, LCCConfig()) is None  # label-free gates say nothing about events
