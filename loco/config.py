@@ -191,7 +191,8 @@ class TrainConfig:
     freeze_trunk: bool = False
     # Ours: train the open-vocabulary branch alone over a trained start (--init): every other weight, the closed-set
     # head's included, stays the start's and computes in eval mode, so with model.open_vocabulary.closed_logits_alone
-    # the classes with examples keep the start's scores exactly while the branch learns to name the others
+    # the classes with examples keep the start's scores exactly while the branch learns to name the others; validation
+    # then scores the branch alone, every class as one without examples (loco.train.validated)
     open_branch_only: bool = False
     # Ours: extra focal-loss weight of a rejected proposal's class at the points inside its span (a hard negative;
     # those pairs already count once as background). 0 = rejected proposals are plain background.

@@ -274,6 +274,15 @@ def _trunk_to_eval(model: nn.Module, trained: Sequence[str]) -> None:
             module.eval()
 
 
+def validated(model: LoadedModel, tc: TrainConfig) -> LoadedModel:
+    """What validation scores: the model, or with ``train.open_branch_only`` its open branch alone, every class scored
+    as one without examples would be (the classes of a validation split all have examples, and the branch does not
+    change their scores: the model's own scores would pick its first epoch)."""
+    if not tc.open_branch_only:
+        return model
+    return model.with_open_vocabulary(class_terms=False, closed_logits_alone=False)
+
+
 def _teacher(config: Config, weights: dict[str, torch.Tensor], device: torch.device) -> nn.Module:
     """The starting model as it was (its own classes, eval mode, frozen): what :func:`distillation_loss` keeps."""
     known = _known_classes(weights)
@@ -502,7 +511,7 @@ def train(
         if ctx.is_main:
             is_last = epoch + 1 == tc.epochs
             if val_truth is not None and ((epoch + 1) % max(tc.eval_every, 1) == 0 or is_last):
-                record["val"] = evaluate_checkpoint(ema_model, val_set, val_truth).named.summary()
+                record["val"] = evaluate_checkpoint(validated(ema_model, tc), val_set, val_truth).named.summary()
             selected = record.get("val", {}).get(SELECTION_METRIC)
             if (val_set is None and is_last) or (
                 selected is not None and selected >= best_metrics.get(SELECTION_METRIC, -1.0)

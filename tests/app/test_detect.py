@@ -2,6 +2,7 @@ from collections import Counter
 
 import pytest
 
+from loco.label_prior import DEFAULT_WEIGHT
 from storage import open_store
 from studio import jobs
 from tests.app.conftest import app_test, errors_of
@@ -64,17 +65,17 @@ def test_the_example_is_one_click_away_with_its_ground_truth(data_dir):
     assert sum(e.origin == "model" for e in events) == state.result["num_events"]
 
 
-def test_the_label_prior_is_on_for_the_default_model_and_each_choice_has_its_own_run(data_dir):
+def test_the_label_prior_follows_the_default_model_and_each_choice_has_its_own_run(data_dir):
     at = app_test().run()
-    assert at.checkbox(key="detect_label_prior").value  # the shipped checkpoint carries its dev-chosen weight
+    assert not at.checkbox(key="detect_label_prior").value  # the shipped checkpoint carries 0, chosen on dev
     at.button(key="detect_go").click().run()
     state = wait_for_job(at, timeout=300)
     assert state.status == "done", state.error
     video_id = state.result["video_id"]
-    assert [(r.profile, r.label_prior) for r in open_store().runs(video_id)] == [("fast", 0.25)]
+    assert [(r.profile, r.label_prior) for r in open_store().runs(video_id)] == [("fast", 0.0)]
     at.run()
-    at.checkbox(key="detect_label_prior").uncheck().run()
+    at.checkbox(key="detect_label_prior").check().run()
     at.button(key="detect_go").click().run()
-    assert not any("from the cache" in s.value for s in at.success)  # the run without the prior is another run
+    assert not any("from the cache" in s.value for s in at.success)  # the run with the prior is another run
     assert wait_for_job(at, timeout=300).status == "done"
-    assert sorted(r.label_prior for r in open_store().runs(video_id)) == [0.0, 0.25]
+    assert sorted(r.label_prior for r in open_store().runs(video_id)) == [0.0, DEFAULT_WEIGHT]

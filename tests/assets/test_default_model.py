@@ -1,20 +1,22 @@
-"""The shipped default model: re-evaluated on the shipped test-split features, it reproduces the README's figures."""
+"""The shipped default model: it scores the whole taxonomy, says how it was chosen, and re-evaluated on the shipped
+test-split features it reproduces the README's figures."""
 
 import json
 import re
 
 import pytest
 
-from loco.checkpoint import load_checkpoint
+from loco.checkpoint import LABEL_SPACE_ONLY, TRAINED, load_checkpoint
 from loco.cli import main
+from loco.label_space import load_label_space, taxonomy_names
 from loco.paths import ASSETS_DIR, REPO_ROOT
 
 CHECKPOINT = ASSETS_DIR / "models" / "loco_compact.safetensors"
 TEST_SPLIT = ASSETS_DIR / "benchmark_test"
 NUMBER = r"(\d+(?:\.\d+)?)"
 README_FIGURES = re.compile(rf"Shipped checkpoint on the test split: mAP@0\.5 {NUMBER}, average mAP {NUMBER}")
-README_PRIOR_OFF_FIGURES = re.compile(
-    rf"With the label prior off \(weight {NUMBER}\): mAP@0\.5 {NUMBER},\s+average\s+mAP {NUMBER}")
+README_OWN_CLASSES_FIGURES = re.compile(
+    rf"Decoding its own {NUMBER} classes alone \(`--no-taxonomy`\): mAP@0\.5 {NUMBER},\s+average\s+mAP {NUMBER}")
 
 
 def test_checkpoint_describes_itself():
@@ -22,9 +24,24 @@ def test_checkpoint_describes_itself():
     shipped_test = json.loads((TEST_SPLIT / "annotations.json").read_text())["database"]  # its benchmark's classes
     assert {a["label"] for v in shipped_test.values() for a in v["annotations"]} <= set(loaded.class_names)
     assert loaded.profile == "fast" and loaded.grid.name == "unav"
-    assert loaded.config.model.lcc.enabled and loaded.config.model.cdp.mode == "adaptive"
+    lcc = loaded.config.model.lcc
+    assert lcc.enabled and loaded.config.model.cdp.mode == "adaptive"
+    assert lcc.gate_input == "agreement" and lcc.event_gate_weight > 0  # the review queue reads its gates' doubt
+    head = loaded.config.model.open_vocabulary
+    assert head.enabled and head.closed_logits_alone and all(loaded.trained_classes().values())
+    calibration = loaded.metadata["calibration_choice"]  # fitted on validation, never on test
+    assert calibration["split"] == "validation"
+    assert head.trained_calibration == [calibration["trained"]["scale"], calibration["trained"]["shift"]]
+    assert head.untrained_calibration == [calibration["untrained"]["scale"], calibration["untrained"]["shift"]]
     choice = loaded.metadata["label_prior_choice"]  # the weight it decodes with was chosen on dev, not test
-    assert choice["split"] == "dev" and loaded.config.postprocess.label_prior_weight == choice["weight"] > 0
+    assert choice["split"] == "dev" and loaded.config.postprocess.label_prior_weight == choice["weight"]
+
+
+def test_it_scores_every_class_of_the_taxonomy_its_streams_perceive():
+    loaded = load_checkpoint(CHECKPOINT)
+    scoring = {s.name: s.how for s in loaded.class_scoring(taxonomy_names(), load_label_space())}
+    assert {name for name, how in scoring.items() if how == TRAINED} == set(loaded.class_names)
+    assert sum(how in (TRAINED, LABEL_SPACE_ONLY) for how in scoring.values()) >= 99  # of the 100
 
 
 def evaluate_shipped(tmp_path, *extra: str) -> dict:
@@ -46,9 +63,10 @@ def test_shipped_model_reproduces_the_readme_figures(tmp_path):
 
 
 @pytest.mark.slow
-def test_shipped_model_without_its_label_prior_reproduces_the_readme_figures(tmp_path):
-    figures = README_PRIOR_OFF_FIGURES.search((REPO_ROOT / "README.md").read_text())
-    assert figures, "README.md lost the figures without the label prior"
-    summary = evaluate_shipped(tmp_path, "--label-prior", figures[1])
+def test_shipped_model_on_its_own_classes_reproduces_the_readme_figures(tmp_path):
+    figures = README_OWN_CLASSES_FIGURES.search((REPO_ROOT / "README.md").read_text())
+    assert figures, "README.md lost the figures over the model's own classes"
+    assert int(figures[1]) == len(load_checkpoint(CHECKPOINT).class_names)
+    summary = evaluate_shipped(tmp_path, "--no-taxonomy")
     assert 100 * summary["mAP@0.5"] == pytest.approx(float(figures[2]), abs=0.5)
     assert 100 * summary["avg"] == pytest.approx(float(figures[3]), abs=0.5)

@@ -1,22 +1,14 @@
-"""Real videos through an open-vocabulary model: a talking head of the psychopy package is named as speech, and a
-photo shown without its sound is no event above the Timeline's default threshold.
-
-Until the shipped default is trained with the open-vocabulary head, the model here is the shipped checkpoint in the
-training-free open-vocabulary configuration: its trained trunk localises, the calibration is fixed at its initial
-values with no agnostic and no per-class terms, so each class scores the product of its label-space evidence (label
-spaces only), over the whole taxonomy."""
-
-from dataclasses import replace
+"""Real videos through the shipped default, an open-vocabulary model scoring the whole taxonomy as the app and
+``predict`` do: a talking head of the psychopy package is named as speech, and a photo shown without its sound is no
+event above the Timeline's default threshold."""
 
 import numpy as np
 import pytest
 
 from loco.checkpoint import LoadedModel, load_checkpoint
-from loco.config import OpenVocabularyConfig
 from loco.features.extract import extract_features
 from loco.infer import predict_features
 from loco.label_space import load_label_space, taxonomy_names
-from loco.model import build_model
 from loco.paths import ASSETS_DIR
 
 from tests.fixtures.media.make_media import FIXTURES, background_frames, paste, read_rgba, write_clip
@@ -27,17 +19,9 @@ SPEAKING = {"man speaking", "woman speaking", "kid speaking"}
 
 
 def open_vocabulary_model() -> LoadedModel:
-    """The shipped model (in the training-free configuration while it is closed-set) scoring the whole taxonomy, as
-    the app and ``predict`` do (:meth:`LoadedModel.with_classes`)."""
+    """The shipped model scoring the whole taxonomy (:meth:`LoadedModel.with_classes`)."""
     loaded = load_checkpoint(ASSETS_DIR / "models" / "loco_compact.safetensors")
-    if not loaded.open_vocabulary:
-        training_free = OpenVocabularyConfig(enabled=True, fixed_calibration=True, agnostic_weight_init=0.0,
-                                             class_terms=False)
-        model_config = replace(loaded.config.model, open_vocabulary=training_free)
-        model = build_model(model_config)
-        missing, unexpected = model.load_state_dict(loaded.model.state_dict(), strict=False)
-        assert not unexpected and all(key.startswith("open_vocabulary.") for key in missing)
-        loaded = replace(loaded, model=model.eval(), config=replace(loaded.config, model=model_config))
+    assert loaded.open_vocabulary
     return loaded.with_classes(taxonomy_names(), load_label_space())
 
 
