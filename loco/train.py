@@ -184,6 +184,14 @@ def _positive_count_ema(model: nn.Module) -> nn.Module:
     return found[0]
 
 
+def new_rows_score_label_spaces(model: nn.Module) -> bool:
+    """Whether a class a fine-tune adds starts with a zero classification row (:func:`grown_state`): with the
+    open-vocabulary head summing the closed-set logit onto the open one, the class then scores exactly its label-space
+    term. With ``closed_logits_alone`` its closed-set row is its whole score once it has examples, and a zero row would
+    score it 0.5 at every point, so the row starts as a fresh one (at the prior probability) instead."""
+    return model.open_vocabulary is not None and not model.cfg.open_vocabulary.closed_logits_alone
+
+
 def grown_state(weights: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor], known: int,
                  label_space_rows: bool) -> dict[str, torch.Tensor]:
     """Starting weights of ``known`` classes grown to the class count of ``fresh`` (a new model's own state), whose
@@ -302,7 +310,7 @@ def _load_initial_weights(model: nn.Module, weights: dict[str, torch.Tensor]) ->
     current = model.state_dict()
     known = int(weights["cls_head.out.conv.bias"].shape[0]) if "cls_head.out.conv.bias" in weights else 0
     if 0 < known < model.cfg.num_classes:
-        weights = grown_state(weights, current, known, model.open_vocabulary is not None)
+        weights = grown_state(weights, current, known, new_rows_score_label_spaces(model))
     mismatched = [name for name, tensor in weights.items() if name in current and current[name].shape != tensor.shape]
     missing, unexpected = sorted(set(current) - set(weights)), sorted(set(weights) - set(current))
     if mismatched or missing or unexpected:

@@ -32,7 +32,7 @@ COMPARISON_FILE = "before_after.json"  # beside the run's checkpoint: the table 
 # CPU seconds per feature step of the data, measured here as process time of the compact model on one thread (so
 # about the wall time of an otherwise idle machine): a training step over the whole model (2.3 s for 16 videos of
 # about 130 steps), one over the heads alone (0.9 s: the trunk runs forward only), and validation (16.8 s for the
-# 5,925 steps of the shipped test split, the label prior on).
+# 5,925 steps of the test split shipped then, the label prior on).
 SECONDS_PER_STEP = {"all": 1.1e-3, "heads": 0.45e-3, "validation": 2.8e-3}
 STARTUP_SECONDS = 20.0  # the training process: imports, the label prior's heads, the first feature files
 # One intra-op thread for the training process: with the app and other jobs sharing two cores, a second thread per

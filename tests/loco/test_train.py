@@ -34,6 +34,7 @@ from loco.train import (
     grown_state,
     hard_negative_loss,
     load_state,
+    new_rows_score_label_spaces,
     parameter_groups,
     said_by_the_user,
     said_classes,
@@ -210,6 +211,11 @@ def test_grown_weights_keep_the_known_classes_bit_for_bit_and_score_them_as_befo
     grown = grown_state({**start.state_dict(), "open_vocabulary.examples": torch.ones(known)}, fresh, known, True)
     assert not grown["cls_head.out.conv.weight"][known:].any() and not grown["cls_head.out.conv.bias"][known:].any()
     assert grown["open_vocabulary.examples"].tolist() == [1.0] * known + [0.0, 0.0]  # no example of a new class yet
+    assert new_rows_score_label_spaces(build_model(with_head.model))
+    alone = tiny_config("model.visual_dim=32", "model.audio_dim=24", "model.num_classes=3",
+                        "model.open_vocabulary.enabled=true", "model.open_vocabulary.closed_logits_alone=true")
+    assert not new_rows_score_label_spaces(build_model(alone.model))  # its closed-set row is its whole score
+    assert not new_rows_score_label_spaces(build_model(tiny_config().model))
 
 
 def test_a_frozen_trunk_fine_tune_with_an_unknown_label_adds_a_class_and_trains_the_heads_only(tmp_path):
