@@ -13,7 +13,7 @@ from studio import models as model_registry
 from ui import common
 from ui.timeline_editor.media import MEDIA_ROUTES
 
-SESSION_DEFAULTS = {"score_threshold": 0.1, "top_k": 100, "nudge_unit": "frame"}
+SESSION_DEFAULTS = {"nudge_unit": "frame"}  # (the score threshold and top-k carry theirs: ui.common)
 
 
 def main() -> None:

@@ -40,8 +40,7 @@ banded = c4.toggle("Banded view of S", value=False, key="corr_banded",
 window = time_window("corr_window", video.duration)
 
 LANE_LAYERS = ("ground truth", "prediction", "corrected")
-threshold = float(st.session_state.get(common.THRESHOLD_KEY, 0.0))
-top_k = int(st.session_state.get(common.TOP_K_KEY, 100))
+threshold, top_k = common.shown_proposals()
 lanes = shown_events([e for e in timeline_events(common.store().current_events(video.video_id))
                       if e.layer in LANE_LAYERS], threshold, top_k)
 by_id = {e.event_id: e for e in lanes}

@@ -14,8 +14,7 @@ JOB_KEY = "detect_job"
 
 def found(run_id: int, cached: bool = False) -> None:
     """What the run found at the Timeline's threshold and top-k, by class, with the way to the Timeline."""
-    summary = runs.detection_summary(common.store(), run_id, st.session_state[common.THRESHOLD_KEY],
-                                     st.session_state[common.TOP_K_KEY])
+    summary = runs.detection_summary(common.store(), run_id, *common.shown_proposals())
     text = ("Already processed, from the cache. " if cached else "") + common.plain(summary.sentence())
     (st.success if summary.found else st.info)(text)
     c1, c2 = st.columns(2)

@@ -248,7 +248,7 @@ if run is not None:
                 for e in predict_run(scoring_model(store, common.load_model(path)), run):
                     bars.append(TimelineEvent(-(len(bars) + 1), e.label, e.start, e.end, e.score, name))
                     rows.append({"model": name, "label": e.label, "start": e.start, "end": e.end, "score": e.score})
-            threshold = st.session_state.get("score_threshold", 0.1)
+            threshold, _ = common.shown_proposals()
             shown = [b for b in bars if b.score >= threshold]
             st.plotly_chart(timeline_figure(shown, video.duration, class_order=store.class_names()),
                             key="compare_chart")

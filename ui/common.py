@@ -23,6 +23,8 @@ EVENT_KEY = "selected_event"
 EDIT_SESSION_KEY = "edit_session"
 THRESHOLD_KEY = "score_threshold"
 TOP_K_KEY = "top_k"
+DEFAULT_THRESHOLD = 0.1  # the score a proposal needs to be shown, until the user moves the slider
+DEFAULT_TOP_K = 100
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 
 
@@ -108,12 +110,20 @@ def edit_session() -> EditSession:
 
 
 def proposal_controls(threshold_column=st, top_k_column=st) -> tuple[float, int]:
-    """The score threshold and top-k that the Timeline, the Correct page and the Detect summary share (their
-    defaults are set in ``app.py``); kept across page switches."""
-    threshold = threshold_column.slider("Score threshold", 0.0, 1.0, key=THRESHOLD_KEY, step=0.01,
+    """The score threshold and top-k that the Timeline, the Correct page and the Detect summary share; kept across
+    page switches. The widgets carry their defaults themselves: set in Session State instead, they lost to the
+    widgets' own (0 and 1) on a page opened straight at its address."""
+    threshold = threshold_column.slider("Score threshold", 0.0, 1.0, DEFAULT_THRESHOLD, key=THRESHOLD_KEY, step=0.01,
                                         persist_state="session")
-    top_k = top_k_column.number_input("Top-k predictions", 1, 1000, key=TOP_K_KEY, persist_state="session")
+    top_k = top_k_column.number_input("Top-k predictions", 1, 1000, DEFAULT_TOP_K, key=TOP_K_KEY,
+                                      persist_state="session")
     return float(threshold), int(top_k)
+
+
+def shown_proposals() -> tuple[float, int]:
+    """The threshold and top-k the user last set (:func:`proposal_controls`), for a page without the controls."""
+    return (float(st.session_state.get(THRESHOLD_KEY, DEFAULT_THRESHOLD)),
+            int(st.session_state.get(TOP_K_KEY, DEFAULT_TOP_K)))
 
 
 def plain(text: str) -> str:

@@ -5,7 +5,7 @@ of ``docs/internals.md`` (the Correspondence page, with numbered marks that the 
     python -m tests.browser.screenshots [--out docs/images] [--only internals|editor]   (from the repository root)
 
 A throwaway data folder gets the converted encoder weights and the example detected through the app layer (as the
-Detect page does); the real app then serves it. On the Correspondence page Chromium picks the first "duck quacking"
+Detect page does); the real app then serves it. On the Correspondence page Chromium picks the first "dog barking"
 prediction (where the ground truth has no event), runs the modality probe and takes the page whole (figure, caption,
 "Why this event?"). On the Timeline page it takes the controls and the read-only editor; on the Correct page it clicks
 the bar of the best proposal (selected, the playhead and the video at its start) and takes the editor. Each PNG is
@@ -35,7 +35,7 @@ from tests.browser.editor import TimelineEditor
 from tests.browser.server import running_app
 from tests.conftest import ROOT
 
-PICKED = "duck quacking"  # its first prediction lies where the ground truth has no event
+PICKED = "dog barking"  # its first prediction lies where the ground truth has no event
 MAX_BYTES = 300_000
 VIEWPORT_HEIGHT = 3400  # the whole page without scrolling, so element boxes are picture pixels
 MARK = "#d62728"

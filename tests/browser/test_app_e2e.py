@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from loco.checkpoint import load_checkpoint
 from storage import TRAINING_STATES, open_store
 from studio.models import model_version
+from studio.runs import timeline_events
 from studio.uploads import EXAMPLE_GROUND_TRUTH
 from tests.browser import ui
 from tests.browser.editor import TimelineEditor
@@ -176,3 +177,23 @@ def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_ser
     assert loaded.metadata.get("epoch") == 0
     # A fine-tuned model keeps the names of the classes it detects (not only those present in the snapshot).
     assert loaded.class_names == start.class_names
+
+
+
+def test_pages_opened_at_their_address_show_proposals_at_the_default_threshold_and_top_k(page, app_server,
+                                                                                         detected_example, store):
+    """A new session straight at a page's address, before any slider was touched. The defaults used to be set in
+    Session State by app.py, and in the first session after a server start the widgets' own minimum (0 and top-1)
+    won there: the Correspondence page drew all 100 predictions. The widgets now carry the defaults themselves."""
+    events = store.current_events(detected_example.video_id)
+    lanes = [e for e in timeline_events(events) if e.score is None or e.score >= 0.1]
+    listed = {f"{e.label} · {e.start:.2f}–{e.end:.2f} s · {e.layer}" for e in lanes}
+    ui.open_page(page, app_server.url, "correspondence", "Correspondence and attention")
+    box = ui.combobox(page, "Event", 0)
+    box.click()
+    expect(page.get_by_role("option").first).to_be_visible()
+    assert set(page.get_by_role("option").all_inner_texts()) - {"none"} <= listed
+    page.keyboard.press("Escape")
+    ui.open_page(page, app_server.url, "timeline", "Timeline")
+    expect(page.get_by_text(f"{len(lanes)} of {len(events)} events shown · threshold 0.10 · top-100 "
+                            "predictions")).to_be_visible()
