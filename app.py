@@ -6,6 +6,7 @@ Run with ``streamlit run app.py``; nothing to configure (``LOCO_DATA_DIR``, ``LO
 to the timeline editor (``ui.timeline_editor.media``). Every page run executes ``main()``."""
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.starlette import App
 
 from loco.paths import data_dir
@@ -60,4 +61,8 @@ def main() -> None:
 if __name__ == "__main__":  # a page run
     main()
 else:  # the server importing this module to find its ASGI app
+    # The pages are main()'s st.navigation. Streamlit starts a server whose entry point has a pages/ folder beside it
+    # in its older folder mode until a session runs st.navigation: a first session opened at a page's address ran
+    # that page alone (no sidebar, no session defaults, narrow layout) until someone opened the main page.
+    PagesManager.uses_pages_directory = False
     app = App(__file__, routes=MEDIA_ROUTES)

@@ -17,6 +17,7 @@ from studio.runs import timeline_events
 from studio.uploads import EXAMPLE_GROUND_TRUTH
 from tests.browser import ui
 from tests.browser.editor import TimelineEditor
+from tests.browser.server import running_app
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -197,3 +198,18 @@ def test_pages_opened_at_their_address_show_proposals_at_the_default_threshold_a
     ui.open_page(page, app_server.url, "timeline", "Timeline")
     expect(page.get_by_text(f"{len(lanes)} of {len(events)} events shown · threshold 0.10 · top-100 "
                             "predictions")).to_be_visible()
+
+
+def test_the_first_session_of_a_server_opened_at_a_page_gets_the_app_around_it(new_page, tmp_path):
+    """Streamlit runs an entry point with a pages/ folder beside it in its older folder mode until some session runs
+    st.navigation: a first session at a page's address used to get that page alone (the folder's file names as the
+    sidebar, no active model, no session defaults)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with running_app(data, tmp_path / "server.log") as url:
+        page = new_page()
+        ui.open_page(page, url, "timeline", "Timeline")
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_role("link", name="Review queue & probes")).to_be_visible()
+        expect(sidebar.get_by_text("Active model")).to_be_visible()
+        expect(sidebar.get_by_role("link", name="app", exact=True)).to_have_count(0)
