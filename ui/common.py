@@ -111,8 +111,8 @@ def edit_session() -> EditSession:
 
 def proposal_controls(threshold_column=st, top_k_column=st) -> tuple[float, int]:
     """The score threshold and top-k that the Timeline, the Correct page and the Detect summary share; kept across
-    page switches. The widgets carry their defaults themselves: set in Session State instead, they lost to the
-    widgets' own (0 and 1) on a page opened straight at its address."""
+    page switches. The widgets carry their defaults themselves, so that no page depends on app.py having set them
+    in Session State first."""
     threshold = threshold_column.slider("Score threshold", 0.0, 1.0, DEFAULT_THRESHOLD, key=THRESHOLD_KEY, step=0.01,
                                         persist_state="session")
     top_k = top_k_column.number_input("Top-k predictions", 1, 1000, DEFAULT_TOP_K, key=TOP_K_KEY,

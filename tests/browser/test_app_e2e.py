@@ -184,8 +184,9 @@ def test_fine_tune_the_active_model_on_a_snapshot_then_register_it(page, app_ser
 def test_pages_opened_at_their_address_show_proposals_at_the_default_threshold_and_top_k(page, app_server,
                                                                                          detected_example, store):
     """A new session straight at a page's address, before any slider was touched. The defaults used to be set in
-    Session State by app.py, and in the first session after a server start the widgets' own minimum (0 and top-1)
-    won there: the Correspondence page drew all 100 predictions. The widgets now carry the defaults themselves."""
+    Session State by app.py, which a first session after a server start did not run (the next test): the widgets'
+    own minimum (0 and top-1) won, and the Correspondence page drew all 100 predictions. The widgets now carry the
+    defaults themselves, and pages without them read the same ones."""
     events = store.current_events(detected_example.video_id)
     lanes = [e for e in timeline_events(events) if e.score is None or e.score >= 0.1]
     listed = {f"{e.label} · {e.start:.2f}–{e.end:.2f} s · {e.layer}" for e in lanes}
