@@ -4,8 +4,9 @@ The queue (``studio.review``) ranks a video's proposals by the score's uncertain
 disagree over the proposal, with the weight fixed a priori: for a model whose LCC gates were trained against events,
 one minus the gates' mean (on one scale for every clip), else how much less they agree than elsewhere in the clip
 (the same-step agreement ``S[t, t]`` of LCC; the second row, context for a gate-trained model). This runs a
-checkpoint on a split, ranks each video's proposals as the Review page does, and scores the ranking against the benchmark's record of its distractors (``build_info.json`` beside the annotations,
-layers of kind ``sound_only`` and ``photo_only``; the step groups of ``experiments/mechanisms.py``).
+checkpoint on a split, ranks each video's proposals as the Review page does, and scores the ranking against the
+benchmark's record of its distractors (``build_info.json`` beside the annotations, layers of kind ``sound_only`` and
+``photo_only``; the step groups of ``experiments/mechanisms.py``).
 
 A proposal is a **distractor false detection** when it matches no annotated event (same class, temporal IoU >= 0.5)
 and at least half of its steps lie on a distractor outside every event; its kind is the distractor kind most of those

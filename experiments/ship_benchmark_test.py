@@ -16,9 +16,9 @@ from pathlib import Path
 
 PLAN_KEYS = ("video_id", "subset", "duration")
 LAYER_KEYS = ("kind", "stamp", "start", "end", "label", "label_id")
-NOTE = ("The {split} split's plans as the builder drew them (seed {seed}, {videos} videos), kept for the record of where "
-        "the distractors are: layers of kind sound_only (a recording heard, its photo absent) and photo_only (a photo "
-        "shown, silent), never annotated; its event layers are annotations.json's events. Stamps name the media "
+NOTE = ("The {split} split's plans as the builder drew them (seed {seed}, {videos} videos), kept for the record of "
+        "where the distractors are: layers of kind sound_only (a recording heard, its photo absent) and photo_only (a "
+        "photo shown, silent), never annotated; its event layers are annotations.json's events. Stamps name the media "
         "(assets/dataset/LICENSES.md); media paths and renderer settings are left out.")
 
 

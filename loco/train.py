@@ -608,5 +608,6 @@ def write_config_snapshot(output_dir: Path, config: Config) -> None:
 
 
 __all__ = ["TrainProgress", "TrainResult", "TrainingError", "TrainingInterrupted", "distillation_loss", "freeze_trunk",
-           "grown_state", "hard_negative_loss", "keep_start_regression", "said_by_the_user", "said_classes", "silent_pairs",
-           "train", "train_said_classes_only", "write_config_snapshot"]
+           "grown_state", "hard_negative_loss", "keep_start_regression", "new_rows_score_label_spaces",
+           "said_by_the_user", "said_classes", "silent_pairs", "train", "train_said_classes_only", "validated",
+           "write_config_snapshot"]
