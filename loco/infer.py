@@ -9,7 +9,7 @@ caller reports the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -190,10 +190,13 @@ def dataset_for(
     features: FeatureSource,
     split: str | None,
     feature_format: str = "loco",
+    known_classes: Sequence[str] | None = None,
 ) -> UnAVDataset:
     """A split's videos to run ``loaded`` on: on the model's grid, the features' dims checked against it (the
-    annotations' classes are the file's own: scoring matches them to the model's by name)."""
-    dataset = UnAVDataset(annotations, features, split, feature_format=feature_format, grid=loaded.grid)
+    annotations' classes are the file's own, scoring matches them to the model's by name, unless ``known_classes``
+    puts those first in its order, as ``UnAVDataset`` does)."""
+    dataset = UnAVDataset(annotations, features, split, feature_format=feature_format, grid=loaded.grid,
+                          known_classes=known_classes)
     loaded.check_features(*dataset.feature_dims())
     return dataset
 

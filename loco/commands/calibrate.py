@@ -35,14 +35,12 @@ def run(args: argparse.Namespace) -> int:
     # torch loads here, not at import: building ``python -m loco --help`` imports every command module
     from loco.calibration import calibrate
     from loco.checkpoint import load_checkpoint, save_checkpoint
-    from loco.data.unav import UnAVDataset  # (likewise)
+    from loco.infer import dataset_for  # (likewise)
 
     if args.split == "test":
         raise ValueError("fit the calibration on a held-out split other than test (validation)")
     loaded = load_checkpoint(args.checkpoint)
-    dataset = UnAVDataset(args.annotations, args.features, args.split, grid=loaded.grid,
-                          known_classes=loaded.class_names)
-    loaded.check_features(*dataset.feature_dims())
+    dataset = dataset_for(loaded, args.annotations, args.features, args.split, known_classes=loaded.class_names)
     fitted = calibrate(loaded, dataset)
     for kind, fit in (("with training examples", fitted.trained), ("by the open branch alone", fitted.untrained)):
         print(f"classes {kind}: scale {fit.scale:.4f}, shift {fit.shift:+.4f} ({fit.positives} right of "
