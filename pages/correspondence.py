@@ -18,6 +18,7 @@ from studio.viz.help import PANEL_HELP
 from ui import common
 from ui.internals import run_internals
 from ui.lod import time_window
+from ui.plotly_chart import ClickedPoint, plotly_chart
 
 st.header("Correspondence and attention")
 video = common.require_video()
@@ -75,11 +76,11 @@ figure = internals_figure(internals, grid, level=level, head=head, direction=dir
                           window=window, events=lanes, class_order=common.store().class_names())
 
 
-def pick_in_chart() -> None:
+def pick_in_chart(points: list[ClickedPoint]) -> None:
     """A click on an event bar (customdata [event id, label, start, end, score, state]) picks the event; on a CDP
     step marker (customdata [token, left s, right s]) it moves the step slider there."""
-    for point in st.session_state["corr_chart"].selection.points:
-        data = point.get("customdata") or []
+    for point in points:
+        data = point.customdata or []
         if len(data) == 6:
             pick(int(data[0]))
             return
@@ -88,17 +89,18 @@ def pick_in_chart() -> None:
             return
 
 
-with st.expander("How to read these panels"):
-    for panel in ("events", "correspondence", "curves", "windows", "attention"):
-        st.markdown(PANEL_HELP[panel])
-st.plotly_chart(figure, on_select=pick_in_chart, selection_mode="points", key="corr_chart")
+plotly_chart(figure, key="corr_chart", on_click=pick_in_chart)
 first, last = level_effective_windows(internals.attention_maps[level][direction], head, tokens=np.array([token]))
 st.caption(window_caption(token, level, head, (internals.cdp_left[level][head][token],
                                                internals.cdp_right[level][head][token]),
                           (first[0], last[0]), grid.level_stride_seconds(level)))
-with st.expander("Attention matrix of this level, head and direction"):
-    st.plotly_chart(attention_figure(internals, grid, level=level, head=head, direction=direction, token=token,
-                                     window=window), key="corr_attention")
+with st.expander("How to read these panels"):
+    for panel in ("events", "correspondence", "curves", "windows", "attention"):
+        st.markdown(PANEL_HELP[panel])
+# a toggle, not an expander: a collapsed expander's chart would still be drawn, on every load of the page
+if st.toggle("Attention matrix of this level, head and direction", key="corr_show_attention"):
+    plotly_chart(attention_figure(internals, grid, level=level, head=head, direction=direction, token=token,
+                                  window=window), key="corr_attention")
 
 if picked is not None:
     st.subheader("Why this event?")

@@ -22,6 +22,7 @@ from studio.training import (
 )
 from studio.viz import TimelineEvent, timeline_figure
 from ui import common
+from ui.plotly_chart import plotly_chart
 from ui.taxonomy import scoring_table
 
 st.header("Train & Evaluate")
@@ -250,8 +251,7 @@ if run is not None:
                     rows.append({"model": name, "label": e.label, "start": e.start, "end": e.end, "score": e.score})
             threshold, _ = common.shown_proposals()
             shown = [b for b in bars if b.score >= threshold]
-            st.plotly_chart(timeline_figure(shown, video.duration, class_order=store.class_names()),
-                            key="compare_chart")
+            plotly_chart(timeline_figure(shown, video.duration, class_order=store.class_names()), key="compare_chart")
             st.dataframe(pd.DataFrame([r for r in rows if r["score"] >= threshold]), hide_index=True)
         except ValueError as error:
             common.show_error(error)

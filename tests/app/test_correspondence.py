@@ -1,5 +1,7 @@
+import json
 from pathlib import Path
 
+import plotly.io
 import pytest
 
 from tests.app.conftest import app_test, errors_of
@@ -17,6 +19,7 @@ def test_internals_page_with_pickers(processed):
     at.radio(key="corr_direction").set_value("audio").run()
     at.toggle(key="corr_banded").set_value(True).run()
     at.slider(key="corr_time").set_value(2.4).run()
+    at.toggle(key="corr_show_attention").set_value(True).run()
     assert not errors_of(at)
     window = next(c.value for c in at.caption if c.value.startswith("Token"))
     assert "of level 1" in window
@@ -50,3 +53,17 @@ def test_the_caption_gives_both_windows_and_a_picked_event_is_explained(processe
     assert not errors_of(at)
     said = next(m.value for m in at.markdown if m.value.startswith("- During the event"))
     assert "Modality probe: not run yet." not in said and "Modality probe: " in said
+
+
+def test_the_figure_goes_to_the_chart_component_in_the_page_theme(processed):
+    at = app_test().run()
+    at.switch_page("pages/correspondence.py").run()
+    charts = at.get("component_instance")
+    assert len(charts) == 1  # the attention matrix only once asked for
+    figure = json.loads(json.loads(charts[0].proto.json_args)["figure"])
+    assert ("S", "heatmap") in [(t.get("name"), t["type"]) for t in figure["data"]]
+    template = figure["layout"]["template"]["layout"]
+    assert template["yaxis"]["automargin"] and template["font"]["color"] == "#808495"  # not the placeholders
+    assert plotly.io.templates["plotly_white"].layout.font.color == "#2a3f5f"  # made from a copy
+    at.toggle(key="corr_show_attention").set_value(True).run()
+    assert len(at.get("component_instance")) == 2

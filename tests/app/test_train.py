@@ -25,6 +25,7 @@ def test_evaluate_a_model_on_a_snapshot_and_compare_two_models(processed):
     assert list(at.dataframe[0].value.index) == ["by class", "any class (found, whatever the name)"]
     at.button(key="compare_go").click().run()
     assert not errors_of(at)
+    assert len(at.get("component_instance")) == 1  # the two models' events, drawn by ui.plotly_chart
 
 
 def test_evaluating_a_split_without_videos_says_so(processed):

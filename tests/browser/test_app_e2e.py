@@ -67,7 +67,7 @@ def test_journey_detect_inspect_edit_undo_export_snapshot(page, app_server, dete
     assert "CDP window L0 h0" in [t["name"] for t in traces]
     titles = set(ui.plotly_titles(page))
     assert {"LCC correspondence S (visual ↓, audio →)", "CDP windows, level 0, head 0"} <= titles
-    expect(page.locator(".js-plotly-plot").first.locator(".heatmaplayer image").first).to_be_attached()
+    expect(ui.chart(page).locator(".heatmaplayer image").first).to_be_attached()
     expect(page.get_by_text(re.compile(r"^Token 0 of level 0: window [\d.]+ s to the left"))).to_be_visible()
     ui.screenshot(page, "3-correspondence")
 

@@ -1,5 +1,5 @@
 """Correspondence in Chromium, with real clicks: picking an event by its bar in the lanes marks its span on the heatmap
-(its block of S) and on the curves (its steps), and explains it. On a made-up 40 s run (no model, no media), so the
+(its block of S) and on the curves (its steps), and explains it; the attention matrix is drawn once asked for. On a made-up 40 s run (no model, no media), so the
 test needs no detection."""
 
 from __future__ import annotations
@@ -42,19 +42,20 @@ def short_run(app_server) -> str:
 
 
 def marks(page: Page) -> dict:
-    return page.locator(".js-plotly-plot").first.evaluate(MARKS)
+    return ui.chart(page).evaluate(MARKS)
 
 
 def test_picking_an_event_marks_its_span_on_the_heatmap_and_the_curves(page, app_server, short_run):
     ui.open_page(page, app_server.url, "correspondence", "Correspondence and attention")
     ui.choose(page, "Video", NAME)
-    chart = page.locator(".js-plotly-plot").first
+    chart = ui.chart(page)
     expect(chart.locator(".barlayer .point").first).to_be_attached()
     assert marks(page) == {"shapes": [], "steps": []}  # nothing picked yet
 
     chart.scroll_into_view_if_needed()
-    x, y, event_id = chart.evaluate(BAR_CENTRE, "prediction")
-    page.mouse.click(x, y)
+    x, y, event_id = chart.evaluate(BAR_CENTRE, "prediction")  # in the chart's frame
+    frame = page.locator(ui.CHART_FRAME).first.bounding_box()
+    page.mouse.click(frame["x"] + x, frame["y"] + y)
     store = open_store(app_server.database_url)
     try:
         event = store.event(int(event_id))
@@ -69,3 +70,13 @@ def test_picking_an_event_marks_its_span_on_the_heatmap_and_the_curves(page, app
     expect(page.get_by_role("heading", name="Why this event?")).to_be_visible()
     expect(page.get_by_text("Modality probe: not run yet.")).to_be_visible()
     ui.screenshot(page, "correspondence-picked-event")
+
+
+def test_the_attention_matrix_is_drawn_when_asked_for(page, app_server, short_run):
+    ui.open_page(page, app_server.url, "correspondence", "Correspondence and attention")
+    ui.choose(page, "Video", NAME)
+    expect(ui.chart(page)).to_be_visible()
+    expect(page.locator(ui.CHART_FRAME)).to_have_count(1)  # the matrix is not drawn unseen
+    page.get_by_text("Attention matrix of this level, head and direction").click()
+    expect(page.locator(ui.CHART_FRAME)).to_have_count(2)
+    assert [(t["name"], t["type"]) for t in ui.plotly_traces(page, nth=1)] == [("attention", "heatmap")]

@@ -29,7 +29,7 @@ def test_pages_of_a_two_hour_run_draw_without_errors(page, app_server, long_run,
     ui.open_page(page, app_server.url, path, heading)
     ui.choose(page, "Video", "two hours (fake).mp4")
     if path == "correspondence":
-        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        expect(ui.chart(page)).to_be_visible()
         ui.choose(page, "Pyramid level", "3 ")
     else:
         expect(page.locator("iframe").first).to_be_visible()

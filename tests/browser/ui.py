@@ -16,6 +16,7 @@ PAGE_TIMEOUT_MS = 60_000
 TRAIN_TIMEOUT_MS = 300_000
 JOB_LINE = r"^training job (\S+): \w+, epoch"  # the status line of Train & Evaluate's newest job
 EDITOR_FRAME = 'iframe[title="ui.timeline_editor.timeline_editor"]'
+CHART_FRAME = 'iframe[title="ui.plotly_chart.plotly_chart"]'  # ui.plotly_chart's frames
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
@@ -121,16 +122,20 @@ def button(page: Page, key: str) -> Locator:
     return page.locator(f'.st-key-{key}:not([data-stale="true"]) button')
 
 
+def chart(page: Page, nth: int = 0) -> Locator:
+    """The Plotly figure drawn in the ``nth`` frame of ``ui.plotly_chart``."""
+    return page.frame_locator(CHART_FRAME).nth(nth).locator(".js-plotly-plot")
+
+
 def plotly_traces(page: Page, nth: int = 0) -> list[dict]:
-    """The traces of the ``nth`` Plotly chart as the browser holds them (name, type, customdata)."""
-    chart = page.locator(".js-plotly-plot").nth(nth)
-    expect(chart).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    return chart.evaluate("el => el.data.map(t => ({name: t.name, type: t.type, customdata: t.customdata}))")
+    """The traces of the ``nth`` chart as the browser holds them (name, type, customdata)."""
+    figure = chart(page, nth)
+    expect(figure).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    return figure.evaluate("el => el.data.map(t => ({name: t.name, type: t.type, customdata: t.customdata}))")
 
 
 def plotly_titles(page: Page, nth: int = 0) -> list[str]:
-    return page.locator(".js-plotly-plot").nth(nth).evaluate(
-        "el => (el.layout.annotations || []).map(a => a.text)")
+    return chart(page, nth).evaluate("el => (el.layout.annotations || []).map(a => a.text)")
 
 
 def screenshot(page: Page, name: str) -> Path:

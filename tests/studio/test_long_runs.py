@@ -29,7 +29,8 @@ def two_hours():
 
 
 def figure_bytes(figure) -> int:
-    """What Streamlit sends for a Plotly chart (``st.plotly_chart`` serialises with ``plotly.io.to_json``)."""
+    """What a page sends for a Plotly chart (``ui.plotly_chart``, as ``st.plotly_chart``, serialises with
+    ``plotly.io.to_json``)."""
     return len(plotly.io.to_json(figure, validate=False))
 
 

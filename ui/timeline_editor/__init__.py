@@ -1,5 +1,5 @@
-"""The timeline editor: a custom Streamlit component (``frontend/``, built with wavesurfer.js; the built bundle in
-``frontend/dist`` is committed, so nothing needs node or a CDN at run time).
+"""The timeline editor: a custom Streamlit component (``ui/frontend/src/editor``, built with wavesurfer.js; the built
+bundle in ``ui/frontend/dist/editor`` is committed, so nothing needs node or a CDN at run time).
 
 It draws the video, the waveform, the spectrogram and one lane per class on one time axis with a playhead kept in
 step with playback, and sends back each gesture (select, drag, keys) as one message. ``timeline_editor`` hands every
@@ -24,7 +24,7 @@ from studio.viz.editor import EditorAudio, EditorView, editor_audio
 from ui import common
 from ui.timeline_editor.media import video_url
 
-BUILD = Path(__file__).resolve().parent / "frontend" / "dist"
+BUILD = Path(__file__).resolve().parent.parent / "frontend" / "dist" / "editor"
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,6 +1,6 @@
 // Entry point: one editor per iframe, redrawn with the arguments of every script run.
 import { Editor } from "./editor.js";
-import { connect, setHeight, setValue } from "./protocol.js";
+import { connect, setHeight, setValue } from "../protocol.js";
 
 let editor = null;
 connect((args) => {
