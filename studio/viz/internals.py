@@ -34,10 +34,13 @@ CURVES = (
     ("gate_visual", "gate visual", "#1f77b4", "dot"),
     ("gate_audio", "gate audio", "#ff7f0e", "dot"),
 )
-MAX_CELLS = 300
-MAX_CURVE_POINTS = 2000
-MAX_WINDOW_TOKENS = 1500
-MAX_STEP_MARKERS = 400  # clickable step markers: each one is an SVG element in the browser
+# The caps follow the panels' size in pixels (about 700 wide; 400, 230 and 130 high): the browser draws every cell,
+# point and marker it is sent, and each more than the pixels can show adds to the wait for the first chart (the
+# heatmap's cells most: ~0.25 s per 90,000 in Chromium on a 2-core machine).
+MAX_CELLS = 200  # exact up to 64 s of steps: a whole UnAV-100 video
+MAX_CURVE_POINTS = 1200  # 600 min/max pairs: about two pixels each
+MAX_WINDOW_TOKENS = 400  # about two per pixel row of the windows panel
+MAX_STEP_MARKERS = 200  # clickable step markers: each one is an SVG element
 SELECTED = "#d62728"
 EFFECTIVE = "#bcbd22"  # olive: apart from the curves' orange
 LANE_PX = 30

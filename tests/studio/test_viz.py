@@ -20,7 +20,7 @@ from studio.viz import (
     token_at,
 )
 from studio.viz.audio import audio_rows_of_blocks
-from studio.viz.internals import decimate, token_span
+from studio.viz.internals import MAX_CELLS, MAX_CURVE_POINTS, decimate, token_span
 from studio.viz.timeline import score_opacity
 
 EVENTS = [
@@ -115,14 +115,14 @@ def test_correspondence_heatmap_is_on_step_centre_seconds():
 def test_long_runs_are_drawn_at_a_bounded_level_of_detail():
     internals = make_internals(steps=5000, levels=2)
     fig = correspondence_figure(internals, UNAV_GRID)
-    assert np.asarray(fig.data[0].z).shape == (300, 300)  # pooled: block means of about 17 steps
+    assert np.asarray(fig.data[0].z).shape == (MAX_CELLS, MAX_CELLS) == (200, 200)  # pooled: means of 25 steps
     window = (100.0, 130.0)  # 94 steps: exact
     fig = internals_figure(internals, UNAV_GRID, window=window, token=400)
     heat = fig.data[0]
     assert len(heat.x) == 94 and heat.x[0] >= 100.0 and heat.x[-1] <= 130.0
-    assert all(len(t.x) <= 2000 for t in fig.data if t.type == "scatter")
+    assert all(len(t.x) <= MAX_CURVE_POINTS for t in fig.data if t.type == "scatter")
     whole = curves_figure(internals, UNAV_GRID)
-    assert len(whole.data[0].x) == 2000 and max(whole.data[0].y) == pytest.approx(internals.coherence_visual.max())
+    assert len(whole.data[0].x) == MAX_CURVE_POINTS and max(whole.data[0].y) == pytest.approx(internals.coherence_visual.max())
     att = attention_figure(internals, UNAV_GRID, level=1, head=0, direction="audio", window=window)
     assert att.data[0].z.shape == (47, 47)
 
