@@ -62,16 +62,19 @@ def detect_example(data_dir: Path) -> None:
         store.close()
 
 
-def page_shot(page: Page, path: Path) -> tuple[Image.Image, list[tuple[int, int]], int, int]:
-    """The page (the viewport is tall enough for all of it), the (left x, top y) of each panel of the figure, the top
-    of the caption that follows it and the bottom of "Why this event?", in the picture's pixels."""
+def page_shot(page: Page, path: Path) -> tuple[Image.Image, list[tuple[int, int]], int, int, int, int]:
+    """The page (the viewport is tall enough for all of it), the (left x, top y) of each panel of the figure, the
+    figure's right edge, the top of the caption that follows it, the top of "Why this event?" and its bottom, in the
+    picture's pixels."""
     page.screenshot(path=str(path))
-    chart = page.locator(".js-plotly-plot").first
-    box = chart.bounding_box()
+    chart = ui.chart(page)
+    box = chart.bounding_box()  # in the page's pixels, though the chart is in a frame
     panels = [(int(box["x"]), int(box["y"] + top)) for top, _ in chart.evaluate(PANEL_AXES)]
     caption = page.get_by_text(re.compile(r"^Token \d+ of level")).bounding_box()
+    why = page.get_by_role("heading", name="Why this event?").bounding_box()
     probe = page.get_by_text(re.compile(r"^Modality probe: ")).bounding_box()
-    return Image.open(path).convert("RGB"), panels, int(caption["y"]), int(probe["y"] + probe["height"])
+    return (Image.open(path).convert("RGB"), panels, int(box["x"] + box["width"]), int(caption["y"]), int(why["y"]),
+            int(probe["y"] + probe["height"]))
 
 
 def mark(image: Image.Image, marks: list[tuple[int, int, str]]) -> Image.Image:
@@ -100,13 +103,14 @@ def internals_shots(browser, url: str, tmp: Path, out: Path) -> None:
     ui.button(page, "corr_probe").click()
     expect(page.get_by_text("Modality probe: not run yet.")).to_have_count(0, timeout=300_000)
     ui.settle(page)
-    image, panels, caption, bottom = page_shot(page, tmp / "page.png")
+    image, panels, right, caption, why, bottom = page_shot(page, tmp / "page.png")
     page.close()
-    left, right, top = panels[0][0] - 40, image.width - 200, panels[0][1] - 40
+    left, top = panels[0][0] - 40, panels[0][1] - 40
+    right += 10
     figure = mark(image.crop((left, top, right, caption - 10)),
                   [(18, y - top + 16, str(n)) for n, (_, y) in enumerate(panels, 1)])
     explained = mark(image.crop((left, caption - 10, right, bottom + 20)),
-                     [(16, 20, str(len(panels) + 1)), (16, 150, str(len(panels) + 2))])
+                     [(16, 20, str(len(panels) + 1)), (16, why - caption + 30, str(len(panels) + 2))])
     for picture, name in ((figure, "internals-figure.png"), (explained, "internals-why.png")):
         print(f"{name}: {picture.width}x{picture.height}, {save_small(picture, out / name)} bytes")
 

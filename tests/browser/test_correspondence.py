@@ -1,6 +1,6 @@
 """Correspondence in Chromium, with real clicks: picking an event by its bar in the lanes marks its span on the heatmap
-(its block of S) and on the curves (its steps), and explains it; the attention matrix is drawn once asked for. On a made-up 40 s run (no model, no media), so the
-test needs no detection."""
+(its block of S) and on the curves (its steps), and explains it; the attention matrix is drawn once asked for. On a
+made-up 40 s run (no model, no media), so the test needs no detection."""
 
 from __future__ import annotations
 

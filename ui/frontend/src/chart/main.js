@@ -1,6 +1,6 @@
 // Entry point: one Plotly figure per iframe, drawn with the light plotly.js of ./plotly.js and redrawn with
-// Plotly.react when a script run sends another figure. A click on a point sends the clicked points (their trace's name and customdata) back as the
-// component's value, with a nonce so that two clicks on the same point are two messages.
+// Plotly.react when a script run sends another figure. A click on a point sends the clicked points (their trace's
+// name and customdata) back as the component's value, with a nonce so that two clicks on one point are two messages.
 import Plotly from "./plotly.js";
 import { connect, setHeight, setValue } from "../protocol.js";
 
