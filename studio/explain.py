@@ -194,4 +194,4 @@ def _span_words(first: float, last: float, stride_s: float) -> str:
         return f"from {first * stride_s:.2f} s to {last * stride_s:.2f} s to the right"
     if last < 0:
         return f"from {-first * stride_s:.2f} s to {-last * stride_s:.2f} s to the left"
-    return f"{-first * stride_s:.2f} s to the left, {last * stride_s:.2f} s to the right"
+    return f"{abs(first) * stride_s:.2f} s to the left, {last * stride_s:.2f} s to the right"  # first ≤ 0: no "-0.00"

@@ -111,3 +111,5 @@ def test_the_caption_gives_both_windows_and_says_when_they_disagree():
                        "right than predicted.")
     assert window_caption(0, 0, 1, (2.2, 2.9), (-2, 3), 0.32).endswith("They agree.")
     assert "from 0.64 s to 1.28 s to the right" in window_caption(0, 0, 0, (1, 1), (2, 4), 0.32)
+    at_the_token = window_caption(0, 0, 0, (0, 1), (0.0, 1), 0.32)  # no key before the token: not "-0.00 s"
+    assert "effective window 0.00 s to the left, 0.32 s to the right" in at_the_token
