@@ -5,13 +5,29 @@ import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+// plotly.js's config defaults name two servers: the CDN of the topojson files (for geo traces, which this bundle
+// leaves out) and Chart Studio (for a "send to cloud" button, off by default). Emptied at build time, so that the
+// bundle names no address to fetch from and none can be reached by a config left at its default.
+const noPlotlyServers = {
+  name: "no-plotly-servers",
+  setup(build) {
+    build.onLoad({ filter: /plotly\.js[\\/]src[\\/]plot_api[\\/]plot_config\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const emptied = source.replace(/'https:\/\/(?:cdn\.plot\.ly|cloud\.plotly\.com)\/[^']*'/g, "''")
+        .replaceAll("cdn.plot.ly", "a server");
+      if (emptied.includes("https://cdn.") || emptied === source) throw new Error("plot_config.js changed: check it");
+      return { contents: emptied, loader: "js" };
+    });
+  },
+};
+
 // name: the folder under src/ and dist/; bundle: the script its index.html loads; css: the style sheet it links;
 // options: esbuild's, for plotly.js's source modules (written for browserify: they name node's `global`, and its
-// registry requires maplibre's style sheet, for map traces this bundle leaves out).
+// registry requires maplibre's style sheet, for map traces this bundle leaves out; and its servers, above).
 const COMPONENTS = [
   { name: "editor", bundle: "editor.js", css: "editor.css", options: {} },
   { name: "chart", bundle: "chart.js", css: "chart.css",
-    options: { define: { global: "window" }, loader: { ".css": "empty" } } },
+    options: { define: { global: "window" }, loader: { ".css": "empty" }, plugins: [noPlotlyServers] } },
 ];
 
 // The npm packages with an input in the bundle (maplibre-gl too, for its emptied style sheet: listed anyway).
