@@ -19,6 +19,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 BUILD = Path(__file__).resolve().parent / "frontend" / "dist" / "chart"
+DRAWN_MARK = "chart drawn"  # the performance mark the frame sets once its first figure is drawn (src/chart/main.js)
 # What st.plotly_chart's Streamlit theme gave the figures (the figures' own template holds that theme's placeholder
 # colours, which only Streamlit's own chart fills in): plotly's white template, with labels in the page's greys and
 # margins that grow to fit the axis labels.

@@ -29,6 +29,9 @@ MARKS = """el => ({  // while a rerun redraws the chart, it may have no layout y
 })"""
 
 
+# The lanes' class names, left of the plot: the figure's margin is set from their length, not measured by plotly.
+LANE_LABELS_LEFT = """el => Math.min(
+    ...Array.from(el.querySelectorAll('.ytick text'), label => label.getBoundingClientRect().left))"""
 NAME = "forty seconds (fake).mp4"
 
 
@@ -51,6 +54,7 @@ def test_picking_an_event_marks_its_span_on_the_heatmap_and_the_curves(page, app
     chart = ui.chart(page)
     expect(chart.locator(".barlayer .point").first).to_be_attached()
     assert marks(page) == {"shapes": [], "steps": []}  # nothing picked yet
+    assert chart.evaluate(LANE_LABELS_LEFT) >= 0  # no class name cut at the frame's left edge
 
     chart.scroll_into_view_if_needed()
     x, y, event_id = chart.evaluate(BAR_CENTRE, "prediction")  # in the chart's frame
