@@ -76,20 +76,25 @@ def open_on_video(page: Page, base_url: str, path: str, heading: str, video_name
 
 
 def set_epochs(page: Page, epochs: int) -> None:
-    """Type the number of epochs on Train & Evaluate and wait until the page's recipe line shows it, so that Start
-    training is pressed on a page that has taken the number (a run of 120 epochs, the one-video recipe, once
-    followed a number typed and a click sent right after it). The number is typed again while it has not been
-    taken: a re-run still on its way (the start just chosen) puts the recipe's own epochs back into the box."""
+    """Type the number of epochs on Train & Evaluate and wait until the page's recipe line shows it and, once the
+    page is idle, the box still holds it, so that Start training is pressed on a page that has taken the number (a
+    run of 120 epochs, the one-video recipe, followed a number typed and a click sent right after it, twice). The
+    number is typed again while it has not been taken: a re-run still on its way (the start just chosen) puts the
+    recipe's own epochs back into the box, even after the recipe line showed the number typed."""
+    box = page.get_by_label("Epochs")
     recipe_line = page.get_by_text(re.compile(rf"^Recipe \(.*\): {epochs} epochs at "))
     for _ in range(3):
-        page.get_by_label("Epochs").fill(str(epochs))
-        page.get_by_label("Epochs").press("Enter")
+        box.fill(str(epochs))
+        box.press("Enter")
         try:
             expect(recipe_line).to_be_visible(timeout=PAGE_TIMEOUT_MS // 3)
-            break
         except AssertionError:
-            settle(page)
+            pass  # not taken yet: checked once the page is idle, typed again if still not
+        settle(page)
+        if recipe_line.is_visible() and box.input_value() == str(epochs):
+            return
     expect(recipe_line).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(box).to_have_value(str(epochs))
     settle(page)
 
 
