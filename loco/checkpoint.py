@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import safetensors
 import safetensors.torch
 import torch
@@ -81,10 +82,20 @@ class LoadedModel:
         with_terms = self.config.model.open_vocabulary.class_terms
         return {name: with_terms and trained for name, trained in zip(own, head.trained.tolist())}
 
+    def untrained_mask(self) -> np.ndarray:
+        """[K] bool over :attr:`class_names`: the classes scored without terms learnt from their own examples (those
+        :meth:`with_classes` added, and an open-vocabulary model's own classes that had none)."""
+        trained = self.trained_classes()
+        return np.array([not trained.get(name, False) for name in self.class_names], dtype=bool)
+
     def class_scoring(self, names: Iterable[str], label_space: Mapping[str, ClassLabels]) -> list[ClassScoring]:
         """How this model scores each of ``names``: trained on its examples; by its labels alone (an
         open-vocabulary model, for a class with labels its profile's streams perceive); or not at all, and why."""
         trained = self.trained_classes()
+        # named on the trained classes' detections by AudioSet alone (loco/model/naming.py), a class needs its label
+        postprocess = self.config.postprocess
+        audio_named = postprocess.untrained_naming == "detections" and postprocess.naming_streams == "audio"
+        on_detections = postprocess.untrained_naming == "detections"
         out = []
         for name in names:
             labels = label_space.get(name)
@@ -96,9 +107,14 @@ class LoadedModel:
             elif not self.open_vocabulary:
                 out.append(ClassScoring(name, NOT_SCORED, f"a closed-set model names only the {len(trained)} "
                                                           "classes it was trained on"))
+            elif streams and audio_named and "audioset" not in streams:
+                why = labels.reason("audioset") or "no label"
+                out.append(ClassScoring(name, NOT_SCORED, "no training example, and no AudioSet label, by which this "
+                                                          f"model names such classes ({why})"))
             elif streams:
                 untrained = " (no training example)" if name in trained else ""
-                out.append(ClassScoring(name, LABEL_SPACE_ONLY, heard + untrained))
+                where = ", on the spans where it detects a trained class" if on_detections else ""
+                out.append(ClassScoring(name, LABEL_SPACE_ONLY, heard + where + untrained))
             elif labels is None:
                 out.append(ClassScoring(name, NOT_SCORED, "no training example, and the label space has no entry "
                                                           "for it"))

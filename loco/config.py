@@ -145,10 +145,24 @@ class PostprocessConfig:
     # weight w of the encoders' label-space prior (loco/label_prior.py; ours, not LoCo's): class probabilities become
     # p^(1-w) * prior^w before thresholding; 0 = off
     label_prior_weight: float = 0.0
+    # how an open-vocabulary model names the classes without training examples (ours, loco/model/naming.py):
+    # "open_branch", by the open-vocabulary head's logits at every point; or "detections", training-free, on the
+    # detections of its trained classes, a class's score there s * e^v (s the detection's score, e the class's
+    # label-space evidence over its span in the ``naming_streams``, v = ``naming_exponent``): never above s
+    untrained_naming: Literal["open_branch", "detections"] = "open_branch"
+    naming_exponent: float = 1.0
+    naming_streams: Literal["audio", "audio_visual"] = "audio"
+    # how many classes without examples one detection can name (its best by evidence; 0 = all); the named classes
+    # share a ``max_detections`` of their own per video, beside the trained classes'
+    naming_per_detection: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.label_prior_weight <= 1.0:
             raise ValueError(f"postprocess.label_prior_weight must lie in [0, 1], got {self.label_prior_weight}")
+        if not self.naming_exponent >= 0.0:
+            raise ValueError(f"postprocess.naming_exponent must be >= 0, got {self.naming_exponent}")
+        if self.naming_per_detection < 0:
+            raise ValueError(f"postprocess.naming_per_detection must be >= 0 (0 = all), got {self.naming_per_detection}")
 
 
 @dataclass

@@ -99,12 +99,13 @@ def predict_batch(
         classes = batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
     output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals, evidence=classes)
     evidence = None
-    if prior is not None and loaded.config.postprocess.label_prior_weight > 0:
+    postprocess = loaded.config.postprocess
+    if prior is not None and (postprocess.label_prior_weight > 0 or postprocess.untrained_naming == "detections"):
         faces = [None] * len(batch.num_steps) if batch.faces is None else batch.faces
         evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy(),
                                    None if f is None else f[:, :n].T.cpu().numpy())
                     for v, a, f, n in zip(batch.visual, batch.audio, faces, batch.num_steps)]
-    detections = decode_detections(output, loaded.config.postprocess, len(loaded.class_names), evidence)
+    detections = decode_detections(output, postprocess, len(loaded.class_names), evidence, loaded.untrained_mask())
     events = [
         [PredictedEvent(loaded.class_names[k], k, start, end, score)
          for k, start, end, score in detections_to_seconds(video_detections, loaded.grid, duration)]

@@ -100,9 +100,9 @@ class StepEvidence:
     audio_mapped: np.ndarray
     visual_mapped: np.ndarray
 
-    def segment_prior(self, segments: np.ndarray) -> np.ndarray:
-        """Prior [N, C] in [0, 1] of ``segments`` [N, 2] (start, end in steps; the steps whose index lies inside
-        count, or the nearest step for a segment between two)."""
+    def segment_means(self, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each stream's evidence [N, C] averaged over ``segments`` [N, 2] (start, end in steps; the steps whose
+        index lies inside count, or the nearest step for a segment between two): (audio, visual)."""
         num_steps = len(self.audio)
         segments = np.asarray(segments, dtype=np.float64).reshape(-1, 2)
         first = np.clip(np.ceil(segments[:, 0]), 0, num_steps - 1).astype(np.int64)
@@ -110,12 +110,20 @@ class StepEvidence:
         nearest = np.clip(np.rint(segments.mean(1)), 0, num_steps - 1).astype(np.int64)
         empty = last < first
         first, last = np.where(empty, nearest, first), np.where(empty, nearest, last)
-        prior = np.ones((len(segments), self.audio.shape[1]))
-        for evidence, mapped in ((self.audio, self.audio_mapped), (self.visual, self.visual_mapped)):
+
+        def mean(evidence: np.ndarray) -> np.ndarray:
+            sums = np.vstack([np.zeros((1, evidence.shape[1])), np.cumsum(evidence, axis=0)])
+            return (sums[last + 1] - sums[first]) / (last - first + 1)[:, None]
+
+        return mean(self.audio), mean(self.visual)
+
+    def segment_prior(self, segments: np.ndarray) -> np.ndarray:
+        """Prior [N, C] in [0, 1] of ``segments`` [N, 2] (steps, as :meth:`segment_means`): per stream, a class's
+        mean evidence relative to the best class's, the geometric mean over the streams that map it."""
+        prior = np.ones((len(np.asarray(segments).reshape(-1, 2)), self.audio.shape[1]))
+        for mean, mapped in zip(self.segment_means(segments), (self.audio_mapped, self.visual_mapped)):
             if not mapped.any():
                 continue
-            sums = np.vstack([np.zeros((1, evidence.shape[1])), np.cumsum(evidence, axis=0)])
-            mean = (sums[last + 1] - sums[first]) / (last - first + 1)[:, None]
             relative = mean / np.maximum(mean[:, mapped].max(axis=1, keepdims=True), 1e-12)
             prior[:, mapped] *= relative[:, mapped]
         streams = self.audio_mapped.astype(np.int64) + self.visual_mapped.astype(np.int64)

@@ -1,11 +1,14 @@
-"""Decoding and per-class Gaussian soft-NMS (docs/model.md §6); results in feature steps (fractional).
+"""Decoding and per-class Gaussian soft-NMS (docs/model.md §6, :mod:`loco.model.soft_nms`); results in feature steps
+(fractional).
 
 Per level: ``sigmoid(logits) * mask``, keep scores > ``pre_nms_threshold``, the top ``pre_nms_topk``; a point ``p``
 (step ``i * 2^l``) with distances ``dL, dR`` (units of the stride ``s``) gives ``[p - dL s, p + dR s]``; segments not
 longer than ``min_length_steps`` are dropped. Then per class soft-NMS ``score <- score * exp(-IoU^2 / sigma)``,
 scores below ``min_score`` dropped, the ``max_detections`` best kept per video. With ``label_prior_weight`` w > 0 and
 the video's label-space evidence (``loco/label_prior.py``, our addition), each point's class probabilities are first
-re-weighted by the prior of its own decoded segment: ``p^(1-w) * prior^w``.
+re-weighted by the prior of its own decoded segment: ``p^(1-w) * prior^w``. With ``untrained_naming`` =
+"detections" an open-vocabulary model's classes without training examples are named on the others' detections
+(:mod:`loco.model.naming`, also ours).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import numpy as np
 import torch
 
 from loco.config import PostprocessConfig
-from loco.evaluate import segment_iou
 from loco.model.loco import LoCoOutput
+from loco.model.naming import name_untrained
+from loco.model.soft_nms import soft_nms
 
 if TYPE_CHECKING:
     from loco.label_prior import StepEvidence
@@ -31,48 +35,6 @@ class Detection:
     start: float  # feature steps
     end: float
     score: float
-
-
-def soft_nms_single_class(
-    segments: np.ndarray, scores: np.ndarray, sigma: float, min_score: float, max_keep: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian soft-NMS of one class: repeatedly take the best and decay the rest by ``exp(-IoU^2 / sigma)``.
-
-    Returns the kept segments and their decayed scores, best first. Stops early once the best remaining score is
-    below ``min_score`` (scores never increase) or ``max_keep`` are kept.
-    """
-    segments = segments.astype(np.float64, copy=True)
-    scores = scores.astype(np.float64, copy=True)
-    kept_segments, kept_scores = [], []
-    while scores.size and len(kept_scores) < max_keep:
-        best = int(np.argmax(scores))
-        if scores[best] < min_score:
-            break
-        kept_segments.append(segments[best])
-        kept_scores.append(scores[best])
-        segments = np.delete(segments, best, axis=0)
-        scores = np.delete(scores, best)
-        if scores.size:
-            scores *= np.exp(-(segment_iou(kept_segments[-1], segments) ** 2) / sigma)
-    return np.asarray(kept_segments, dtype=np.float64).reshape(-1, 2), np.asarray(kept_scores, dtype=np.float64)
-
-
-def soft_nms(
-    segments: np.ndarray, scores: np.ndarray, labels: np.ndarray, sigma: float, min_score: float, max_keep: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-class soft-NMS; classes never suppress each other. Returns the ``max_keep`` best overall, best first."""
-    out_segments, out_scores, out_labels = [], [], []
-    for label in np.unique(labels):
-        chosen = labels == label
-        kept_segments, kept_scores = soft_nms_single_class(segments[chosen], scores[chosen], sigma, min_score, max_keep)
-        out_segments.append(kept_segments)
-        out_scores.append(kept_scores)
-        out_labels.append(np.full(len(kept_scores), label, dtype=np.int64))
-    if not out_scores:
-        return np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.int64)
-    all_segments, all_scores, all_labels = map(np.concatenate, (out_segments, out_scores, out_labels))
-    order = np.argsort(-all_scores, kind="stable")[:max_keep]
-    return all_segments[order], all_scores[order], all_labels[order]
 
 
 def _with_label_prior(
@@ -131,15 +93,24 @@ def decode_detections(
     cfg: PostprocessConfig,
     num_classes: int,
     evidence: Sequence[StepEvidence] | None = None,
+    untrained: np.ndarray | None = None,
 ) -> list[list[Detection]]:
     """One list of detections per batch item, best first, start/end in feature steps. ``evidence`` (one per batch
-    item) feeds the label prior when ``cfg.label_prior_weight`` > 0; without it the prior is not applied."""
+    item) feeds the label prior when ``cfg.label_prior_weight`` > 0, and, with ``cfg.untrained_naming`` =
+    "detections", names the ``untrained`` classes ([C] bool) on the trained ones' detections instead of decoding
+    their own logits (:mod:`loco.model.naming`); without it neither is applied."""
     if output.cls_logits[0].shape[-1] != num_classes:
         raise ValueError(f"output has {output.cls_logits[0].shape[-1]} classes, expected {num_classes}")
+    on_detections = cfg.untrained_naming == "detections" and evidence is not None and untrained is not None
     results = []
     for index in range(output.masks[0].shape[0]):
         segments, scores, labels = _candidates(output, index, cfg, evidence[index] if evidence is not None else None)
+        if on_detections:
+            trained = ~untrained[labels]
+            segments, scores, labels = segments[trained], scores[trained], labels[trained]
         segments, scores, labels = soft_nms(segments, scores, labels, cfg.nms_sigma, cfg.min_score, cfg.max_detections)
+        if on_detections:
+            segments, scores, labels = name_untrained(segments, scores, labels, untrained, evidence[index], cfg)
         results.append(
             [Detection(int(c), float(s), float(e), float(p)) for (s, e), p, c in zip(segments, scores, labels)]
         )

@@ -62,6 +62,20 @@ def test_each_class_is_trained_scored_by_label_space_only_or_not_scored_and_says
     assert scoring["a class nobody mapped"].how == NOT_SCORED and "no entry" in scoring["a class nobody mapped"].why
 
 
+def test_named_on_the_detections_a_class_needs_a_label_of_the_streams_that_name_it():
+    space = {**label_space(), "soup": ClassLabels("soup", (), (head_labels().names("imagenet").index("soup bowl"),),
+                                                  (), reasons=(("audioset", "no slurping"), ("kinetics", "none")))}
+    loaded = ov_model()
+    for streams, soup in (("audio_visual", LABEL_SPACE_ONLY), ("audio", NOT_SCORED)):
+        postprocess = replace(loaded.config.postprocess, untrained_naming="detections", naming_streams=streams)
+        named = replace(loaded, config=replace(loaded.config, postprocess=postprocess))
+        scoring = {s.name: s for s in named.class_scoring(["thunder", "soup"], space)}
+        assert scoring["thunder"].why == ("its labels in AudioSet, on the spans where it detects a trained class "
+                                          "(no training example)")
+        assert scoring["soup"].how == soup
+    assert "no AudioSet label" in scoring["soup"].why and "no slurping" in scoring["soup"].why
+
+
 def test_without_class_terms_every_class_is_scored_by_its_labels():
     training_free = OpenVocabularyConfig(enabled=True, fixed_calibration=True, agnostic_weight_init=0.0,
                                          class_terms=False)

@@ -3,7 +3,8 @@ import torch
 
 from loco.config import PostprocessConfig
 from loco.model.loco import LoCoOutput
-from loco.model.postprocess import decode_detections, soft_nms, soft_nms_single_class
+from loco.model.postprocess import decode_detections
+from loco.model.soft_nms import soft_nms, soft_nms_single_class
 
 
 def test_scores_never_increase_and_identical_boxes_are_suppressed():
