@@ -4,7 +4,8 @@ The unseen-class protocol follows OV-AVEL (Zhou et al., arXiv 2411.11278): a fix
 classes (``UNSEEN``, chosen once by the rule beside it, before any result) is removed from training, and every model is
 tested on all classes. Removing a class from training drops every train and validation video that shows it, so no
 training step sees it even as background; test and dev keep every video. The rows (``TRAINED`` lists every trained
-variant of the open-vocabulary head, among them the detached and calibrated head the default model ships with):
+variant of the open-vocabulary head, among them the detached and calibrated head the default model ships with;
+``NAMED`` the rows that decode a trained row's model with its classes without examples named on its detections):
 
 - **closed-set LoCo**: compact LoCo trained on the seen classes (it cannot name an unseen class: AP 0 there);
 - **open-vocabulary LoCo**: the same with the open-vocabulary head (``model.open_vocabulary.enabled=true``), which
@@ -90,6 +91,21 @@ TRAINED = (
     Trained("closed-set LoCo + open branch, calibrated", "open_branch", True, ("train.open_branch_only=true",),
             calibrated=True, over_closed=True),
 )
+
+
+@dataclass(frozen=True)
+class Named:
+    """A trained row's model decoding its classes without examples on its trained classes' detections, the way
+    ``python -m loco naming`` chooses on the dev split (loco/model/naming.py): no training of its own."""
+
+    method: str
+    base: Trained
+
+    def checkpoint(self, out: Path) -> Path:
+        return out / self.base.folder / "named.safetensors"
+
+
+NAMED = (Named("closed-set LoCo + open branch, named on its detections", TRAINED[-1]),)
 OPEN_BRANCH = ["model.open_vocabulary.enabled=true", "model.open_vocabulary.closed_logits_alone=true",
                "model.open_vocabulary.detach_open_branch=true"]
 
@@ -162,6 +178,18 @@ def train_and_evaluate(args: argparse.Namespace, variant: Trained, annotations: 
         if variant.calibrated:
             loco(args, log, "calibrate", str(out / "best.safetensors"), "--annotations", str(annotations), "--features",
                  str(args.features), "--split", "validation", "--output", str(variant.checkpoint(args.out)))
+        loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint",
+             str(variant.checkpoint(args.out)), "--features", str(args.features), "--json", str(result))
+    return row_from_eval(variant.method, json.loads(result.read_text()))
+
+
+def name_and_evaluate(args: argparse.Namespace, variant: Named, annotations: Path) -> Row:
+    """Choose the naming of ``variant.base``'s model on dev (unless done) and evaluate it on the whole test split."""
+    result = args.out / variant.base.folder / "test_eval_named.json"
+    log = args.out / f"{variant.base.folder}_named.log"
+    if not result.is_file():
+        loco(args, log, "naming", str(variant.base.checkpoint(args.out)), "--annotations", str(annotations),
+             "--features", str(args.features), "--split", "dev", "--output", str(variant.checkpoint(args.out)))
         loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint",
              str(variant.checkpoint(args.out)), "--features", str(args.features), "--json", str(result))
     return row_from_eval(variant.method, json.loads(result.read_text()))
@@ -282,7 +310,7 @@ def main() -> int:
         for wave in ([v for v in TRAINED if not v.over_closed], [v for v in TRAINED if v.over_closed]):
             runs = {v: pool.submit(train_and_evaluate, args, v, train_file, start_of(v)) for v in wave}
             rows |= {v: run.result() for v, run in runs.items()}
-        trained_rows = [rows[v] for v in TRAINED]
+        trained_rows = [rows[v] for v in TRAINED] + [name_and_evaluate(args, v, train_file) for v in NAMED]
     dev = load_ground_truth(args.annotations, "dev")
     test = load_ground_truth(args.annotations, "test")
     dev_videos, test_videos = load_videos(prior, dev, args.features), load_videos(prior, test, args.features)
@@ -304,7 +332,7 @@ def main() -> int:
         real = load_ground_truth(args.real_annotations, "test")
         real_videos = load_videos(prior, real, args.real_features)
         real_rows = []
-        for label, checkpoint in [*[(v.method, v.checkpoint(args.out)) for v in TRAINED],
+        for label, checkpoint in [*[(v.method, v.checkpoint(args.out)) for v in (*TRAINED, *NAMED)],
                                   *[(f"checkpoint {p.name}", p) for p in args.real_model]]:
             result = args.out / f"real_{label.replace(' ', '_')}.json"
             loco(args, args.out / "real.log", "eval", "--annotations", str(args.real_annotations), "--split", "test",

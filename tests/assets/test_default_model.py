@@ -35,6 +35,12 @@ def test_checkpoint_describes_itself():
     assert head.untrained_calibration == [calibration["untrained"]["scale"], calibration["untrained"]["shift"]]
     choice = loaded.metadata["label_prior_choice"]  # the weight it decodes with was chosen on dev, not test
     assert choice["split"] == "dev" and loaded.config.postprocess.label_prior_weight == choice["weight"]
+    # how it names the classes it has no examples of: chosen on the unseen-class protocol's dev split, and it says so
+    naming, postprocess = loaded.metadata["naming_choice"], loaded.config.postprocess
+    assert "dev split" in naming["reason"] and "test" not in naming["reason"]
+    assert (postprocess.untrained_naming, postprocess.naming_exponent, postprocess.naming_streams,
+            postprocess.naming_per_detection) == (naming["untrained_naming"], naming["naming_exponent"],
+                                                  naming["naming_streams"], naming["naming_per_detection"])
 
 
 def test_it_scores_every_class_of_the_taxonomy_its_streams_perceive():

