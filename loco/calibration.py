@@ -103,7 +103,8 @@ def calibrate(loaded: LoadedModel, dataset: VideoFeatureDataset, batch_size: int
         raise CalibrationError("only an open-vocabulary model has two kinds of scores to calibrate")
     if not any(loaded.trained_classes().values()):
         raise CalibrationError("the model has no class with training examples to calibrate on")
-    identity = loaded.with_calibration(IDENTITY, IDENTITY)
+    # both fits read the head's logits, so both decodes name every class by them (not on the detections)
+    identity = loaded.with_calibration(IDENTITY, IDENTITY).with_postprocess(untrained_naming="open_branch")
     open_only = identity.with_open_vocabulary(class_terms=False, closed_logits_alone=False)
     truth = dataset_ground_truth(dataset).segments
     with_examples = {k for k, name in enumerate(loaded.class_names) if loaded.trained_classes().get(name)}

@@ -169,8 +169,11 @@ class LoadedModel:
         which reads the fast profile's features only."""
         if weight > 0 and self.profile != "fast":
             raise FeatureMismatchError(f"the label prior reads fast-profile features; this model uses {self.profile!r}")
-        postprocess = replace(self.config.postprocess, label_prior_weight=float(weight))
-        return replace(self, config=replace(self.config, postprocess=postprocess))
+        return self.with_postprocess(label_prior_weight=float(weight))
+
+    def with_postprocess(self, **changes: Any) -> "LoadedModel":
+        """The same model decoding with fields of its ``postprocess`` config changed (checked as the config is)."""
+        return replace(self, config=replace(self.config, postprocess=replace(self.config.postprocess, **changes)))
 
 
 def save_checkpoint(

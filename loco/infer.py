@@ -22,7 +22,7 @@ from loco.checkpoint import LoadedModel
 from loco.data.unav import Batch, FeatureSource, UnAVDataset, VideoFeatureDataset, VideoSample, collate_videos
 from loco.evaluate import Evaluation, GroundTruth, Segment, label_ids_for, score_predictions
 from loco.grid import FeatureGrid
-from loco.label_prior import LabelPrior, batch_evidence
+from loco.label_prior import LabelPrior, stacked_evidence, video_evidence
 from loco.model.internals import VideoInternals
 from loco.model.loco import LoCoOutput
 from loco.model.postprocess import Detection, decode_detections
@@ -94,18 +94,15 @@ def predict_batch(
     then seconds. Per video, every detection in decoding order (best first), none filtered: what the benchmark
     scores. ``prior`` comes from :func:`label_prior_of`, built once per caller (it reads the encoders' heads)."""
     batch = batch.to(next(loaded.model.parameters()).device)
+    videos = None if prior is None else video_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
     classes = None
     if loaded.config.model.open_vocabulary.enabled:
-        classes = batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
+        classes = stacked_evidence(videos, batch.visual.shape[-1], batch.visual.device)
     output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals, evidence=classes)
-    evidence = None
     postprocess = loaded.config.postprocess
-    if prior is not None and (postprocess.label_prior_weight > 0 or postprocess.untrained_naming == "detections"):
-        faces = [None] * len(batch.num_steps) if batch.faces is None else batch.faces
-        evidence = [prior.evidence(v[:, :n].T.cpu().numpy(), a[:, :n].T.cpu().numpy(),
-                                   None if f is None else f[:, :n].T.cpu().numpy())
-                    for v, a, f, n in zip(batch.visual, batch.audio, faces, batch.num_steps)]
-    detections = decode_detections(output, postprocess, len(loaded.class_names), evidence, loaded.untrained_mask())
+    decoded_with = postprocess.label_prior_weight > 0 or postprocess.untrained_naming == "detections"
+    detections = decode_detections(output, postprocess, len(loaded.class_names), videos if decoded_with else None,
+                                   loaded.untrained_mask())
     events = [
         [PredictedEvent(loaded.class_names[k], k, start, end, score)
          for k, start, end, score in detections_to_seconds(video_detections, loaded.grid, duration)]

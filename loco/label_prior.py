@@ -185,19 +185,31 @@ class LabelPrior:
         )
 
 
-def batch_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
-                   faces: torch.Tensor | None = None) -> ClassEvidence:
-    """The open-vocabulary head's input for a padded batch (visual [B, C_v, T], audio [B, C_a, T], faces [B, 2, T]
-    or None): each video's :class:`StepEvidence` from its own valid steps, zero on padding. A stream counts as mapped
-    for a class when it is for any video of the batch (the face cue is mapped only where the features carry it)."""
-    batch, _, length = visual.shape
-    scores = torch.zeros(batch, 2, len(prior.audio_labels), length)
-    mapped = torch.zeros(2, len(prior.audio_labels), dtype=torch.bool)
-    for index, steps in enumerate(num_steps):
-        video_faces = None if faces is None else faces[index, :, :steps].T.cpu().numpy()
-        found = prior.evidence(visual[index, :, :steps].T.cpu().numpy(), audio[index, :, :steps].T.cpu().numpy(),
-                               video_faces)
+def video_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
+                   faces: torch.Tensor | None = None) -> list[StepEvidence]:
+    """Each video's :class:`StepEvidence` from its own valid steps of a padded batch (visual [B, C_v, T], audio
+    [B, C_a, T], faces [B, 2, T] or None)."""
+    return [prior.evidence(visual[index, :, :steps].T.cpu().numpy(), audio[index, :, :steps].T.cpu().numpy(),
+                           None if faces is None else faces[index, :, :steps].T.cpu().numpy())
+            for index, steps in enumerate(num_steps)]
+
+
+def stacked_evidence(videos: list[StepEvidence], length: int, device: torch.device | str) -> ClassEvidence:
+    """The open-vocabulary head's input: the videos' evidence padded to ``length`` steps (zero on padding). A stream
+    counts as mapped for a class when it is for any video of the batch (the face cue is mapped only where the
+    features carry it)."""
+    num_classes = videos[0].audio.shape[1]
+    scores = torch.zeros(len(videos), 2, num_classes, length)
+    mapped = torch.zeros(2, num_classes, dtype=torch.bool)
+    for index, found in enumerate(videos):
+        steps = len(found.audio)
         scores[index, 0, :, :steps] = torch.from_numpy(found.audio.T)
         scores[index, 1, :, :steps] = torch.from_numpy(found.visual.T)
         mapped |= torch.from_numpy(np.stack([found.audio_mapped, found.visual_mapped]))
-    return ClassEvidence(scores.to(visual.device), mapped.to(visual.device))
+    return ClassEvidence(scores.to(device), mapped.to(device))
+
+
+def batch_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
+                   faces: torch.Tensor | None = None) -> ClassEvidence:
+    """:func:`stacked_evidence` of :func:`video_evidence`: the open-vocabulary head's input for a padded batch."""
+    return stacked_evidence(video_evidence(prior, visual, audio, num_steps, faces), visual.shape[-1], visual.device)

@@ -288,7 +288,8 @@ def validated(model: LoadedModel, tc: TrainConfig) -> LoadedModel:
     change their scores: the model's own scores would pick its first epoch)."""
     if not tc.open_branch_only:
         return model
-    return model.with_open_vocabulary(class_terms=False, closed_logits_alone=False)
+    branch = model.with_open_vocabulary(class_terms=False, closed_logits_alone=False)
+    return branch.with_postprocess(untrained_naming="open_branch")  # the branch's logits, not the detections
 
 
 def _teacher(config: Config, weights: dict[str, torch.Tensor], device: torch.device) -> nn.Module:

@@ -18,7 +18,7 @@ with --use). With --output, writes a copy of the checkpoint that decodes that wa
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,10 +51,9 @@ class Naming:
         return f"on detections, {self.naming_streams} evidence, exponent {self.naming_exponent:.3g}, {classes}"
 
     def applied_to(self, loaded: LoadedModel) -> LoadedModel:
-        postprocess = replace(loaded.config.postprocess, untrained_naming=self.untrained_naming,
-                              naming_exponent=self.naming_exponent, naming_streams=self.naming_streams,
-                              naming_per_detection=self.naming_per_detection)
-        return replace(loaded, config=replace(loaded.config, postprocess=postprocess))
+        return loaded.with_postprocess(untrained_naming=self.untrained_naming, naming_exponent=self.naming_exponent,
+                                       naming_streams=self.naming_streams,
+                                       naming_per_detection=self.naming_per_detection)
 
 
 def register(subparsers) -> None:

@@ -388,8 +388,12 @@ def test_training_the_open_branch_only_keeps_every_other_weight_of_the_start(tmp
             assert torch.equal(tuned[name], tensor), name
     assert not torch.equal(tuned["open_vocabulary.bias"], start["open_vocabulary.bias"])
     assert tuned["open_vocabulary.examples"].gt(0).any()  # the classes it saw now score by their closed logits
-    branch = validated(load_checkpoint(tmp_path / "run" / "best.safetensors"), config.train).config.model
+    best = load_checkpoint(tmp_path / "run" / "best.safetensors")
+    branch = validated(best, config.train).config.model
     assert not branch.open_vocabulary.class_terms  # validation scores the branch alone
+    # by its logits, even from a start that names its classes without examples on its detections
+    named = validated(best.with_postprocess(untrained_naming="detections"), config.train)
+    assert named.config.postprocess.untrained_naming == "open_branch"
     closed = tiny_config(f"model.visual_dim={visual_dim}", f"model.audio_dim={audio_dim}", "model.max_seq_len=256",
                          f"model.num_classes={train_set.num_classes}", "train.epochs=1", "train.open_branch_only=true")
     with pytest.raises(TrainingError, match="open_branch_only"):
