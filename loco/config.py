@@ -162,7 +162,8 @@ class PostprocessConfig:
         if not self.naming_exponent >= 0.0:
             raise ValueError(f"postprocess.naming_exponent must be >= 0, got {self.naming_exponent}")
         if self.naming_per_detection < 0:
-            raise ValueError(f"postprocess.naming_per_detection must be >= 0 (0 = all), got {self.naming_per_detection}")
+            raise ValueError(f"postprocess.naming_per_detection must be >= 0 (0 = all), got "
+                             f"{self.naming_per_detection}")
 
 
 @dataclass

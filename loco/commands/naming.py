@@ -2,8 +2,9 @@
 
 Two ways (``postprocess.untrained_naming``, loco/model/naming.py): by the open branch's logits at every point, or on
 the detections of its trained classes, scored ``s * e^v`` with the class's evidence ``e`` in the audio label space
-alone or in both streams, on the classes of best evidence or all. Evaluates each candidate on --split (default dev; never test), prints its average
-mAP over the split's classes and over those the model has no examples of, and picks the best average mAP over all.
+alone or in both streams, on the classes of best evidence or all. Evaluates each candidate on --split (default dev;
+never test), prints its average mAP over the split's classes and over those the model has no examples of, and picks
+the best average mAP over all.
 The model is decoded as eval, predict and the app decode it, with the taxonomy's classes it has no examples of.
 The split must hold classes the model has no examples of (a model trained on all of its classes cannot tell the
 candidates apart: choose on the unseen-class protocol's model, experiments/open_vocabulary.py, and give that choice
@@ -36,7 +37,7 @@ PER_DETECTION = (1, 3, 0)  # classes one detection may name (0 = all)
 
 @dataclass(frozen=True)
 class Naming:
-    """One way of naming the classes without examples (the three ``postprocess`` fields it sets)."""
+    """One way of naming the classes without examples (the four ``postprocess`` fields it sets)."""
 
     untrained_naming: str
     naming_exponent: float = 1.0
