@@ -10,12 +10,12 @@ each class without examples is given the same span, scored
 
 ``s`` the detection's score, ``e_c`` the class's label-space evidence averaged over the span's steps (``audio``: its
 best AudioSet label, as the label prior reads it; ``audio_visual``: the geometric mean of that and its visual
-evidence over the streams that have labels for it), ``v`` = ``postprocess.naming_exponent``. The
-detector says *that* something is heard and seen there and *where*; the label spaces say *which*. A named class
-never scores above the detection it is named on, so a span the detector doubts stays doubtful (and below the
-Timeline's threshold) whatever its label spaces say. A class that the chosen streams have no
-label for gets evidence 0 and is never named; ``naming_per_detection`` > 0 lets a detection name only the classes
-of best evidence there. Per class soft-NMS then merges the copies that overlapping detections give.
+evidence over the streams that have labels for it), ``v`` = ``postprocess.naming_exponent``. The detector says
+*that* something is heard and seen there and *where*; the label spaces say *which*. A named class never scores above
+the detection it is named on, so a span the detector doubts stays doubtful (and below the Timeline's threshold)
+whatever its label spaces say. A class that the chosen streams have no label for gets evidence 0 and is never
+named; ``naming_per_detection`` > 0 lets a detection name only the classes of best evidence there. Per class
+soft-NMS then merges the copies that overlapping detections give.
 
 The named classes get a budget of their own: a video keeps its ``max_detections`` best detections of the trained
 classes and, beside them, the ``max_detections`` best named ones. In one shared cut the copies crowded the trained
