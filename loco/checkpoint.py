@@ -93,9 +93,8 @@ class LoadedModel:
         open-vocabulary model, for a class with labels its profile's streams perceive); or not at all, and why."""
         trained = self.trained_classes()
         # named on the trained classes' detections by AudioSet alone (loco/model/naming.py), a class needs its label
-        postprocess = self.config.postprocess
-        audio_named = postprocess.untrained_naming == "detections" and postprocess.naming_streams == "audio"
-        on_detections = postprocess.untrained_naming == "detections"
+        on_detections = self.config.postprocess.untrained_naming == "detections"
+        audio_named = on_detections and self.config.postprocess.naming_streams == "audio"
         out = []
         for name in names:
             labels = label_space.get(name)

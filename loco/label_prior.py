@@ -120,14 +120,18 @@ class StepEvidence:
     def segment_prior(self, segments: np.ndarray) -> np.ndarray:
         """Prior [N, C] in [0, 1] of ``segments`` [N, 2] (steps, as :meth:`segment_means`): per stream, a class's
         mean evidence relative to the best class's, the geometric mean over the streams that map it."""
-        prior = np.ones((len(np.asarray(segments).reshape(-1, 2)), self.audio.shape[1]))
+        relative = []
         for mean, mapped in zip(self.segment_means(segments), (self.audio_mapped, self.visual_mapped)):
-            if not mapped.any():
-                continue
-            relative = mean / np.maximum(mean[:, mapped].max(axis=1, keepdims=True), 1e-12)
-            prior[:, mapped] *= relative[:, mapped]
+            best = mean[:, mapped].max(axis=1, keepdims=True) if mapped.any() else np.ones((len(mean), 1))
+            relative.append(mean / np.maximum(best, 1e-12))
+        return self.mapped_geometric_mean(*relative, unmapped=1.0)
+
+    def mapped_geometric_mean(self, audio: np.ndarray, visual: np.ndarray, unmapped: float) -> np.ndarray:
+        """[N, C]: per class, the geometric mean of its values in the streams that map it (``audio`` and ``visual``
+        [N, C]); ``unmapped`` where neither does."""
+        product = np.where(self.audio_mapped, audio, 1.0) * np.where(self.visual_mapped, visual, 1.0)
         streams = self.audio_mapped.astype(np.int64) + self.visual_mapped.astype(np.int64)
-        return np.where(streams > 0, prior ** (1.0 / np.maximum(streams, 1)), 1.0)
+        return np.where(streams > 0, product ** (1.0 / np.maximum(streams, 1)), unmapped)
 
 
 class LabelPrior:

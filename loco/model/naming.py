@@ -43,10 +43,7 @@ def class_evidence(evidence: StepEvidence, segments: np.ndarray, streams: str) -
     audio, visual = (np.clip(mean, 0.0, 1.0) for mean in evidence.segment_means(segments))
     if streams == "audio":
         return np.where(evidence.audio_mapped, audio, 0.0)
-    log_sum = (np.where(evidence.audio_mapped, np.log(np.maximum(audio, 1e-12)), 0.0)
-               + np.where(evidence.visual_mapped, np.log(np.maximum(visual, 1e-12)), 0.0))
-    mapped = evidence.audio_mapped.astype(np.int64) + evidence.visual_mapped.astype(np.int64)
-    return np.where(mapped > 0, np.exp(log_sum / np.maximum(mapped, 1)), 0.0)
+    return evidence.mapped_geometric_mean(audio, visual, unmapped=0.0)
 
 
 def name_untrained(
