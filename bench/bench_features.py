@@ -2,11 +2,12 @@
 
 Prints, measured side by side in one run (each phase in its own process, so peak memory is per phase):
 decode-only (the floor: every video frame decoded, no conversion, plus the audio track), the `fast` profile end to
-end, the `fast` profile without its face stream (``faces``, loco/features/faces.py), the `i3d` profile end to end,
-their ratios to decode-only, the peak resident memory of each phase, and what the face cue costs: fast with / fast
-without (goal <= 1.5), in wall-clock and in CPU seconds (all threads of the phase's process; steadier than wall time
-on a shared machine). The two fast phases alternate ``--repeats`` times: the wall-clock figures are each one's
-quickest run, the CPU-time ratio the mean of the alternating pairs' ratios.
+end, the `fast` profile without its extra streams (the face cue, loco/features/faces.py, and the voice pitch,
+loco/features/pitch.py), the `i3d` profile end to end, their ratios to decode-only, the peak resident memory of each
+phase, and what the extra streams cost: fast with / fast without (goal <= 1.5), in wall-clock and in CPU seconds (all
+threads of the phase's process; steadier than wall time on a shared machine). The two fast phases alternate
+``--repeats`` times: the wall-clock figures are each one's quickest run, the CPU-time ratio the mean of the
+alternating pairs' ratios.
 
     python -m bench.bench_features [--seconds 60] [--skip-i3d] [--threads N] [--repeats 2]   (from the repository root)
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 STREET_FOOTAGE = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")  # Debian opencv-doc, BSD-3
-NO_FACES = "-nofaces"  # a phase name's suffix: the profile without its face stream
+NO_EXTRAS = "-noextras"  # a phase name's suffix: the profile without its extra streams
 
 
 def make_clip(path: Path, seconds: float) -> Path:
@@ -101,9 +102,9 @@ def _phase(name: str, clip: str, threads: int, queue) -> None:
         result.update(seconds=time.perf_counter() - started, cpu_seconds=cpu_seconds() - cpu_started, frames=frames)
     else:
         started = time.perf_counter()
-        profile = get_profile(name.removesuffix(NO_FACES))
-        if name.endswith(NO_FACES):
-            profile = replace(profile, extra_encoders=tuple(e for e in profile.extra_encoders if e != "faces"))
+        profile = get_profile(name.removesuffix(NO_EXTRAS))
+        if name.endswith(NO_EXTRAS):
+            profile = replace(profile, extra_encoders=())
         for encoder in (profile.visual_encoder, profile.audio_encoder, *profile.extra_encoders):
             loaded_encoder(encoder, str(device()))
         result["load_seconds"] = time.perf_counter() - started
@@ -143,7 +144,7 @@ def main() -> int:
         clip = make_clip(Path(tmp) / "bench_720p.mp4", args.seconds)
         print(f"clip: {args.seconds:.0f} s 1280x720 25 fps H.264 + AAC, {clip.stat().st_size / 1e6:.1f} MB "
               f"(made in {time.perf_counter() - started:.1f} s); {args.threads} torch threads")
-        phases = ["decode"] + ["fast", "fast" + NO_FACES] * max(1, args.repeats) + ([] if args.skip_i3d else ["i3d"])
+        phases = ["decode"] + ["fast", "fast" + NO_EXTRAS] * max(1, args.repeats) + ([] if args.skip_i3d else ["i3d"])
         print(f"{'phase':13s} {'seconds':>8s} {'CPU s':>7s} {'x decode':>9s} {'model load':>11s} {'peak MB':>8s}",
               flush=True)
         results: dict[str, dict] = {}
@@ -158,12 +159,13 @@ def main() -> int:
             print(f"{name:13s} {r['seconds']:8.1f} {r['cpu_seconds']:7.1f} {ratio:9.2f} {load:>11s} "
                   f"{r['peak_mb']:8.0f}", flush=True)
     floor = results["decode"]["seconds"]
-    fast, without = results["fast"]["seconds"], results["fast" + NO_FACES]["seconds"]
+    fast, without = results["fast"]["seconds"], results["fast" + NO_EXTRAS]["seconds"]
     print(f"fast: {fast / floor:.2f}x decode-only (goal <= 3x), {fast:.1f} s for {args.seconds:.0f} s "
           f"(goal <= {15 * args.seconds / 60:.0f} s); peak {max(r['peak_mb'] for r in results.values()):.0f} MB "
           f"(goal < 2048)")
-    pairs = [a / b for a, b in zip(cpu["fast"], cpu["fast" + NO_FACES])]
-    print(f"face cue: fast with it / without = {fast / without:.2f} in wall-clock time ({fast:.1f} / {without:.1f} s, "
+    pairs = [a / b for a, b in zip(cpu["fast"], cpu["fast" + NO_EXTRAS])]
+    print(f"extra streams (face cue, voice pitch): fast with them / without = {fast / without:.2f} in wall-clock time "
+          f"({fast:.1f} / {without:.1f} s, "
           f"the quickest of {max(1, args.repeats)} alternating runs each), {np.mean(pairs):.2f} in CPU time (mean of "
           f"the pairs {', '.join(f'{r:.2f}' for r in pairs)}); goal <= 1.50")
     return 0

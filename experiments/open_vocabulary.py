@@ -237,7 +237,7 @@ class VideoEvidence:
 
 def video_evidence(prior: LabelPrior, video_id: str, path: Path) -> VideoEvidence:
     stored = read_features(path)
-    evidence = prior.evidence(stored.visual, stored.audio, stored.extras.get("faces"))
+    evidence = prior.evidence(stored.visual, stored.audio, stored.extras)
     audio = np.where(evidence.audio_mapped, evidence.audio, 0.0)
     visual = np.where(evidence.visual_mapped, evidence.visual, 1.0)  # a class no visual label names: audio decides
     both = np.sqrt(np.clip(audio, 0, 1) * np.clip(visual, 0, 1))

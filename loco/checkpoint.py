@@ -24,6 +24,7 @@ from loco.grid import FeatureGrid
 from loco.io import atomic_write
 from loco.label_space import STREAM_TITLES, ClassLabels
 from loco.model import LoCo, build_model
+from loco.model.voice_pitch import VOICE_REGISTERS
 
 FORMAT_NAME = "loco-checkpoint"
 FORMAT_VERSION = 1
@@ -95,13 +96,16 @@ class LoadedModel:
         # named on the trained classes' detections by AudioSet alone (loco/model/naming.py), a class needs its label
         on_detections = self.config.postprocess.untrained_naming == "detections"
         audio_named = on_detections and self.config.postprocess.naming_streams == "audio"
+        weighs_pitch = self.config.postprocess.voice_pitch_width > 0  # loco/model/voice_pitch.py
         out = []
         for name in names:
             labels = label_space.get(name)
             streams = labels.perceived_on(self.profile) if labels is not None else ()
             heard = f"its labels in {', '.join(STREAM_TITLES[s] for s in streams)}" if streams else ""
+            register = VOICE_REGISTERS.get(name, 0) if weighs_pitch else 0
+            pitch = f", weighed by the voice's pitch (a {'high' if register > 0 else 'low'} voice)" if register else ""
             if trained.get(name):
-                why = f"its training examples{' and ' + heard if heard and self.open_vocabulary else ''}"
+                why = f"its training examples{' and ' + heard if heard and self.open_vocabulary else ''}{pitch}"
                 out.append(ClassScoring(name, TRAINED, why))
             elif not self.open_vocabulary:
                 out.append(ClassScoring(name, NOT_SCORED, f"a closed-set model names only the {len(trained)} "
@@ -113,7 +117,7 @@ class LoadedModel:
             elif streams:
                 untrained = " (no training example)" if name in trained else ""
                 where = ", on the spans where it detects a trained class" if on_detections else ""
-                out.append(ClassScoring(name, LABEL_SPACE_ONLY, heard + where + untrained))
+                out.append(ClassScoring(name, LABEL_SPACE_ONLY, heard + where + untrained + pitch))
             elif labels is None:
                 out.append(ClassScoring(name, NOT_SCORED, "no training example, and the label space has no entry "
                                                           "for it"))

@@ -155,12 +155,17 @@ class PostprocessConfig:
     # how many classes without examples one detection can name (its best by evidence; 0 = all); the named classes
     # share a ``max_detections`` of their own per video, beside the trained classes'
     naming_per_detection: int = 0
+    # the voice-pitch weighing of the speaking classes' detections (ours, loco/model/voice_pitch.py): the width in
+    # octaves of the logistic around 165 Hz; 0 = off
+    voice_pitch_width: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.label_prior_weight <= 1.0:
             raise ValueError(f"postprocess.label_prior_weight must lie in [0, 1], got {self.label_prior_weight}")
         if not self.naming_exponent >= 0.0:
             raise ValueError(f"postprocess.naming_exponent must be >= 0, got {self.naming_exponent}")
+        if not self.voice_pitch_width >= 0.0:
+            raise ValueError(f"postprocess.voice_pitch_width must be >= 0 (0 = off), got {self.voice_pitch_width}")
         if self.naming_per_detection < 0:
             raise ValueError(f"postprocess.naming_per_detection must be >= 0 (0 = all), got "
                              f"{self.naming_per_detection}")

@@ -19,7 +19,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from loco.checkpoint import LoadedModel
-from loco.data.unav import Batch, FeatureSource, UnAVDataset, VideoFeatureDataset, VideoSample, collate_videos
+from loco.data.unav import (
+    Batch, FeatureSource, UnAVDataset, VideoFeatureDataset, VideoSample, collate_videos, common_cues,
+)
 from loco.evaluate import Evaluation, GroundTruth, Segment, label_ids_for, score_predictions
 from loco.grid import FeatureGrid
 from loco.label_prior import LabelPrior, stacked_evidence, video_evidence
@@ -79,10 +81,13 @@ def pad_multiple(num_levels: int) -> int:
 
 
 def label_prior_of(loaded: LoadedModel) -> LabelPrior | None:
-    """The label-space evidence the model decodes with: for the label prior (``postprocess.label_prior_weight`` > 0)
-    and for the open-vocabulary head (``model.open_vocabulary.enabled``), of every class the model scores, read in
-    its label space; None when it needs neither."""
-    needed = loaded.config.postprocess.label_prior_weight > 0 or loaded.config.model.open_vocabulary.enabled
+    """The label-space evidence the model decodes with: for the label prior (``postprocess.label_prior_weight`` > 0),
+    for the open-vocabulary head (``model.open_vocabulary.enabled``) and for the voice pitch
+    (``postprocess.voice_pitch_width`` > 0), of every class the model scores, read in its label space; None when it
+    needs none of them."""
+    postprocess = loaded.config.postprocess
+    needed = (postprocess.label_prior_weight > 0 or postprocess.voice_pitch_width > 0
+              or loaded.config.model.open_vocabulary.enabled)
     return LabelPrior(loaded.class_names, loaded.profile, loaded.label_space) if needed else None
 
 
@@ -94,13 +99,14 @@ def predict_batch(
     then seconds. Per video, every detection in decoding order (best first), none filtered: what the benchmark
     scores. ``prior`` comes from :func:`label_prior_of`, built once per caller (it reads the encoders' heads)."""
     batch = batch.to(next(loaded.model.parameters()).device)
-    videos = None if prior is None else video_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
+    videos = None if prior is None else video_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.cues)
     classes = None
     if loaded.config.model.open_vocabulary.enabled:
         classes = stacked_evidence(videos, batch.visual.shape[-1], batch.visual.device)
     output = loaded.model(batch.visual, batch.audio, batch.mask, return_internals=with_internals, evidence=classes)
     postprocess = loaded.config.postprocess
-    decoded_with = postprocess.label_prior_weight > 0 or postprocess.untrained_naming == "detections"
+    decoded_with = (postprocess.label_prior_weight > 0 or postprocess.untrained_naming == "detections"
+                    or postprocess.voice_pitch_width > 0)
     detections = decode_detections(output, postprocess, len(loaded.class_names), videos if decoded_with else None,
                                    loaded.untrained_mask())
     events = [
@@ -127,21 +133,22 @@ def predict_features(
     duration: float | None,
     with_internals: bool = False,
     score_threshold: float = 0.0,
-    faces: np.ndarray | None = None,
+    cues: Mapping[str, np.ndarray] | None = None,
 ) -> VideoPrediction:
-    """Run the model on one video's features (any length T; the streams are truncated to the shorter one) and its
-    face cue [T, 2] where the features have it. Events are those of :func:`predict_batch` scoring at least
-    ``score_threshold``, without the empty spans clamping can leave."""
+    """Run the model on one video's features (any length T; the streams are truncated to the shorter one) and the
+    extra streams [T, d] the features have (the face cue, the voice pitch; a stream shorter than T is left out).
+    Events are those of :func:`predict_batch` scoring at least ``score_threshold``, without the empty spans clamping
+    can leave."""
     visual = _as_features(visual, "visual")
     audio = _as_features(audio, "audio")
     loaded.check_features(visual.shape[1], audio.shape[1], loaded.profile)
     num_steps = min(len(visual), len(audio))
     duration = float(duration) if duration is not None else video_duration(loaded.grid, num_steps)
-    face_cue = None if faces is None else torch.from_numpy(np.ascontiguousarray(
-        _as_features(faces, "face")[:num_steps].T))
+    extra = {name: torch.from_numpy(np.ascontiguousarray(cue.T))
+             for name, cue in common_cues({n: _as_features(c, n) for n, c in (cues or {}).items()}, num_steps).items()}
     sample = VideoSample("", torch.from_numpy(np.ascontiguousarray(visual[:num_steps].T)),
                          torch.from_numpy(np.ascontiguousarray(audio[:num_steps].T)), torch.zeros(0, 2),
-                         torch.zeros(0, dtype=torch.int64), duration, face_cue)
+                         torch.zeros(0, dtype=torch.int64), duration, extra)
     batch = collate_videos([sample], pad_multiple=pad_multiple(loaded.config.model.pyramid_levels))
     output, (events,) = predict_batch(loaded, batch, label_prior_of(loaded), with_internals)
     events = sorted((e for e in events if e.score >= score_threshold and e.end > e.start), key=lambda e: -e.score)

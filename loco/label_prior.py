@@ -31,6 +31,7 @@ from safetensors.numpy import load_file
 
 from loco.label_space import VISUAL_STREAM, ClassLabels, LabelSpaceError, labels_for, load_label_space
 from loco.model.open_vocabulary import ClassEvidence
+from loco.model.voice_pitch import voice_registers
 
 # The weight for models that carry none (the app's check box): the one chosen on the dev split for the default model
 # (``python -m loco label-prior``); validation, made of the training exemplars, would always prefer 0.
@@ -93,12 +94,16 @@ def kinetics_classifier() -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class StepEvidence:
-    """Per-step evidence of each class in each stream ([T, C]); ``*_mapped`` [C] says which classes a stream knows."""
+    """Per-step evidence of each class in each stream ([T, C]); ``*_mapped`` [C] says which classes a stream knows.
+    ``pitch`` [T, 2] is the voice-pitch cue where the features carry it (:mod:`loco.features.pitch`), read at
+    decoding for the classes of ``voice_registers`` [C] (:mod:`loco.model.voice_pitch`)."""
 
     audio: np.ndarray
     visual: np.ndarray
     audio_mapped: np.ndarray
     visual_mapped: np.ndarray
+    voice_registers: np.ndarray | None = None  # [C] -1 low, +1 high, 0 none; None: no class has one
+    pitch: np.ndarray | None = None
 
     def segment_means(self, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each stream's evidence [N, C] averaged over ``segments`` [N, 2] (start, end in steps; the steps whose
@@ -154,10 +159,13 @@ class LabelPrior:
         for column, labels in enumerate(classes):
             self.visual_map[list(labels.indices(VISUAL_STREAM[profile])), column] = 1.0
         self.face_classes = np.array([c.faces for c in classes], dtype=bool)
+        self.voice_registers = voice_registers(class_names)
 
-    def evidence(self, visual: np.ndarray, audio: np.ndarray, faces: np.ndarray | None = None) -> StepEvidence:
+    def evidence(self, visual: np.ndarray, audio: np.ndarray,
+                 cues: Mapping[str, np.ndarray] | None = None) -> StepEvidence:
         """Evidence from one video's features: visual [T, 1280] (fast) or [T, 1024] (i3d), audio [T, 1024], and the
-        face cue [T, 2] where the features have it (without it the face cue counts as absent, not as evidence)."""
+        extra streams [T, d] the features have (without the face cue it counts as absent, not as evidence)."""
+        cues = cues or {}
         if visual.shape[-1] != VISUAL_DIMS[self.profile] or audio.shape[-1] != AUDIO_DIM:
             raise LabelPriorError(f"the label prior reads {self.profile}-profile features "
                                   f"({VISUAL_DIMS[self.profile]}/{AUDIO_DIM}-d), got {visual.shape[-1]}/"
@@ -177,8 +185,8 @@ class LabelPrior:
                 audio_evidence[:, column] = audio_scores[:, labels].max(axis=1)
         visual_evidence = visual_scores @ self.visual_map
         visual_mapped = self.visual_map.any(axis=0)
-        if faces is not None:
-            face = np.asarray(faces, dtype=np.float32)[:steps, :1]
+        if "faces" in cues:
+            face = np.asarray(cues["faces"], dtype=np.float32)[:steps, :1]
             visual_evidence = np.where(self.face_classes, np.maximum(visual_evidence, face), visual_evidence)
             visual_mapped = visual_mapped | self.face_classes
         return StepEvidence(
@@ -186,15 +194,18 @@ class LabelPrior:
             visual=visual_evidence,
             audio_mapped=np.array([bool(labels) for labels in self.audio_labels]),
             visual_mapped=visual_mapped,
+            voice_registers=self.voice_registers,
+            pitch=np.asarray(cues["voice_pitch"], dtype=np.float32)[:steps] if "voice_pitch" in cues else None,
         )
 
 
 def video_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
-                   faces: torch.Tensor | None = None) -> list[StepEvidence]:
+                   cues: Mapping[str, torch.Tensor] | None = None) -> list[StepEvidence]:
     """Each video's :class:`StepEvidence` from its own valid steps of a padded batch (visual [B, C_v, T], audio
-    [B, C_a, T], faces [B, 2, T] or None)."""
+    [B, C_a, T], the extra streams [B, d, T] by name)."""
+    cues = cues or {}
     return [prior.evidence(visual[index, :, :steps].T.cpu().numpy(), audio[index, :, :steps].T.cpu().numpy(),
-                           None if faces is None else faces[index, :, :steps].T.cpu().numpy())
+                           {name: cue[index, :, :steps].T.cpu().numpy() for name, cue in cues.items()})
             for index, steps in enumerate(num_steps)]
 
 
@@ -214,6 +225,6 @@ def stacked_evidence(videos: list[StepEvidence], length: int, device: torch.devi
 
 
 def batch_evidence(prior: LabelPrior, visual: torch.Tensor, audio: torch.Tensor, num_steps: list[int],
-                   faces: torch.Tensor | None = None) -> ClassEvidence:
+                   cues: Mapping[str, torch.Tensor] | None = None) -> ClassEvidence:
     """:func:`stacked_evidence` of :func:`video_evidence`: the open-vocabulary head's input for a padded batch."""
-    return stacked_evidence(video_evidence(prior, visual, audio, num_steps, faces), visual.shape[-1], visual.device)
+    return stacked_evidence(video_evidence(prior, visual, audio, num_steps, cues), visual.shape[-1], visual.device)

@@ -559,7 +559,7 @@ def _train_step(
     prior: LabelPrior | None = None,
     teacher: nn.Module | None = None,
 ) -> dict[str, float]:
-    evidence = None if prior is None else batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.faces)
+    evidence = None if prior is None else batch_evidence(prior, batch.visual, batch.audio, batch.num_steps, batch.cues)
     output = train_model(batch.visual, batch.audio, batch.mask, evidence=evidence)
     targets = [SegmentTargets(s, lab) for s, lab in zip(batch.segments, batch.labels)]
     use_rejected = tc.hard_negative_weight > 0 and any(len(r) for r in batch.rejected)

@@ -13,6 +13,7 @@ import numpy as np
 
 from loco.checkpoint import LoadedModel
 from loco.evaluate import segment_iou
+from loco.features.registry import main_stream
 from loco.infer import PredictedEvent, predict_features
 from storage import RunView
 from studio.errors import ServiceError
@@ -67,16 +68,17 @@ def modality_dependence(full: Sequence, without_audio: Sequence, without_visual:
 
 
 def predict_run(loaded: LoadedModel, run: RunView, blank_stream: str | None = None) -> list[PredictedEvent]:
-    """Re-run a model on a processed video's cached features (nothing stored), optionally with a stream blanked (the
-    face cue is part of the visual stream)."""
-    visual, audio, faces = run_features(run)
+    """Re-run a model on a processed video's cached features (nothing stored), optionally with a stream blanked (an
+    extra stream goes with the one it is read from: the face cue with the visual, the voice pitch with the audio)."""
+    visual, audio, cues = run_features(run)
+    if blank_stream not in (None, *STREAMS):
+        raise ServiceError(f"stream must be one of {STREAMS}, got {blank_stream!r}")
     if blank_stream == "audio":
         audio = blank(audio)
     elif blank_stream == "visual":
-        visual, faces = blank(visual), None if faces is None else blank(faces)
-    elif blank_stream is not None:
-        raise ServiceError(f"stream must be one of {STREAMS}, got {blank_stream!r}")
-    return predict_features(loaded, visual, audio, run.duration, faces=faces).events
+        visual = blank(visual)
+    cues = {name: blank(cue) if main_stream(name) == blank_stream else cue for name, cue in cues.items()}
+    return predict_features(loaded, visual, audio, run.duration, cues=cues).events
 
 
 def modality_probe(loaded: LoadedModel, run: RunView, min_score: float = 0.1) -> list[ModalityDependence]:

@@ -113,7 +113,7 @@ def detect(store: Store, video: SpooledVideo, checkpoint: Path, loaded: LoadedMo
     features = extract_features(video.path, profile, lambda f, m: progress(0.02 + 0.83 * f, f"features: {m}"))
     progress(0.86, "model: detecting events")
     prediction = predict_features(loaded, features.visual, features.audio, info.duration, with_internals=True,
-                                  faces=features.extras.get("faces"))
+                                  cues=features.extras)
     progress(0.90, "audio: the sound track's overview for the timeline")
     audio_overview(video.path, lambda f: progress(0.90 + 0.05 * f, "audio: the sound track's overview"))
     progress(0.95, "saving the run")  # the last point where a cancel can stop it: nothing is stored before
@@ -197,14 +197,13 @@ def detection_summary(store: Store, run_id: int, threshold: float, top_k: int | 
 def recompute_internals(run: RunView, loaded: LoadedModel) -> Path:
     """A run's internals file written again from its cached features by its model (the same numbers, in the current
     format: for a file saved by an older version). Its events stay as they are."""
-    visual, audio, faces = run_features(run)
-    prediction = predict_features(loaded, visual, audio, run.duration, with_internals=True, faces=faces)
+    visual, audio, cues = run_features(run)
+    prediction = predict_features(loaded, visual, audio, run.duration, with_internals=True, cues=cues)
     return save_internals(Path(run.internals_path), prediction.internals, loaded.grid)
 
 
-def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The cached visual and audio features the run was computed from, and the face cue where they have it."""
+def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The cached visual and audio features the run was computed from, and the extra streams they have."""
     stored = read_features(run.feature_path)
-    faces = stored.extras.get("faces")
     return (stored.visual.astype(np.float32), stored.audio.astype(np.float32),
-            None if faces is None else faces.astype(np.float32))
+            {name: cue.astype(np.float32) for name, cue in stored.extras.items()})

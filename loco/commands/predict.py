@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     for video_id, features in inputs:
         loaded.check_features(features.visual.shape[1], features.audio.shape[1], features.meta.profile)
         prediction = infer.predict_features(loaded, features.visual, features.audio, features.meta.duration, False,
-                                            args.threshold, faces=features.extras.get("faces"))
+                                            args.threshold, cues=features.extras)
         results[video_id] = [
             {"segment": [round(e.start, 3), round(e.end, 3)], "label": e.label, "label_id": e.label_id,
              "score": round(e.score, 5)}

@@ -47,7 +47,8 @@ class VideoSample:
     segments: torch.Tensor  # [N, 2] float32, start/end in steps (fractional)
     labels: torch.Tensor  # [N] int64
     duration: float  # seconds
-    faces: torch.Tensor | None = None  # [2, T] the face cue (loco.features.faces), where the feature file has it
+    # the feature file's extra streams by name, each [d, T] (the face cue "faces", the voice pitch "voice_pitch")
+    cues: dict[str, torch.Tensor] = field(default_factory=dict)
     rejected: torch.Tensor = field(default_factory=lambda: torch.zeros(0, 2))  # [M, 2] rejected proposals, steps
     rejected_labels: torch.Tensor = field(default_factory=lambda: torch.zeros(0, dtype=torch.int64))  # [M]
 
@@ -68,7 +69,7 @@ class Batch:
     video_ids: list[str]
     durations: list[float]
     num_steps: list[int]
-    faces: torch.Tensor | None = None  # [B, 2, T_pad] when every video of the batch has the face cue
+    cues: dict[str, torch.Tensor] = field(default_factory=dict)  # [B, d, T_pad]: the streams every video has
     rejected: list[torch.Tensor] = field(default_factory=list)  # per video [M, 2] rejected proposals, in steps
     rejected_labels: list[torch.Tensor] = field(default_factory=list)  # per video [M] their classes
 
@@ -82,7 +83,7 @@ class Batch:
             self.video_ids,
             self.durations,
             self.num_steps,
-            None if self.faces is None else self.faces.to(device),
+            {name: cue.to(device) for name, cue in self.cues.items()},
             [r.to(device) for r in self.rejected],
             [lab.to(device) for lab in self.rejected_labels],
         )
@@ -124,15 +125,22 @@ def truncate_to_common_length(visual: np.ndarray, audio: np.ndarray) -> tuple[np
     return np.asarray(visual[:length], dtype=np.float32), np.asarray(audio[:length], dtype=np.float32)
 
 
-def read_video_streams(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def common_cues(extras: Mapping[str, np.ndarray], num_steps: int) -> dict[str, np.ndarray]:
+    """The extra streams that cover the ``num_steps`` steps of both main streams, cut to them, float32 (a stream
+    shorter than those is left out rather than padded with made-up values)."""
+    return {name: np.asarray(cue[:num_steps], dtype=np.float32)
+            for name, cue in extras.items() if len(cue) >= num_steps}
+
+
+def read_video_streams(
+    paths: list[Path], feature_format: str
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Visual [T, C_v] and audio [T, C_a] float32 features from one video's files (:func:`feature_paths`), and the
-    face cue [T, 2] where a ``loco`` file has it (None otherwise): each file is read once."""
+    extra streams [T, d] a ``loco`` file has (none otherwise): each file is read once."""
     if feature_format == "loco":
         stored = read_features(paths[0])
         visual, audio = truncate_to_common_length(stored.visual, stored.audio)
-        faces = stored.extras.get("faces")
-        usable = faces is not None and len(faces) >= len(visual)
-        return visual, audio, np.asarray(faces[: len(visual)], dtype=np.float32) if usable else None
+        return visual, audio, common_cues(stored.extras, len(visual))
     arrays = [_load_array(p) for p in paths]
     if feature_format == "unav":
         rgb, flow, audio = arrays
@@ -140,7 +148,7 @@ def read_video_streams(paths: list[Path], feature_format: str) -> tuple[np.ndarr
         visual = np.concatenate([rgb[:length], flow[:length]], axis=1)
     else:
         visual, audio = arrays
-    return *truncate_to_common_length(visual, audio), None
+    return *truncate_to_common_length(visual, audio), {}
 
 
 def read_video_features(paths: list[Path], feature_format: str) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +199,7 @@ def random_crop(
         segments=window_segments.reshape(-1, 2),
         labels=sample.labels[keep] if len(segments) else sample.labels,
         duration=sample.duration,
-        faces=None if sample.faces is None else sample.faces[:, start:end],
+        cues={name: cue[:, start:end] for name, cue in sample.cues.items()},
         rejected=rejected[inside] - start,
         rejected_labels=sample.rejected_labels[inside],
     )
@@ -211,13 +219,14 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
     visual = samples[0].visual.new_zeros(batch_size, samples[0].visual.shape[0], padded)
     audio = samples[0].audio.new_zeros(batch_size, samples[0].audio.shape[0], padded)
     mask = torch.zeros(batch_size, padded, dtype=torch.bool)
-    faces = torch.zeros(batch_size, 2, padded) if all(s.faces is not None for s in samples) else None
+    shared = set.intersection(*(set(s.cues) for s in samples))
+    cues = {name: torch.zeros(batch_size, samples[0].cues[name].shape[0], padded) for name in sorted(shared)}
     for b, s in enumerate(samples):
         visual[b, :, : s.num_steps] = s.visual
         audio[b, :, : s.num_steps] = s.audio
         mask[b, : s.num_steps] = True
-        if faces is not None:
-            faces[b, :, : s.num_steps] = s.faces
+        for name, cue in cues.items():
+            cue[b, :, : s.num_steps] = s.cues[name]
     return Batch(
         visual=visual,
         audio=audio,
@@ -227,7 +236,7 @@ def collate_videos(samples: list[VideoSample], pad_multiple: int = 1, min_length
         video_ids=[s.video_id for s in samples],
         durations=[s.duration for s in samples],
         num_steps=[s.num_steps for s in samples],
-        faces=faces,
+        cues=cues,
         rejected=[s.rejected for s in samples],
         rejected_labels=[s.rejected_labels for s in samples],
     )
@@ -427,7 +436,7 @@ class UnAVDataset(VideoFeatureDataset):
     def load_sample(self, index: int) -> VideoSample:
         record = self.records[index]
         paths = self._paths[record.video_id]
-        visual, audio, faces = read_video_streams(paths, self.feature_format)
+        visual, audio, cues = read_video_streams(paths, self.feature_format)
         steps = np.asarray(self.grid.seconds_to_step(record.segments), dtype=np.float32).reshape(-1, 2)
         rejected = np.asarray(self.grid.seconds_to_step(record.rejected), dtype=np.float32).reshape(-1, 2)
         return VideoSample(
@@ -437,7 +446,7 @@ class UnAVDataset(VideoFeatureDataset):
             segments=torch.from_numpy(steps),
             labels=torch.from_numpy(record.labels.copy()),
             duration=record.duration,
-            faces=None if faces is None else torch.from_numpy(np.ascontiguousarray(faces.T)),
+            cues={name: torch.from_numpy(np.ascontiguousarray(cue.T)) for name, cue in cues.items()},
             rejected=torch.from_numpy(rejected),
             rejected_labels=torch.from_numpy(record.rejected_labels.copy()),
         )

@@ -7,4 +7,4 @@ registry :mod:`loco.features.registry`.
 
 # Each encoder module registers its encoder when imported: importing them here makes the registry complete whenever
 # anything from this package is used. A new encoder module is added to this line.
-from loco.features import faces, i3d, mobilenet, yamnet  # noqa: F401
+from loco.features import faces, i3d, mobilenet, pitch, yamnet  # noqa: F401

@@ -4,8 +4,9 @@ Both profiles use ``loco.grid.UNAV_GRID``: step ``g`` covers grid frames [8g, 8g
 0.32 g + 0.48 s. The visual encoder sees the grid frames around that centre (MobileNetV2: the one frame at the
 centre; I3D: the central 16 frames), the audio encoder the 0.96 s patch centred there.
 
-- ``fast`` = MobileNetV2 (ImageNet, 1280-d) + YAMNet (AudioSet, 1024-d): the CPU default; plus the face cue
-  (``faces`` [T, 2], :mod:`loco.features.faces`) on the same frames, an extra stream of the feature file.
+- ``fast`` = MobileNetV2 (ImageNet, 1280-d) + YAMNet (AudioSet, 1024-d): the CPU default; plus two extra streams of
+  the feature file: the face cue (``faces`` [T, 2], :mod:`loco.features.faces`) on the same frames, and the voice
+  pitch (``voice_pitch`` [T, 2], :mod:`loco.features.pitch`) on the same audio windows.
 - ``i3d`` = I3D RGB (Kinetics-400, 1024-d) + YAMNet (1024-d): motion-aware, about 20x slower on a CPU.
 """
 
@@ -36,12 +37,21 @@ class Profile:
     clip_frames: int  # grid frames per step fed to the visual encoder
     batch_size: int  # steps per visual forward pass
     grid: FeatureGrid = UNAV_GRID
-    extra_encoders: tuple[str, ...] = ()  # visual encoders run on the same clips, stored as extra streams
+    # extra streams of the feature file: visual encoders run on the same clips, waveform encoders on the same audio
+    extra_encoders: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name, stream in ((self.visual_encoder, "visual"), (self.audio_encoder, "audio")):
             if get_encoder(name).stream != stream:
                 raise ValueError(f"profile {self.name!r}: {name!r} is not a {stream} encoder")
+        for name in self.extra_encoders:
+            if get_encoder(name).stream not in ("visual", "waveform"):
+                raise ValueError(f"profile {self.name!r}: extra stream {name!r} is neither a visual nor a waveform "
+                                 "encoder")
+
+    def extras_of(self, stream: str) -> tuple[str, ...]:
+        """The extra encoders that read ``stream`` ("visual" clips or the "waveform")."""
+        return tuple(name for name in self.extra_encoders if get_encoder(name).stream == stream)
 
     @property
     def visual_dim(self) -> int:
@@ -69,7 +79,8 @@ class Profile:
 
 
 PROFILES = {
-    "fast": Profile("fast", "mobilenet_v2", "yamnet", clip_frames=1, batch_size=32, extra_encoders=("faces",)),
+    "fast": Profile("fast", "mobilenet_v2", "yamnet", clip_frames=1, batch_size=32,
+                    extra_encoders=("faces", "voice_pitch")),
     "i3d": Profile("i3d", "i3d", "yamnet", clip_frames=16, batch_size=4),
 }
 
@@ -130,7 +141,7 @@ def visual_features(
     """Visual embeddings of every step, and each extra encoder's output on the same clips. ``batches`` (default:
     decoded here) lets the caller start decoding early."""
     out = np.zeros((num_steps, profile.visual_dim), np.float32)
-    extras = {name: np.zeros((num_steps, get_encoder(name).dim), np.float32) for name in profile.extra_encoders}
+    extras = {name: np.zeros((num_steps, get_encoder(name).dim), np.float32) for name in profile.extras_of("visual")}
     for batch in batches if batches is not None else _clip_batches(profile, path, info, num_steps):
         steps, clips = [s for s, _ in batch], np.stack([c for _, c in batch])
         out[steps] = loaded_encoder(profile.visual_encoder, str(device()))(clips)
@@ -143,18 +154,25 @@ def visual_features(
 AUDIO_CHUNK_STEPS = 256
 
 
-def audio_features(profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress) -> np.ndarray:
-    """YAMNet embeddings of the 0.96 s patch centred on every step (silence when the file has no audio); the
-    track is decoded as it is needed, a chunk of steps at a time."""
+def audio_features(
+    profile: Profile, path: Path, info: MediaInfo, num_steps: int, progress: Progress
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """YAMNet embeddings of the 0.96 s patch centred on every step (silence when the file has no audio), and each
+    waveform extra's output on the samples of the same patches; the track is decoded as it is needed, a chunk of
+    steps at a time."""
     waveform = yamnet.StreamedWaveform(iter_audio(path, info=info))
     centres = profile.grid.step_times(num_steps)
     embed = loaded_encoder(profile.audio_encoder, str(device()))
     out = np.zeros((num_steps, profile.audio_dim), np.float32)
+    extras = {name: np.zeros((num_steps, get_encoder(name).dim), np.float32) for name in profile.extras_of("waveform")}
     for start in range(0, num_steps, AUDIO_CHUNK_STEPS):
         stop = min(start + AUDIO_CHUNK_STEPS, num_steps)
         out[start:stop] = embed(waveform.patches_centred_at(centres[start:stop]))
+        samples, offset = waveform.held()  # the samples the chunk's patches were cut from
+        for name, array in extras.items():
+            array[start:stop] = loaded_encoder(name, str(device()))(samples, centres[start:stop] - offset)
         progress(stop / num_steps, f"{profile.audio_encoder}: step {stop}/{num_steps}")
-    return out
+    return out, extras
 
 
 def compute_features(
@@ -166,7 +184,7 @@ def compute_features(
     num_steps = profile.grid.num_steps(info.duration)
     # Frames are decoded in a thread from the start: while the audio is embedded, then a batch ahead of the encoder.
     with Prefetched(_clip_batches(profile, path, info, num_steps), depth=2) as batches:
-        audio = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
+        audio, audio_extras = audio_features(profile, path, info, num_steps, lambda f, m: report(0.1 * f, m))
         visual, extras = visual_features(profile, path, info, num_steps, lambda f, m: report(0.1 + 0.9 * f, m),
                                          batches)
-    return visual, audio, extras
+    return visual, audio, {**extras, **audio_extras}

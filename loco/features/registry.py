@@ -1,8 +1,9 @@
 """The encoder registry: every pretrained encoder a feature profile can name, looked up by that name.
 
-Each encoder module (``i3d.py``, ``mobilenet.py``, ``yamnet.py``) describes itself with an :class:`Encoder`, owns
-its conversion and loading, and calls :func:`register_encoder` when it is imported; ``loco/features/__init__.py``
-imports every such module, so the registry is complete whenever anything from ``loco.features`` is used.
+Each encoder module (``i3d.py``, ``mobilenet.py``, ``yamnet.py``, and the extra streams' ``faces.py`` and
+``pitch.py``) describes itself with an :class:`Encoder`, owns its conversion and loading, and calls
+:func:`register_encoder` when it is imported; ``loco/features/__init__.py`` imports every such module, so the registry
+is complete whenever anything from ``loco.features`` is used.
 
 Adding an encoder = one new module that registers itself + its name in that import line. A profile
 (:mod:`loco.features.profiles`) can then name it, and ``python -m loco prepare-weights`` converts its weights.
@@ -19,10 +20,13 @@ import numpy as np
 
 from loco.features.weights import PackagedFile
 
-Stream = Literal["visual", "audio"]
+Stream = Literal["visual", "audio", "waveform"]
 # A loaded encoder: a batch in, float32 embeddings [N, dim] out. Visual encoders take uint8 RGB clips
 # [N, T, 224, 224, 3], audio encoders the log-mel patches [N, 96, 64] of :mod:`loco.features.yamnet`'s frontend.
 Embed = Callable[[np.ndarray], np.ndarray]
+# A waveform encoder (an extra stream only, e.g. the voice pitch) reads the raw 16 kHz samples, which the log-mel
+# patches no longer hold: (samples [S], step centres in seconds from samples[0] [N]) -> float32 [N, dim].
+WaveformEmbed = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class UnknownEncoderError(ValueError):
@@ -49,7 +53,7 @@ class Encoder:
     version: str
     files: tuple[PackagedFile, ...]
     convert: Callable[[], tuple[Path, ...]]
-    load: Callable[[str], Embed]
+    load: Callable[[str], Embed | WaveformEmbed]
 
 
 _REGISTRY: dict[str, Encoder] = {}
@@ -68,6 +72,12 @@ def get_encoder(name: str) -> Encoder:
         return _REGISTRY[name]
     except KeyError:
         raise UnknownEncoderError(f"unknown encoder {name!r}; registered: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def main_stream(name: str) -> Literal["visual", "audio"]:
+    """The main stream an encoder reads from: a waveform encoder reads the audio."""
+    stream = get_encoder(name).stream
+    return "audio" if stream == "waveform" else stream
 
 
 def encoders() -> tuple[Encoder, ...]:

@@ -128,6 +128,11 @@ class StreamedWaveform:
         self._offset += drop
         return patches_centred_at(self._samples, centres - self._offset / SAMPLE_RATE)
 
+    def held(self) -> tuple[np.ndarray, float]:
+        """The samples held now (those the last call's patches were cut from, and any read beyond them) and the time
+        of the first, in seconds."""
+        return self._samples, self._offset / SAMPLE_RATE
+
 
 def _read_class_names(path: Path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as handle:

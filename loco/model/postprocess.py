@@ -24,6 +24,7 @@ from loco.config import PostprocessConfig
 from loco.model.loco import LoCoOutput
 from loco.model.naming import name_untrained
 from loco.model.soft_nms import soft_nms
+from loco.model.voice_pitch import weigh_by_pitch
 
 if TYPE_CHECKING:
     from loco.label_prior import StepEvidence
@@ -98,7 +99,8 @@ def decode_detections(
     """One list of detections per batch item, best first, start/end in feature steps. ``evidence`` (one per batch
     item) feeds the label prior when ``cfg.label_prior_weight`` > 0, and, with ``cfg.untrained_naming`` =
     "detections", names the ``untrained`` classes ([C] bool) on the trained ones' detections instead of decoding
-    their own logits (:mod:`loco.model.naming`); without it neither is applied."""
+    their own logits (:mod:`loco.model.naming`), and with ``cfg.voice_pitch_width`` > 0 weighs the speaking classes'
+    detections by the voice pitch (:mod:`loco.model.voice_pitch`); without it none of these is applied."""
     if output.cls_logits[0].shape[-1] != num_classes:
         raise ValueError(f"output has {output.cls_logits[0].shape[-1]} classes, expected {num_classes}")
     on_detections = cfg.untrained_naming == "detections" and evidence is not None and untrained is not None
@@ -111,6 +113,10 @@ def decode_detections(
         segments, scores, labels = soft_nms(segments, scores, labels, cfg.nms_sigma, cfg.min_score, cfg.max_detections)
         if on_detections:
             segments, scores, labels = name_untrained(segments, scores, labels, untrained, evidence[index], cfg)
+        voices = evidence[index] if evidence is not None else None
+        if cfg.voice_pitch_width > 0 and voices is not None and voices.pitch is not None:
+            segments, scores, labels = weigh_by_pitch(segments, scores, labels, voices.pitch, voices.voice_registers,
+                                                      cfg.voice_pitch_width)
         results.append(
             [Detection(int(c), float(s), float(e), float(p)) for (s, e), p, c in zip(segments, scores, labels)]
         )

@@ -41,6 +41,8 @@ def test_checkpoint_describes_itself():
     assert (postprocess.untrained_naming, postprocess.naming_exponent, postprocess.naming_streams,
             postprocess.naming_per_detection) == (naming["untrained_naming"], naming["naming_exponent"],
                                                   naming["naming_streams"], naming["naming_per_detection"])
+    pitch = loaded.metadata["voice_pitch_choice"]  # how much the voice pitch weighs: chosen on dev too
+    assert pitch["split"] == "dev" and postprocess.voice_pitch_width == pitch["width"] > 0
 
 
 def test_it_scores_every_class_of_the_taxonomy_its_streams_perceive():
@@ -48,6 +50,9 @@ def test_it_scores_every_class_of_the_taxonomy_its_streams_perceive():
     scoring = {s.name: s.how for s in loaded.class_scoring(taxonomy_names(), load_label_space())}
     assert {name for name, how in scoring.items() if how == TRAINED} == set(loaded.class_names)
     assert sum(how in (TRAINED, LABEL_SPACE_ONLY) for how in scoring.values()) >= 99  # of the 100
+    why = {s.name: s.why for s in loaded.class_scoring(taxonomy_names(), load_label_space())}
+    assert why["man speaking"].endswith("weighed by the voice's pitch (a low voice)")
+    assert why["woman speaking"].endswith("(a high voice)") and "pitch" not in why["people laughing"]
 
 
 def evaluate_shipped(tmp_path, *extra: str) -> dict:

@@ -102,7 +102,7 @@ def test_the_added_classes_are_scored_from_their_label_space_evidence():
     faces[0, 5:15] = 0.99
     sample = VideoSample("v", torch.randn(1280, steps, generator=generator),
                          torch.randn(1024, steps, generator=generator), torch.zeros(0, 2),
-                         torch.zeros(0, dtype=torch.int64), 7.0, faces)
+                         torch.zeros(0, dtype=torch.int64), 7.0, {"faces": faces})
     batch = collate_videos([sample], pad_multiple=pad_multiple(extended.config.model.pyramid_levels))
     prior = label_prior_of(extended)
     assert prior.face_classes.tolist() == [False, False, True]
@@ -111,7 +111,7 @@ def test_the_added_classes_are_scored_from_their_label_space_evidence():
     assert logits.shape == (batch.visual.shape[-1], 3)
     assert (logits[:steps] > UNSCORED_LOGIT).all()  # every class is scored, the added one by its labels
     assert {e.label for e in events} <= set(extended.class_names)
-    without_faces = predict_batch(extended, replace(batch, faces=None), prior)[0].cls_logits[0][0]
+    without_faces = predict_batch(extended, replace(batch, cues={}), prior)[0].cls_logits[0][0]
     assert not torch.allclose(logits[5:15, 2], without_faces[5:15, 2])  # the face cue is its visual evidence
     assert torch.allclose(logits[:, :2], without_faces[:, :2])
 

