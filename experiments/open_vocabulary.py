@@ -16,9 +16,9 @@ variant of the open-vocabulary head, among them the detached and calibrated head
   people classes), thresholded into segments (runs of steps at or above the threshold, scored by their mean);
 - **audio-only tagger**: YAMNet's AudioSet head alone, thresholded into segments and named through the same map:
   what a user would pick instead of an audio-visual detector;
-- **trained classes by LoCo, the rest by the audio tagger** (a bound, not a method we ship): each ``NAMED`` row's
-  detections of its trained classes, and the audio-only tagger's segments (at its own dev threshold) for every class
-  the model has no examples of: the best row of each class group put together.
+- **trained classes by LoCo, the rest by the audio tagger** (a bound, not a method we ship): the first ``NAMED``
+  row's detections of its trained classes, and the audio-only tagger's segments (at its own dev threshold) for every
+  class the model has no examples of: the best row of each class group put together.
 
 The two thresholds are chosen on the dev split (every class, average mAP), never on test. Both trained models keep
 their best validation epoch, as ``python -m loco train`` does. mAP per group is the mean AP over the group's classes
@@ -102,16 +102,25 @@ TRAINED = (
 @dataclass(frozen=True)
 class Named:
     """A trained row's model decoding its classes without examples on its trained classes' detections, the way
-    ``python -m loco naming`` chooses on the dev split (loco/model/naming.py): no training of its own."""
+    ``python -m loco naming`` chooses on the dev split (loco/model/naming.py), and with ``voice_pitch`` its speaking
+    classes weighed by the voice pitch as ``python -m loco voice-pitch`` chooses on dev: no training of its own."""
 
     method: str
     base: Trained
+    voice_pitch: bool = False
+
+    @property
+    def stem(self) -> str:
+        return "named_pitch" if self.voice_pitch else "named"
 
     def checkpoint(self, out: Path) -> Path:
-        return out / self.base.folder / "named.safetensors"
+        return out / self.base.folder / f"{self.stem}.safetensors"
 
 
-NAMED = (Named("closed-set LoCo + open branch, named on its detections", TRAINED[-1]),)
+NAMED = (Named("closed-set LoCo + open branch, named on its detections", TRAINED[-1]),
+         # needs the voice-pitch stream in the dev and test feature files
+         Named("closed-set LoCo + open branch, named on its detections, voice pitch", TRAINED[-1], voice_pitch=True))
+BOUND = NAMED[0]  # whose trained classes' detections the bound row takes (it names the rest by the tagger)
 OPEN_BRANCH = ["model.open_vocabulary.enabled=true", "model.open_vocabulary.closed_logits_alone=true",
                "model.open_vocabulary.detach_open_branch=true"]
 
@@ -190,12 +199,18 @@ def train_and_evaluate(args: argparse.Namespace, variant: Trained, annotations: 
 
 
 def name_and_evaluate(args: argparse.Namespace, variant: Named, annotations: Path) -> Row:
-    """Choose the naming of ``variant.base``'s model on dev (unless done) and evaluate it on the whole test split."""
-    result = args.out / variant.base.folder / "test_eval_named.json"
+    """Choose the naming of ``variant.base``'s model on dev (and the voice pitch's width, unless done) and evaluate it
+    on the whole test split."""
+    result = args.out / variant.base.folder / f"test_eval_{variant.stem}.json"
     log = args.out / f"{variant.base.folder}_named.log"
+    named = args.out / variant.base.folder / "named.safetensors"
     if not result.is_file():
-        loco(args, log, "naming", str(variant.base.checkpoint(args.out)), "--annotations", str(annotations),
-             "--features", str(args.features), "--split", "dev", "--output", str(variant.checkpoint(args.out)))
+        if not named.is_file():
+            loco(args, log, "naming", str(variant.base.checkpoint(args.out)), "--annotations", str(annotations),
+                 "--features", str(args.features), "--split", "dev", "--output", str(named))
+        if variant.voice_pitch:
+            loco(args, log, "voice-pitch", str(named), "--annotations", str(annotations), "--features",
+                 str(args.features), "--split", "dev", "--output", str(variant.checkpoint(args.out)))
         loco(args, log, "eval", "--annotations", str(args.annotations), "--split", "test", "--checkpoint",
              str(variant.checkpoint(args.out)), "--features", str(args.features), "--json", str(result))
     return row_from_eval(variant.method, json.loads(result.read_text()))
@@ -343,9 +358,9 @@ def main() -> int:
                                   tagger_predictions(test_videos, ids, chosen[False], False))
     audio = row_from_predictions("audio-only tagger (YAMNet)", test,
                                  tagger_predictions(test_videos, ids, chosen[True], True))
-    bounds = [trained_with_tagger(v.checkpoint(args.out), args.annotations, args.features, "test", test_videos,
-                                  chosen[True]) for v in NAMED]
-    rows = [*trained_rows, spaces, audio, *bounds]
+    bound = trained_with_tagger(BOUND.checkpoint(args.out), args.annotations, args.features, "test", test_videos,
+                                chosen[True])
+    rows = [*trained_rows, spaces, audio, bound]
     test_classes = sorted(set(test.class_names[s.label_id] for s in test.segments))
     groups = {"seen": [c for c in test_classes if c not in UNSEEN], "unseen": [c for c in test_classes if c in UNSEEN],
               "all": test_classes}
@@ -370,8 +385,8 @@ def main() -> int:
                                  tagger_predictions(real_videos, ids, chosen[False], False)),
             row_from_predictions("audio-only tagger (YAMNet)", real,
                                  tagger_predictions(real_videos, ids, chosen[True], True)),
-            *[trained_with_tagger(v.checkpoint(args.out), args.real_annotations, args.real_features, "test",
-                                  real_videos, chosen[True]) for v in NAMED],
+            trained_with_tagger(BOUND.checkpoint(args.out), args.real_annotations, args.real_features, "test",
+                                real_videos, chosen[True]),
         ]
         real_classes = sorted(set(real.class_names[s.label_id] for s in real.segments))
         print("Real-video set\n\n" + table(real_rows, {"all": real_classes}) + "\n\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loco.commands.eval import check_classes
+from loco.commands.predict import scoring_taxonomy
 from loco.evaluate import load_ground_truth
 
 if TYPE_CHECKING:  # the checkpoint and inference modules load torch, which building the CLI's parser never needs
@@ -43,15 +44,17 @@ def add_choice_arguments(parser: argparse.ArgumentParser, choice: DecodingChoice
 
 def choose(args: argparse.Namespace, loaded: LoadedModel, choice: DecodingChoice,
            check_dataset: Callable[[UnAVDataset], None] | None = None) -> int:
-    """Decode ``args.split`` with each of ``args.values``, print their mAP, and with ``args.output`` write the best."""
+    """Decode ``args.split`` with each of ``args.values``, print their mAP, and with ``args.output`` write the best.
+    Decoded as ``eval``, ``predict`` and the app decode: an open-vocabulary model with the taxonomy's classes too."""
     from loco.infer import dataset_for, evaluate_checkpoint  # torch (see TYPE_CHECKING)
 
     if args.split == "test":
         raise ValueError(f"choose {choice.what} on a held-out split other than test (dev)")
-    candidates = {value: choice.setting(loaded, value) for value in args.values}
+    scoring = scoring_taxonomy(loaded, None, args.checkpoint.name)
+    candidates = {value: choice.setting(scoring, value) for value in args.values}
     ground_truth = load_ground_truth(args.annotations, args.split)
-    check_classes(loaded.class_names, ground_truth)
-    dataset = dataset_for(loaded, args.annotations, args.features, args.split)
+    check_classes(scoring.class_names, ground_truth)
+    dataset = dataset_for(scoring, args.annotations, args.features, args.split)
     if check_dataset is not None:
         check_dataset(dataset)
     averages = {}
@@ -65,7 +68,7 @@ def choose(args: argparse.Namespace, loaded: LoadedModel, choice: DecodingChoice
     if args.output is not None:
         from loco.checkpoint import save_checkpoint  # torch (see TYPE_CHECKING)
 
-        chosen = candidates[best]
+        chosen = choice.setting(loaded, best)  # the checkpoint's own classes: the taxonomy is added where it is used
         record = {"split": args.split, "annotation_file": args.annotations.name, choice.name: best,
                   f"avg_by_{choice.name}": {f"{value:g}": average for value, average in averages.items()}}
         save_checkpoint(args.output, chosen.model, chosen.config, chosen.class_names, chosen.profile, chosen.grid,
