@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from loco.model.effective_window import level_effective_windows
-from studio.explain import explain_event, probe_verdict, window_caption
+from studio.explain import explain_event, probe_verdict, voice_sentence, window_caption
 from studio.probes import modality_probe
-from studio.runs import timeline_events
+from studio.runs import run_voice_pitch, timeline_events
 from studio.segments import shown_events
 from studio.viz import attention_figure, internals_figure, token_at
 from studio.viz.help import PANEL_HELP
@@ -108,8 +108,12 @@ if picked is not None:
     probe_key = f"corr_probe_{run.run_id}"
     verdict = probe_verdict(picked.label, picked.start, picked.end, st.session_state[probe_key]) \
         if probe_key in st.session_state else None
+    model_path = Path(run.checkpoint_path) if run.checkpoint_path else None
+    width = common.load_model(model_path).config.postprocess.voice_pitch_width \
+        if model_path is not None and model_path.is_file() else 0.0
+    voice = voice_sentence(grid, picked.label, picked.start, picked.end, run_voice_pitch(run), width)
     explanation = explain_event(internals, grid, picked.label, picked.start, picked.end, level=level, head=head,
-                                direction=direction, probe=verdict)
+                                direction=direction, probe=verdict, voice=voice)
     st.markdown(f"**{common.plain(picked.label)}**, {picked.start:.2f}–{picked.end:.2f} s ({picked.layer}):")
     st.markdown("\n".join(f"- {sentence}" for sentence in explanation.sentences()))
     # no help= on the button: Streamlit would render it twice under one key

@@ -9,7 +9,9 @@ Each reading compares the event with its own clip, so none needs a threshold fit
 - **coherence and gates** over the event's steps against their median over the clip;
 - **attention windows**: the tokens inside the event at the level, head and direction shown, their predicted CDP
   window and their effective window (``loco.model.effective_window``) against the event's duration;
-- the **modality probe**'s verdict (``studio.probes``), when it has been run: which stream the detection needs.
+- the **modality probe**'s verdict (``studio.probes``), when it has been run: which stream the detection needs;
+- the **voice pitch**, for man and woman speaking when the model weighs them by it (``loco.model.voice_pitch``): the
+  pitch over the event and the factor a detection there gets.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from loco.evaluate import segment_iou
 from loco.grid import FeatureGrid
 from loco.model.effective_window import EFFECTIVE_MASS, level_effective_windows
 from loco.model.internals import VideoInternals
+from loco.model.voice_pitch import BOUNDARY_HZ, VOICE_REGISTERS, pitch_factor, span_pitch
 from studio.viz.internals import token_span
 
 CURVE_NAMES = (
@@ -75,6 +78,7 @@ class EventExplanation:
     curves: tuple[CurveReading, ...]
     window: WindowReading
     probe: str | None  # a key of PROBE_VERDICTS; None: the probe has not been run
+    voice: str | None = None  # the voice-pitch reading (:func:`voice_sentence`); None where it does not apply
 
     def sentences(self) -> list[str]:
         """The explanation in plain words, one reading per sentence."""
@@ -85,6 +89,8 @@ class EventExplanation:
         said.append(_window_sentence(self.window))
         said.append("Modality probe: not run yet." if self.probe is None else
                     f"Modality probe: {PROBE_VERDICTS[self.probe]}.")
+        if self.voice is not None:
+            said.append(self.voice)
         return said
 
 
@@ -157,11 +163,34 @@ def probe_verdict(label: str, start: float, end: float, rows: Sequence, min_tiou
     return same[best].depends_on if overlaps[best] >= min_tiou else PROBE_NOT_FOUND
 
 
+def voice_sentence(grid: FeatureGrid, label: str, start: float, end: float, pitch: np.ndarray | None,
+                   width: float) -> str | None:
+    """How the voice pitch weighs a ``label`` detection over [start, end] s, for a model whose
+    ``postprocess.voice_pitch_width`` is ``width``, from the run's pitch stream [T, 2] (None: its features predate
+    the stream); None for a class without a voice register or a model that does not weigh by pitch."""
+    register = VOICE_REGISTERS.get(label, 0)
+    if not register or width <= 0:
+        return None
+    if pitch is None:
+        return ("Voice pitch: this video's features were extracted before the voice-pitch stream, so the model "
+                "could not weigh this class by it.")
+    steps = np.asarray(grid.seconds_to_step(np.array([[start, end]])), dtype=np.float64)
+    f0 = float(span_pitch(pitch, steps)[0])
+    factor = float(pitch_factor(np.array([f0]), np.array([register]), width)[0])
+    voice = "a high voice" if register > 0 else "a low voice"
+    if not np.isfinite(f0):
+        return f"Voice pitch: nothing is voiced over the event, so a {label} detection here gets ×{factor:.2f}."
+    side = "above" if f0 > BOUNDARY_HZ else "below"
+    return (f"Voice pitch over the event: {f0:.0f} Hz, {side} the {BOUNDARY_HZ:.0f} Hz boundary between low and high "
+            f"voices; {label} needs {voice}, so a detection here gets ×{factor:.2f}.")
+
+
 def explain_event(internals: VideoInternals, grid: FeatureGrid, label: str, start: float, end: float, *,
-                  level: int, head: int, direction: str, probe: str | None = None,
+                  level: int, head: int, direction: str, probe: str | None = None, voice: str | None = None,
                   mass: float = EFFECTIVE_MASS) -> EventExplanation:
     """One event's explanation from the run's internals, at the level, head and direction the page shows; ``probe``
-    is the modality probe's verdict for it (:func:`probe_verdict`), None when the probe has not been run."""
+    is the modality probe's verdict for it (:func:`probe_verdict`), None when the probe has not been run; ``voice``
+    its voice-pitch reading (:func:`voice_sentence`)."""
     first, stop = token_span(grid, 0, (start, end), internals.num_steps)
     band_s = s_inside = s_outside = None
     if internals.has_lcc:
@@ -169,7 +198,7 @@ def explain_event(internals: VideoInternals, grid: FeatureGrid, label: str, star
         s_inside, s_outside = correspondence_reading(rows, first, internals.lcc_band)
         band_s = internals.lcc_band * grid.hop_seconds
     return EventExplanation(label, start, end, band_s, s_inside, s_outside, curve_readings(internals, first, stop),
-                            window_reading(internals, grid, start, end, level, head, direction, mass), probe)
+                            window_reading(internals, grid, start, end, level, head, direction, mass), probe, voice)
 
 
 def window_caption(token: int, level: int, head: int, predicted: tuple[float, float], effective: tuple[float, float],

@@ -202,6 +202,14 @@ def recompute_internals(run: RunView, loaded: LoadedModel) -> Path:
     return save_internals(Path(run.internals_path), prediction.internals, loaded.grid)
 
 
+def run_voice_pitch(run: RunView) -> np.ndarray | None:
+    """The run's voice-pitch stream [T, 2] (loco.features.pitch); None when its features predate the stream or are
+    gone."""
+    if not run.feature_path or not Path(run.feature_path).is_file():
+        return None
+    return run_features(run)[2].get("voice_pitch")
+
+
 def run_features(run: RunView) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """The cached visual and audio features the run was computed from, and the extra streams they have."""
     stored = read_features(run.feature_path)

@@ -51,7 +51,8 @@ PANEL_HELP: dict[str, str] = {
         "**Why this event?** The picked event's internals against its own clip: the correspondence of its picture "
         "with the sound of the same moment and with the sound elsewhere; its coherence and gates against their "
         "median over the clip; how far its tokens' attention reaches against the event's duration; and, once the "
-        "modality probe has run, whether it is found from the sound alone, the picture alone or needs both. An "
-        "audio-visual event should match its own moment better than elsewhere and need both streams."
+        "modality probe has run, whether it is found from the sound alone, the picture alone or needs both; for man "
+        "or woman speaking, the voice's pitch and how it weighs the score. An audio-visual event should match its "
+        "own moment better than elsewhere and need both streams."
     ),
 }

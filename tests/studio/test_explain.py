@@ -10,6 +10,7 @@ from studio.explain import (
     correspondence_reading,
     explain_event,
     probe_verdict,
+    voice_sentence,
     window_caption,
 )
 
@@ -113,3 +114,18 @@ def test_the_caption_gives_both_windows_and_says_when_they_disagree():
     assert "from 0.64 s to 1.28 s to the right" in window_caption(0, 0, 0, (1, 1), (2, 4), 0.32)
     at_the_token = window_caption(0, 0, 0, (0, 1), (0.0, 1), 0.32)  # no key before the token: not "-0.00 s"
     assert "effective window 0.00 s to the left, 0.32 s to the right" in at_the_token
+
+
+def test_the_voice_reading_gives_the_pitch_and_the_factor_of_the_speaking_classes():
+    low = np.tile([[110.0, 0.8]], (40, 1))  # a steady 110 Hz voice, voiced 80 % of each window
+    high = 1 / (1 + np.exp(-np.log2(110 / 165) / 0.25))  # 0.088
+    said = voice_sentence(UNAV_GRID, "woman speaking", 2.0, 6.0, low, 0.25)
+    assert said == ("Voice pitch over the event: 110 Hz, below the 165 Hz boundary between low and high voices; "
+                    f"woman speaking needs a high voice, so a detection here gets ×{high:.2f}.")
+    assert voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, low, 0.25).endswith(f"×{1 - high:.2f}.")
+    assert voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, np.zeros((40, 2)), 0.25).startswith(
+        "Voice pitch: nothing is voiced over the event") and "×0.50" in voice_sentence(
+        UNAV_GRID, "man speaking", 2.0, 6.0, np.zeros((40, 2)), 0.25)
+    assert "extracted before the voice-pitch stream" in voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, None, 0.25)
+    assert voice_sentence(UNAV_GRID, "dog barking", 2.0, 6.0, low, 0.25) is None  # no voice register
+    assert voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, low, 0.0) is None  # a model that does not weigh
