@@ -1,7 +1,8 @@
 """``python -m loco extract VIDEO_OR_FOLDER --profile fast --out DIR``: write one feature file per video
 (``DIR/<video_id>.npz``, the format of ``loco.features.store``). A folder is processed by a bounded pool of worker
 processes; videos whose feature file already exists with the same profile and encoders are skipped, so an
-interrupted run resumes where it stopped. Unusable videos are reported and skipped."""
+interrupted run resumes where it stopped. Stopped by Ctrl-C or a SIGTERM, it lets the videos in progress finish,
+starts no other and exits 130, leaving no worker behind. Unusable videos are reported and skipped."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import argparse
 import hashlib
 import os
 import re
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -88,17 +90,39 @@ def run(args: argparse.Namespace) -> int:
     workers = max(1, min(args.workers, len(todo) or 1))
     threads = args.threads or max(1, (os.cpu_count() or 1) // workers)
     failures: list[str] = []
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(extract_one, v, t, args.profile, not args.no_cache, threads): v for v, t in todo}
-        for future in tqdm(as_completed(futures), total=len(futures), unit="video", disable=args.quiet):
+    done = 0
+    # a SIGTERM (a batch job stopped) unwinds as Ctrl-C does: otherwise the workers outlive this process
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    interrupted = False
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(extract_one, v, t, args.profile, not args.no_cache, threads): v for v, t in todo}
             try:
-                future.result()
-            except (MediaError, ValueError) as err:
-                failures.append(f"{futures[future].name}: {err}")
+                for future in tqdm(as_completed(futures), total=len(futures), unit="video", disable=args.quiet):
+                    try:
+                        future.result()
+                        done += 1
+                    except (MediaError, ValueError) as err:
+                        failures.append(f"{futures[future].name}: {err}")
+            except KeyboardInterrupt:
+                interrupted = True
+                pool.shutdown(wait=True, cancel_futures=True)  # the videos in progress finish, no other starts
+    except KeyboardInterrupt:  # while the pool started or shut down
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if interrupted:
+        print(f"interrupted: {done} extracted, {len(todo) - done - len(failures)} left; run the same command again "
+              "to resume", file=sys.stderr)
+        return 130
     for line in failures:
         print(f"skipped {line}", file=sys.stderr)
     print(f"done: {len(todo) - len(failures)} extracted, {len(failures)} skipped, features in {out}")
     return 1 if failures else 0
+
+
+def _interrupted(signum: int, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def register(subparsers) -> None:

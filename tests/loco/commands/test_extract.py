@@ -4,8 +4,10 @@ whose content changed under the same name extracted again."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,43 @@ def test_single_bad_file_is_one_error_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error:") and "audio only" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def processes_with(marker: str) -> list[int]:
+    """Our processes whose environment holds ``marker`` (the run's data folder): the command and its workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours
+                continue
+    return found
+
+
+@pytest.mark.slow
+def test_a_sigterm_stops_the_folder_extraction_without_leaving_workers_and_it_resumes(tmp_path):
+    videos, out, data = tmp_path / "videos", tmp_path / "features", tmp_path / "data"
+    videos.mkdir()
+    for index in range(8):
+        write_clip(videos / f"clip{index}.mp4", background_frames(300, 25), 25)
+    env = {**os.environ, "LOCO_DATA_DIR": str(data)}
+    process = subprocess.Popen([sys.executable, "-m", "loco", "extract", str(videos), "--out", str(out), "--workers",
+                                "1", "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("*.npz")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert list(out.glob("*.npz")), "no video was extracted"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "run the same command again to resume" in stderr
+    time.sleep(1.0)
+    assert processes_with(str(data)) == []  # no worker outlives the command
+    extracted = len(list(out.glob("*.npz")))
+    assert 1 <= extracted < 8
+    again = run_cli("extract", str(videos), "--out", str(out), "--quiet", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    assert f"8 videos, {extracted} already done, {8 - extracted} to extract" in again.stdout
