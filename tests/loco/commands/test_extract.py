@@ -83,11 +83,11 @@ def test_a_sigterm_stops_the_folder_extraction_without_leaving_workers_and_it_re
     videos, out, data = tmp_path / "videos", tmp_path / "features", tmp_path / "data"
     videos.mkdir()
     for index in range(8):
-        write_clip(videos / f"clip{index}.mp4", background_frames(300, 25), 25)
+        write_clip(videos / f"clip{index}.mp4", background_frames(300 + 10 * index, 25), 25)  # no two alike
     env = {**os.environ, "LOCO_DATA_DIR": str(data)}
     process = subprocess.Popen([sys.executable, "-m", "loco", "extract", str(videos), "--out", str(out), "--workers",
-                                "1", "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                                "1", "--no-cache", "--quiet"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not list(out.glob("*.npz")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
