@@ -105,6 +105,11 @@ class StepEvidence:
     voice_registers: np.ndarray | None = None  # [C] -1 low, +1 high, 0 none; None: no class has one
     pitch: np.ndarray | None = None
 
+    @property
+    def has_voice_pitch(self) -> bool:
+        """Whether the decoding can weigh this video's detections by the voice pitch."""
+        return self.pitch is not None and self.voice_registers is not None
+
     def segment_means(self, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each stream's evidence [N, C] averaged over ``segments`` [N, 2] (start, end in steps; the steps whose
         index lies inside count, or the nearest step for a segment between two): (audio, visual)."""

@@ -114,7 +114,7 @@ def decode_detections(
         if on_detections:
             segments, scores, labels = name_untrained(segments, scores, labels, untrained, evidence[index], cfg)
         voices = evidence[index] if evidence is not None else None
-        if cfg.voice_pitch_width > 0 and voices is not None and voices.pitch is not None:
+        if cfg.voice_pitch_width > 0 and voices is not None and voices.has_voice_pitch:
             segments, scores, labels = weigh_by_pitch(segments, scores, labels, voices.pitch, voices.voice_registers,
                                                       cfg.voice_pitch_width)
         results.append(
