@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from loco.model.effective_window import level_effective_windows
-from studio.explain import explain_event, probe_verdict, voice_sentence, window_caption
+from studio.explain import explain_event, probe_verdict, voice_sentence, weighs_voice, window_caption
 from studio.probes import modality_probe
 from studio.runs import run_voice_pitch, timeline_events
 from studio.segments import shown_events
@@ -111,7 +111,9 @@ if picked is not None:
     model_path = Path(run.checkpoint_path) if run.checkpoint_path else None
     width = common.load_model(model_path).config.postprocess.voice_pitch_width \
         if model_path is not None and model_path.is_file() else 0.0
-    voice = voice_sentence(grid, picked.label, picked.start, picked.end, run_voice_pitch(run), width)
+    # the feature file is read only for a class the pitch weighs, not on every rerun of the page
+    voice = voice_sentence(grid, picked.label, picked.start, picked.end, run_voice_pitch(run), width) \
+        if weighs_voice(picked.label, width) else None
     explanation = explain_event(internals, grid, picked.label, picked.start, picked.end, level=level, head=head,
                                 direction=direction, probe=verdict, voice=voice)
     st.markdown(f"**{common.plain(picked.label)}**, {picked.start:.2f}–{picked.end:.2f} s ({picked.layer}):")

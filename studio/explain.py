@@ -163,14 +163,20 @@ def probe_verdict(label: str, start: float, end: float, rows: Sequence, min_tiou
     return same[best].depends_on if overlaps[best] >= min_tiou else PROBE_NOT_FOUND
 
 
+def weighs_voice(label: str, width: float) -> bool:
+    """Whether a model whose ``postprocess.voice_pitch_width`` is ``width`` weighs ``label`` by the voice pitch (only
+    then is the run's pitch stream worth reading)."""
+    return width > 0 and VOICE_REGISTERS.get(label, 0) != 0
+
+
 def voice_sentence(grid: FeatureGrid, label: str, start: float, end: float, pitch: np.ndarray | None,
                    width: float) -> str | None:
     """How the voice pitch weighs a ``label`` detection over [start, end] s, for a model whose
     ``postprocess.voice_pitch_width`` is ``width``, from the run's pitch stream [T, 2] (None: its features predate
     the stream); None for a class without a voice register or a model that does not weigh by pitch."""
-    register = VOICE_REGISTERS.get(label, 0)
-    if not register or width <= 0:
+    if not weighs_voice(label, width):
         return None
+    register = VOICE_REGISTERS[label]
     if pitch is None:
         return ("Voice pitch: this video's features were extracted before the voice-pitch stream, so the model "
                 "could not weigh this class by it.")

@@ -11,6 +11,7 @@ from studio.explain import (
     explain_event,
     probe_verdict,
     voice_sentence,
+    weighs_voice,
     window_caption,
 )
 
@@ -129,3 +130,5 @@ def test_the_voice_reading_gives_the_pitch_and_the_factor_of_the_speaking_classe
     assert "extracted before the voice-pitch stream" in voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, None, 0.25)
     assert voice_sentence(UNAV_GRID, "dog barking", 2.0, 6.0, low, 0.25) is None  # no voice register
     assert voice_sentence(UNAV_GRID, "man speaking", 2.0, 6.0, low, 0.0) is None  # a model that does not weigh
+    assert weighs_voice("woman speaking", 0.25) and not weighs_voice("woman speaking", 0.0)
+    assert not weighs_voice("dog barking", 0.25)
