@@ -1,7 +1,8 @@
 """Annotates the real-video test set by hand, in the app itself, and exports it as UnAV JSON from the app.
 
 The events below were decided by looking at each video's frames (one a second) and its log-mel spectrogram with its
-loudness curve, never at any model's output; ``assets/realvideo/README.md`` says why each one is (or is not) an event.
+loudness curve, never at any detector's output (for the last three, YAMNet's AudioSet tags also told speech from
+typing and applause); ``assets/realvideo/README.md`` says why each one is (or is not) an event.
 This script only types them in: it detects each video with the active model through the app layer (as the Detect
 page does), then drives the real pages with Streamlit's AppTest: on the Correct page it rejects every proposal and
 adds the hand-made events (the same widgets a person uses), marks the video reviewed, and on the Dataset & Export page
