@@ -5,6 +5,7 @@ positions the editor draws things (bars by their event id, times by the lanes' g
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from playwright.sync_api import FrameLocator, Locator, Page, expect
@@ -75,10 +76,13 @@ class TimelineEditor:
 
     # ------------------------------------------------------------------------------------------------- inputs
     def click_bar(self, event_id: int, where: str = "middle") -> None:
-        """Click a bar: its middle, or just inside its start or end edge (the playhead goes to that edge)."""
+        """Click a bar: its middle, or just inside its start or end edge (the playhead goes to that edge). The click
+        waits until the bar stands still and is the element under that point (a page still drawing can move it), and
+        the bar is then drawn selected."""
         box = self.bar_box(event_id)
-        x = {"start": box["x"] + 1, "middle": box["x"] + box["width"] / 2, "end": box["x"] + box["width"] - 1}[where]
-        self.page.mouse.click(x, box["y"] + box["height"] / 2)
+        x = {"start": 1, "middle": box["width"] / 2, "end": box["width"] - 1}[where]
+        self.bar(event_id).click(position={"x": x, "y": box["height"] / 2})
+        expect(self.bar(event_id)).to_have_class(re.compile(r"\bsel\b"))
         self.inputs.add(f"click #{event_id} {where}")
         self.settle()
 
