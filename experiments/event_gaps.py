@@ -6,8 +6,8 @@ consecutive events of one class in one video, over the whole annotation file (tr
 reads the real-video set the way UnAV-100 would have split it: two events of one class closer than UnAV-100's 1st
 percentile gap (set from the statistics, not from any result) become one. The hand annotations are not changed; the
 set is scored both ways with the given checkpoints (default: the shipped model), decoding the whole taxonomy as
-``eval`` and the app do, and so are alone the videos added after this measurement (``UNAV_WAY_FROM_THE_START``),
-whose events were annotated UnAV-100's way before any model ran on them.
+``eval`` and the app do. The videos added after this measurement (``UNAV_WAY_FROM_THE_START``), whose events were
+annotated UnAV-100's way before any model ran on them, are also scored on their own.
 
     python experiments/event_gaps.py [--unav tests/fixtures/unav100/unav100_annotations.json] \\
         [--checkpoint assets/models/loco_compact.safetensors ...] [--out merged.json]
