@@ -1,5 +1,5 @@
 """The shipped default model: it scores the whole taxonomy, says how it was chosen, and re-evaluated on the shipped
-test-split features it reproduces the README's figures."""
+test-split features it reproduces the README's and the model card's figures."""
 
 import json
 import re
@@ -15,8 +15,8 @@ CHECKPOINT = ASSETS_DIR / "models" / "loco_compact.safetensors"
 TEST_SPLIT = ASSETS_DIR / "benchmark_test"
 NUMBER = r"(\d+(?:\.\d+)?)"
 README_FIGURES = re.compile(rf"Shipped checkpoint on the test split: mAP@0\.5 {NUMBER}, average mAP {NUMBER}")
-README_OWN_CLASSES_FIGURES = re.compile(
-    rf"Decoding its own {NUMBER} classes alone \(`--no-taxonomy`\): mAP@0\.5 {NUMBER},\s+average\s+mAP {NUMBER}")
+CARD_OWN_CLASSES_FIGURES = re.compile(  # the model card's row: mAP@0.5, four stricter tIoUs, the average
+    rf"\| test, its {NUMBER} trained classes alone \(`--no-taxonomy`\) \| {NUMBER} \|(?: [\d.]+ \|){{4}} {NUMBER} \|")
 
 
 def test_checkpoint_describes_itself():
@@ -74,9 +74,9 @@ def test_shipped_model_reproduces_the_readme_figures(tmp_path):
 
 
 @pytest.mark.slow
-def test_shipped_model_on_its_own_classes_reproduces_the_readme_figures(tmp_path):
-    figures = README_OWN_CLASSES_FIGURES.search((REPO_ROOT / "README.md").read_text())
-    assert figures, "README.md lost the figures over the model's own classes"
+def test_shipped_model_on_its_own_classes_reproduces_the_model_card_figures(tmp_path):
+    figures = CARD_OWN_CLASSES_FIGURES.search((ASSETS_DIR / "models" / "MODEL_CARD.md").read_text())
+    assert figures, "the model card lost the figures over the model's own classes"
     assert int(figures[1]) == len(load_checkpoint(CHECKPOINT).class_names)
     summary = evaluate_shipped(tmp_path, "--no-taxonomy")
     assert 100 * summary["mAP@0.5"] == pytest.approx(float(figures[2]), abs=0.5)
